@@ -1,0 +1,98 @@
+# Kooperacje — build, run, test, bench.
+#   make            build/kooperd
+#   make run        private PostgreSQL under ./var, migrations, demo data, serve :8080
+#   make test       the whole suite (unit, integration, HTTP through Prism, spec lint)
+#   make asan       the suite with the daemon and tests under AddressSanitizer+UBSan
+#   make valgrind   the HTTP suite with the daemon under valgrind memcheck
+#   make bench      wrk against the daemon beside pgbench on the same SQL
+#   make format     clang-format every C file
+#   make clean
+
+CC      ?= cc
+BUILD   ?= build
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers \
+           -MMD -MP $(shell pkg-config --cflags libmicrohttpd jansson libpq 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs libmicrohttpd jansson libpq 2>/dev/null) -lcrypto -lpthread
+TEST_LDLIBS = $(shell pkg-config --libs check 2>/dev/null) -lcurl
+
+SRC     := $(wildcard server/*.c api/*.c)
+LIBSRC  := $(filter-out server/main.c,$(SRC))
+OBJ     := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIBSRC)) $(BUILD)/obj/migrations.o
+MIGRATIONS := $(sort $(wildcard sql/[0-9][0-9][0-9]_*.sql))
+UNIT_SRC := $(wildcard tests/unit/*.c)
+HTTP_SRC := $(wildcard tests/http/*.c)
+
+.PHONY: all deps run test unit http lint asan valgrind bench format clean node
+
+all: deps $(BUILD)/kooperd
+
+deps:
+	@bash scripts/deps.sh build
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/migrations.c: $(MIGRATIONS) scripts/embed-sql.sh
+	@mkdir -p $(BUILD)
+	bash scripts/embed-sql.sh $(MIGRATIONS) > $@
+
+$(BUILD)/obj/migrations.o: $(BUILD)/migrations.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iserver -c $< -o $@
+
+$(BUILD)/libkoop.a: $(OBJ)
+	ar rcs $@ $^
+
+$(BUILD)/kooperd: $(BUILD)/obj/server/main.o $(BUILD)/libkoop.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/unit_tests: $(UNIT_SRC) $(BUILD)/libkoop.a
+	$(CC) $(CFLAGS) -Iserver -Iapi -o $@ $(UNIT_SRC) $(BUILD)/libkoop.a $(LDLIBS) $(TEST_LDLIBS)
+
+$(BUILD)/http_tests: $(HTTP_SRC) $(BUILD)/libkoop.a
+	$(CC) $(CFLAGS) -Iserver -Itests/http -o $@ $(HTTP_SRC) $(BUILD)/libkoop.a $(LDLIBS) $(TEST_LDLIBS)
+
+node_modules/.installed: package.json package-lock.json
+	@bash scripts/deps.sh node
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+node: node_modules/.installed
+
+run: all node
+	bash scripts/run.sh
+
+unit: deps $(BUILD)/unit_tests
+	$(BUILD)/unit_tests
+
+test:
+	@bash scripts/deps.sh test
+	$(MAKE) --no-print-directory $(BUILD)/kooperd $(BUILD)/unit_tests $(BUILD)/http_tests node
+	bash tests/run.sh $(BUILD)
+
+lint: node
+	bash scripts/lint-openapi.sh
+
+asan:
+	$(MAKE) --no-print-directory BUILD=build/asan \
+	    CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	    LDFLAGS="-fsanitize=address,undefined" test
+
+valgrind:
+	@bash scripts/deps.sh test
+	$(MAKE) --no-print-directory $(BUILD)/kooperd $(BUILD)/unit_tests $(BUILD)/http_tests node
+	KOOP_VALGRIND=1 bash tests/run.sh $(BUILD)
+
+bench: all
+	@bash scripts/deps.sh bench
+	bash bench/run.sh $(BUILD)
+
+format:
+	clang-format -i server/*.c server/*.h api/*.c api/*.h tests/unit/*.c tests/http/*.c tests/http/*.h
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,35 @@
+/* The resources of the API: their handlers, registered in the route table of
+ * api/routes.c. Each file in api/ owns one resource (or a small family). */
+#ifndef KOOP_API_H
+#define KOOP_API_H
+
+#include "../server/resource.h"
+#include "../server/router.h"
+
+extern const struct koop_route koop_api_routes[];
+
+/* Registers every resource's prepared statements (call once at start-up). */
+void koop_api_init(void);
+
+/* partners.c: /v1/partners and its agreements and benefits */
+void partners_init(void);
+extern const struct koop_resource partner_resource, agreement_resource, benefit_resource;
+
+/* tenants.c: /v1/tenants (platform admin) */
+void tenants_init(void);
+extern const struct koop_resource tenant_resource;
+
+/* users.c: /v1/users, /v1/tenants/{id}/users, /v1/me, tokens */
+void users_init(void);
+extern const struct koop_resource user_resource;
+int me_get(struct kreq *req, struct kres *res);
+int tokens_list(struct kreq *req, struct kres *res);
+int tokens_create(struct kreq *req, struct kres *res);
+int tokens_delete(struct kreq *req, struct kres *res);
+
+/* feed.c: /v1/events and /v1/audit-events */
+void feed_init(void);
+int events_list(struct kreq *req, struct kres *res);
+int audit_list(struct kreq *req, struct kres *res);
+
+#endif

@@ -1,0 +1,141 @@
+/* The change feed and the audit log:
+ *   GET /v1/events?after=&types=&limit=     every committed change, in id order
+ *   GET /v1/audit-events?resource=&resource_id=&actor_id=&action=&from=&to=
+ *                                           admin, auditor; newest first
+ * SQL: sql/003_partners.sql (koop.event_list, koop.audit_list). */
+#include "api.h"
+
+#include "../server/db.h"
+#include "../server/problem.h"
+#include "../server/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct fs_field type_item = {.type = FS_STRING, .min = 3, .max = 64};
+
+static const struct fs_field event_params[] = {
+    {.name = "after", .type = FS_INT, .min = 0, .max = 9007199254740991LL},
+    {.name = "limit", .type = FS_INT, .min = 1, .max = 200},
+    {.name = "types", .type = FS_ARRAY, .max = 20, .item = &type_item},
+    {.name = NULL}};
+
+/* Event types are resource.verb: lower-case letters and underscores. */
+static bool type_ok(const char *t)
+{
+    const char *dot = strchr(t, '.');
+    if (!dot || dot == t || !dot[1] || strchr(dot + 1, '.'))
+        return false;
+    for (const char *p = t; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || *p == '_' || *p == '.'))
+            return false;
+    return true;
+}
+
+int events_list(struct kreq *req, struct kres *res)
+{
+    json_t *errors = json_array();
+    json_t *q = fs_parse_query(event_params, req, errors);
+    json_t *types = json_object_get(q, "types");
+    char arr[2048] = "";
+    if (types) {
+        size_t i, used = 0;
+        json_t *t;
+        used += (size_t)snprintf(arr, sizeof arr, "{");
+        json_array_foreach(types, i, t)
+        {
+            const char *s = json_string_value(t);
+            if (!type_ok(s)) {
+                koop_error_add(errors, "query", "types", "format",
+                               "each type is resource.verb, e.g. partner.created");
+                break;
+            }
+            used += (size_t)snprintf(arr + used, sizeof arr - used, "%s%s", i ? "," : "", s);
+        }
+        snprintf(arr + used, sizeof arr - used, "}");
+    }
+    if (json_array_size(errors)) {
+        json_decref(q);
+        return koop_fail_errors(res, errors);
+    }
+    json_decref(errors);
+    char after[24], limit[16];
+    snprintf(after, sizeof after, "%lld",
+             json_is_integer(json_object_get(q, "after"))
+                 ? (long long)json_integer_value(json_object_get(q, "after"))
+                 : 0LL);
+    snprintf(limit, sizeof limit, "%lld",
+             json_is_integer(json_object_get(q, "limit"))
+                 ? (long long)json_integer_value(json_object_get(q, "limit"))
+                 : 50LL);
+    json_decref(q);
+    const char *v[] = {after, types ? arr : NULL, limit};
+    return koop_res_one(req, res, "koop_events", 3, v, 200);
+}
+
+/* ---- audit ---- */
+
+static const char *const actions[] = {"read",      "create",    "update",       "delete",
+                                      "transition", "export",   "anonymize",    "login_failed",
+                                      NULL};
+
+static const struct fs_field audit_filters[] = {
+    {.name = "resource", .type = FS_STRING, .min = 1, .max = 64},
+    {.name = "resource_id", .type = FS_UUID},
+    {.name = "actor_id", .type = FS_UUID},
+    {.name = "action", .type = FS_ENUM, .values = actions},
+    {.name = "from", .type = FS_DATETIME},
+    {.name = "to", .type = FS_DATETIME},
+    {.name = NULL}};
+
+static const char *const audit_sorts[] = {"-id", NULL};
+
+struct audit_arg {
+    const char *filters, *before, *limit;
+};
+
+static int audit_fn(struct db_tx *tx, struct kreq *req, struct kres *res, void *p)
+{
+    struct audit_arg *a = p;
+    const char *v[] = {a->filters, a->before, a->limit};
+    PGresult *r = db_exec(tx, res, DB_LAST, "koop_audit_list", 3, v);
+    if (!r)
+        return -1;
+    const char *next = PQgetisnull(r, 0, 1) ? NULL : PQgetvalue(r, 0, 1);
+    return koop_list_reply(req, res, "-id", PQgetvalue(r, 0, 0), next);
+}
+
+int audit_list(struct kreq *req, struct kres *res)
+{
+    const char *sort;
+    json_t *after;
+    long limit;
+    json_t *q = koop_list_params(audit_filters, audit_sorts, req, res, &sort, &after, &limit);
+    if (!q)
+        return 0;
+    char before[24] = "", lim[16];
+    if (after)
+        snprintf(before, sizeof before, "%lld",
+                 (long long)json_integer_value(json_object_get(after, "k")));
+    snprintf(lim, sizeof lim, "%ld", limit);
+    char *fs = json_dumps(q, JSON_COMPACT);
+    struct audit_arg a = {fs, after ? before : NULL, lim};
+    db_run(req, res, audit_fn, &a);
+    free(fs);
+    json_decref(q);
+    json_decref(after);
+    return 0;
+}
+
+void feed_init(void)
+{
+    db_register("koop_events",
+                "SELECT NULL, koop.event_list($1::bigint, $2::text[], $3::int)::text");
+    /* next is {"k": <id>, "i": <nil uuid>} so that the shared cursor codec applies */
+    db_register("koop_audit_list",
+                "SELECT (r->'items')::text, CASE WHEN r->'next' IS NOT NULL AND "
+                "r->'next' <> 'null' THEN jsonb_build_object('k', r->'next', 'i', "
+                "'00000000-0000-0000-0000-000000000000')::text END "
+                "FROM koop.audit_list($1::jsonb, $2::bigint, $3::int) r");
+}

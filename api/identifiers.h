@@ -1,0 +1,13 @@
+/* Polish official identifiers and codes, validated with their checksums.
+ * Each check returns NULL when valid, or an error code with *msg set (the
+ * fs_check contract of server/spec.h). */
+#ifndef KOOP_IDENTIFIERS_H
+#define KOOP_IDENTIFIERS_H
+
+const char *koop_check_nip(const char *s, const char **msg);
+const char *koop_check_regon(const char *s, const char **msg);
+const char *koop_check_krs(const char *s, const char **msg);
+const char *koop_check_teryt(const char *s, const char **msg);
+const char *koop_check_postal_code(const char *s, const char **msg);
+
+#endif

@@ -1,0 +1,136 @@
+/* /v1/partners — members of the partnership team (PZK), SPEC §5 and §6:
+ *   GET    /v1/partners                     list (status, sector, q, is_leader, updated_since)
+ *   POST   /v1/partners                     create (Idempotency-Key)
+ *   GET    /v1/partners/{partner_id}        one partner, with ETag
+ *   PATCH  /v1/partners/{partner_id}        merge patch (If-Match)
+ *   DELETE /v1/partners/{partner_id}        delete (If-Match; 409 while referenced)
+ *   POST   /v1/partners/{partner_id}/transitions   invited → declared → active ⇄ suspended; → withdrawn
+ *   .../agreements[/{agreement_id}]         cooperation agreements (porozumienia)
+ *   .../benefits[/{benefit_id}]             register of mutual benefits
+ * The SQL behind them is in sql/003_partners.sql (koop.partner_*). */
+#include "api.h"
+#include "identifiers.h"
+
+#include "../server/resource.h"
+
+static const char *const sectors[] = {
+    "social_assistance", "family_support", "labour",          "education", "health",
+    "addiction",         "crisis_intervention", "police",      "municipal_guard", "justice",
+    "housing",           "ngo",            "culture_sport",   "local_government", "other",
+    NULL};
+static const char *const statuses[] = {"invited", "declared", "active", "suspended", "withdrawn",
+                                       NULL};
+
+static const struct fs_field identifiers[] = {
+    {.name = "nip", .type = FS_STRING, .flags = FS_NULLABLE, .check = koop_check_nip},
+    {.name = "regon", .type = FS_STRING, .flags = FS_NULLABLE, .check = koop_check_regon},
+    {.name = "krs", .type = FS_STRING, .flags = FS_NULLABLE, .check = koop_check_krs},
+    {.name = NULL}};
+
+static const struct fs_field address[] = {
+    {.name = "street", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 200},
+    {.name = "building", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 20},
+    {.name = "postal_code", .type = FS_STRING, .flags = FS_NULLABLE,
+     .check = koop_check_postal_code},
+    {.name = "city", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 100},
+    {.name = NULL}};
+
+static const struct fs_field contact[] = {
+    {.name = "name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 200},
+    {.name = "role", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 200},
+    {.name = "email", .type = FS_EMAIL, .flags = FS_NULLABLE},
+    {.name = "phone", .type = FS_STRING, .flags = FS_NULLABLE, .min = 3, .max = 40},
+    {.name = NULL}};
+static const struct fs_field contact_item = {.type = FS_OBJECT, .sub = contact};
+
+static const struct fs_field declaration[] = {
+    {.name = "signed_on", .type = FS_DATE, .flags = FS_NULLABLE},
+    {.name = "certificate_number", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 100},
+    {.name = "certificate_issued_on", .type = FS_DATE, .flags = FS_NULLABLE},
+    {.name = NULL}};
+
+static const struct fs_field partner_fields[] = {
+    {.name = "name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 300},
+    {.name = "short_name", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 60},
+    {.name = "sector", .type = FS_ENUM, .flags = FS_REQUIRED, .values = sectors},
+    {.name = "is_leader", .type = FS_BOOL},
+    {.name = "identifiers", .type = FS_OBJECT, .sub = identifiers},
+    {.name = "address", .type = FS_OBJECT, .flags = FS_NULLABLE, .sub = address},
+    {.name = "website", .type = FS_URL, .flags = FS_NULLABLE},
+    {.name = "contacts", .type = FS_ARRAY, .max = 20, .item = &contact_item},
+    {.name = "competences", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 4000},
+    {.name = "declaration", .type = FS_OBJECT, .sub = declaration},
+    {.name = NULL}};
+
+static const struct fs_field partner_filters[] = {
+    {.name = "status", .type = FS_ENUM, .values = statuses},
+    {.name = "sector", .type = FS_ENUM, .values = sectors},
+    {.name = "q", .type = FS_STRING, .min = 1, .max = 100},
+    {.name = "is_leader", .type = FS_BOOL},
+    {.name = "updated_since", .type = FS_DATETIME},
+    {.name = NULL}};
+
+static const char *const partner_sorts[] = {"created_at", "-created_at", "name", "-name",
+                                            "updated_at", "-updated_at", NULL};
+
+const struct koop_resource partner_resource = {
+    .name = "partner",
+    .fields = partner_fields,
+    .filters = partner_filters,
+    .sorts = partner_sorts,
+    .states = statuses,
+    .ops = OPS_CRUD | OP_BIT(OP_TRANSITION),
+};
+
+
+/* ---- agreements ---- */
+
+static const struct fs_field agreement_fields[] = {
+    {.name = "title", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 300},
+    {.name = "scope", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 4000},
+    {.name = "signed_on", .type = FS_DATE, .flags = FS_REQUIRED},
+    {.name = "valid_from", .type = FS_DATE, .flags = FS_NULLABLE},
+    {.name = "valid_until", .type = FS_DATE, .flags = FS_NULLABLE},
+    {.name = "document_ref", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 300},
+    {.name = NULL}};
+static const struct fs_field agreement_filters[] = {
+    {.name = "updated_since", .type = FS_DATETIME},
+    {.name = "valid_on", .type = FS_DATE},
+    {.name = NULL}};
+static const char *const agreement_sorts[] = {"created_at", "-created_at", "signed_on",
+                                              "-signed_on", NULL};
+const struct koop_resource agreement_resource = {
+    .name = "agreement",
+    .fields = agreement_fields,
+    .filters = agreement_filters,
+    .sorts = agreement_sorts,
+    .ops = OPS_CRUD,
+};
+
+
+/* ---- benefits ---- */
+
+static const struct fs_field benefit_fields[] = {
+    {.name = "description", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 2000},
+    {.name = "beneficiary_partner_id", .type = FS_UUID, .flags = FS_NULLABLE},
+    {.name = "recorded_on", .type = FS_DATE, .flags = FS_REQUIRED},
+    {.name = NULL}};
+static const struct fs_field benefit_filters[] = {{.name = "updated_since", .type = FS_DATETIME},
+                                                  {.name = NULL}};
+static const char *const benefit_sorts[] = {"created_at", "-created_at", "recorded_on",
+                                            "-recorded_on", NULL};
+const struct koop_resource benefit_resource = {
+    .name = "benefit",
+    .fields = benefit_fields,
+    .filters = benefit_filters,
+    .sorts = benefit_sorts,
+    .ops = OPS_CRUD,
+};
+
+
+void partners_init(void)
+{
+    koop_resource_register(&partner_resource);
+    koop_resource_register(&agreement_resource);
+    koop_resource_register(&benefit_resource);
+}

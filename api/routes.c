@@ -1,0 +1,73 @@
+/* The route table: every path the service answers, its method, who may call
+ * it and what handles it. 404 and 405 follow from this table (server/router.c),
+ * and a test compares it with openapi.yaml (`kooperd routes`). */
+#include "api.h"
+
+#include "../server/service.h"
+
+#define ADM (ROLE_ADMIN | ROLE_COORDINATOR)
+#define R(m, p, h, roles) {m, p, h, roles, 0, NULL, OP_NONE}
+#define PUBLIC(p, h) {"GET", p, h, 0, RT_NOAUTH, NULL, OP_NONE}
+#define CRUD(m, p, res, op, roles) {m, p, NULL, roles, 0, &res, op}
+
+const struct koop_route koop_api_routes[] = {
+    PUBLIC("/healthz", service_healthz),
+    PUBLIC("/readyz", service_readyz),
+    PUBLIC("/metrics", service_metrics),
+    PUBLIC("/openapi.yaml", service_openapi),
+    PUBLIC("/docs", service_docs),
+    PUBLIC("/docs/redoc.standalone.js", service_docs_js),
+
+    R("GET", "/v1/me", me_get, ROLES_ANY),
+
+    CRUD("GET", "/v1/tenants", tenant_resource, OP_LIST, ROLE_PLATFORM_ADMIN),
+    CRUD("POST", "/v1/tenants", tenant_resource, OP_CREATE, ROLE_PLATFORM_ADMIN),
+    CRUD("GET", "/v1/tenants/{tenant_id}", tenant_resource, OP_GET, ROLE_PLATFORM_ADMIN),
+    CRUD("PATCH", "/v1/tenants/{tenant_id}", tenant_resource, OP_PATCH, ROLE_PLATFORM_ADMIN),
+    CRUD("POST", "/v1/tenants/{tenant_id}/users", user_resource, OP_CREATE, ROLE_PLATFORM_ADMIN),
+
+    CRUD("GET", "/v1/users", user_resource, OP_LIST, ROLE_ADMIN | ROLE_PLATFORM_ADMIN),
+    CRUD("POST", "/v1/users", user_resource, OP_CREATE, ROLE_ADMIN | ROLE_PLATFORM_ADMIN),
+    CRUD("GET", "/v1/users/{user_id}", user_resource, OP_GET, ROLE_ADMIN | ROLE_PLATFORM_ADMIN),
+    CRUD("PATCH", "/v1/users/{user_id}", user_resource, OP_PATCH, ROLE_ADMIN | ROLE_PLATFORM_ADMIN),
+    R("GET", "/v1/users/{user_id}/tokens", tokens_list, ROLES_ANY),
+    R("POST", "/v1/users/{user_id}/tokens", tokens_create, ROLES_ANY),
+    R("DELETE", "/v1/users/{user_id}/tokens/{token_id}", tokens_delete, ROLES_ANY),
+
+    CRUD("GET", "/v1/partners", partner_resource, OP_LIST, ROLES_TENANT),
+    CRUD("POST", "/v1/partners", partner_resource, OP_CREATE, ADM),
+    CRUD("GET", "/v1/partners/{partner_id}", partner_resource, OP_GET, ROLES_TENANT),
+    CRUD("PATCH", "/v1/partners/{partner_id}", partner_resource, OP_PATCH,
+         ADM | ROLE_PARTNER_STAFF),
+    CRUD("DELETE", "/v1/partners/{partner_id}", partner_resource, OP_DELETE, ADM),
+    CRUD("POST", "/v1/partners/{partner_id}/transitions", partner_resource, OP_TRANSITION, ADM),
+    CRUD("GET", "/v1/partners/{partner_id}/agreements", agreement_resource, OP_LIST, ROLES_TENANT),
+    CRUD("POST", "/v1/partners/{partner_id}/agreements", agreement_resource, OP_CREATE, ADM),
+    CRUD("GET", "/v1/partners/{partner_id}/agreements/{agreement_id}", agreement_resource, OP_GET,
+         ROLES_TENANT),
+    CRUD("PATCH", "/v1/partners/{partner_id}/agreements/{agreement_id}", agreement_resource,
+         OP_PATCH, ADM),
+    CRUD("DELETE", "/v1/partners/{partner_id}/agreements/{agreement_id}", agreement_resource,
+         OP_DELETE, ADM),
+    CRUD("GET", "/v1/partners/{partner_id}/benefits", benefit_resource, OP_LIST, ROLES_TENANT),
+    CRUD("POST", "/v1/partners/{partner_id}/benefits", benefit_resource, OP_CREATE, ADM),
+    CRUD("GET", "/v1/partners/{partner_id}/benefits/{benefit_id}", benefit_resource, OP_GET,
+         ROLES_TENANT),
+    CRUD("PATCH", "/v1/partners/{partner_id}/benefits/{benefit_id}", benefit_resource, OP_PATCH,
+         ADM),
+    CRUD("DELETE", "/v1/partners/{partner_id}/benefits/{benefit_id}", benefit_resource, OP_DELETE,
+         ADM),
+
+    R("GET", "/v1/events", events_list, ROLES_TENANT),
+    R("GET", "/v1/audit-events", audit_list, ROLE_ADMIN | ROLE_AUDITOR),
+
+    {NULL, NULL, NULL, 0, 0, NULL, OP_NONE},
+};
+
+void koop_api_init(void)
+{
+    partners_init();
+    tenants_init();
+    users_init();
+    feed_init();
+}

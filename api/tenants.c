@@ -1,0 +1,50 @@
+/* /v1/tenants — municipalities and counties (platform_admin only), SPEC §5:
+ *   GET /v1/tenants, POST /v1/tenants, GET|PATCH /v1/tenants/{tenant_id}
+ * A tenant's users are created at POST /v1/tenants/{tenant_id}/users (users.c).
+ * SQL: sql/002_accounts.sql (koop.tenant_*). */
+#include "api.h"
+#include "identifiers.h"
+
+static const char *const kinds[] = {"gmina_miejska", "gmina_wiejska", "gmina_miejsko_wiejska",
+                                    "powiat", "miasto_na_prawach_powiatu", NULL};
+static const char *const voivodeships[] = {
+    "dolnoslaskie", "kujawsko_pomorskie", "lubelskie",     "lubuskie",
+    "lodzkie",      "malopolskie",        "mazowieckie",   "opolskie",
+    "podkarpackie", "podlaskie",          "pomorskie",     "slaskie",
+    "swietokrzyskie", "warminsko_mazurskie", "wielkopolskie", "zachodniopomorskie",
+    NULL};
+
+static const struct fs_field tenant_fields[] = {
+    {.name = "name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 200},
+    {.name = "teryt", .type = FS_STRING, .flags = FS_REQUIRED, .check = koop_check_teryt},
+    {.name = "kind", .type = FS_ENUM, .flags = FS_REQUIRED, .values = kinds},
+    {.name = "voivodeship", .type = FS_ENUM, .flags = FS_REQUIRED, .values = voivodeships},
+    {.name = NULL}};
+
+/* teryt and voivodeship identify the tenant: they are fixed once created */
+static const struct fs_field tenant_patch_fields[] = {
+    {.name = "name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 200},
+    {.name = "kind", .type = FS_ENUM, .flags = FS_REQUIRED, .values = kinds},
+    {.name = "active", .type = FS_BOOL, .flags = FS_REQUIRED},
+    {.name = NULL}};
+
+static const struct fs_field tenant_filters[] = {
+    {.name = "q", .type = FS_STRING, .min = 1, .max = 100},
+    {.name = "active", .type = FS_BOOL},
+    {.name = NULL}};
+
+static const char *const tenant_sorts[] = {"name", "-name", "created_at", "-created_at", NULL};
+
+const struct koop_resource tenant_resource = {
+    .name = "tenant",
+    .fields = tenant_fields,
+    .patch_fields = tenant_patch_fields,
+    .filters = tenant_filters,
+    .sorts = tenant_sorts,
+    .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH),
+};
+
+void tenants_init(void)
+{
+    koop_resource_register(&tenant_resource);
+}

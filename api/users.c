@@ -1,0 +1,137 @@
+/* Users and their tokens, and /v1/me. SPEC §5 Users and tokens, §9:
+ *   GET|POST /v1/users, GET|PATCH /v1/users/{user_id}     admin; platform_admin (platform users)
+ *   POST /v1/tenants/{tenant_id}/users                    platform_admin: a tenant's users
+ *   GET|POST /v1/users/{user_id}/tokens                   the user, its admin, platform_admin
+ *   DELETE /v1/users/{user_id}/tokens/{token_id}          revokes at once
+ *   GET /v1/me                                            whoever calls
+ * Token secrets are made here and shown once; the database keeps only their
+ * SHA-256. SQL: sql/002_accounts.sql (koop.user_*, koop.token_*, koop.me). */
+#include "api.h"
+
+#include "../server/db.h"
+#include "../server/problem.h"
+#include "../server/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const roles[] = {"platform_admin", "admin",   "coordinator",     "social_worker",
+                                    "partner_staff",  "auditor", "regional_analyst", NULL};
+
+static const struct fs_field uuid_item = {.type = FS_UUID};
+
+static const struct fs_field user_fields[] = {
+    {.name = "name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 200},
+    {.name = "email", .type = FS_EMAIL, .flags = FS_REQUIRED, .max = 254},
+    {.name = "role", .type = FS_ENUM, .flags = FS_REQUIRED, .values = roles},
+    {.name = "partner_id", .type = FS_UUID, .flags = FS_NULLABLE},
+    {.name = "active", .type = FS_BOOL},
+    {.name = "granted_tenant_ids", .type = FS_ARRAY, .max = 500, .item = &uuid_item},
+    {.name = NULL}};
+
+static const struct fs_field user_filters[] = {
+    {.name = "role", .type = FS_ENUM, .values = roles},
+    {.name = "active", .type = FS_BOOL},
+    {.name = "partner_id", .type = FS_UUID},
+    {.name = "q", .type = FS_STRING, .min = 1, .max = 100},
+    {.name = NULL}};
+
+static const char *const user_sorts[] = {"created_at", "-created_at", "name", "-name", NULL};
+
+const struct koop_resource user_resource = {
+    .name = "user",
+    .fields = user_fields,
+    .filters = user_filters,
+    .sorts = user_sorts,
+    .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH),
+    .location = "/v1/users",
+};
+
+int me_get(struct kreq *req, struct kres *res)
+{
+    return koop_res_one(req, res, "koop_me", 0, NULL, 200);
+}
+
+/* ---- tokens ---- */
+
+static const struct fs_field token_fields[] = {
+    {.name = "name", .type = FS_STRING, .min = 1, .max = 100},
+    {.name = "expires_in_days", .type = FS_INT, .min = 1, .max = 730},
+    {.name = NULL}};
+
+struct token_arg {
+    const char *user, *id, *hash, *body, *secret;
+};
+
+static int token_create_fn(struct db_tx *tx, struct kreq *req, struct kres *res, void *p)
+{
+    (void)req;
+    struct token_arg *a = p;
+    const char *v[] = {a->user, a->id, a->hash, a->body};
+    PGresult *r = db_exec(tx, res, DB_LAST, "koop_token_create", 4, v);
+    if (!r)
+        return -1;
+    json_t *t = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+    if (!t)
+        return koop_fail(res, P_INTERNAL, "bad token record"), 0;
+    /* the only time the secret leaves the daemon */
+    json_object_set_new(t, "token", json_string(a->secret));
+    koop_res_json(res, 201, t);
+    return 0;
+}
+
+int tokens_create(struct kreq *req, struct kres *res)
+{
+    if (req->idempotency_key)
+        return koop_fail_field(res, "header", "Idempotency-Key", "unknown_field",
+                               "is not accepted here: a token's secret is shown only once");
+    json_t *body = req->json ? json_incref(req->json) : json_object();
+    json_t *errors = json_array();
+    if (!fs_validate(token_fields, body, FS_CREATE, "", errors)) {
+        json_decref(body);
+        return koop_fail_errors(res, errors);
+    }
+    json_decref(errors);
+    char secret[64], id[37], hash[65];
+    if (koop_new_token(secret) != 0) {
+        json_decref(body);
+        return koop_fail(res, P_INTERNAL, "no randomness available");
+    }
+    koop_uuid7(id);
+    koop_sha256_hex(secret, strlen(secret), hash);
+    char *txt = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    struct token_arg a = {koop_param(req, "user_id"), id, hash, txt, secret};
+    db_run(req, res, token_create_fn, &a);
+    free(txt);
+    return 0;
+}
+
+int tokens_list(struct kreq *req, struct kres *res)
+{
+    if (req->nquery) {
+        json_t *errors = json_array();
+        fs_parse_query((const struct fs_field[]){{.name = NULL}}, req, errors);
+        return koop_fail_errors(res, errors);
+    }
+    const char *v[] = {koop_param(req, "user_id")};
+    return koop_res_one(req, res, "koop_token_list", 1, v, 200);
+}
+
+int tokens_delete(struct kreq *req, struct kres *res)
+{
+    const char *v[] = {koop_param(req, "user_id"), koop_param(req, "token_id")};
+    return koop_res_exec(req, res, "koop_token_revoke", 2, v);
+}
+
+void users_init(void)
+{
+    koop_resource_register(&user_resource);
+    db_register("koop_me", "SELECT NULL, koop.me()::text");
+    db_register("koop_token_create",
+                "SELECT koop.token_create($1::uuid, $2::uuid, $3, $4::jsonb)::text");
+    db_register("koop_token_list",
+                "SELECT NULL, jsonb_build_object('items', koop.token_list($1::uuid), "
+                "'next_cursor', NULL)::text");
+    db_register("koop_token_revoke", "SELECT koop.token_revoke($1::uuid, $2::uuid)");
+}

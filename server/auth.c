@@ -1,0 +1,133 @@
+#include "auth.h"
+
+#include "config.h"
+#include "db.h"
+#include "problem.h"
+#include "util.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define SLOTS 1024
+static struct {
+    char ip[64];
+    long window; /* minute number */
+    int fails;
+} slots[SLOTS];
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+
+static unsigned slot_of(const char *ip)
+{
+    unsigned h = 2166136261u;
+    for (const char *p = ip; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    return h % SLOTS;
+}
+
+bool koop_auth_blocked(const char *ip, long now_s, int limit)
+{
+    pthread_mutex_lock(&mu);
+    unsigned s = slot_of(ip);
+    bool blocked = strcmp(slots[s].ip, ip) == 0 && slots[s].window == now_s / 60 &&
+                   slots[s].fails >= limit;
+    pthread_mutex_unlock(&mu);
+    return blocked;
+}
+
+bool koop_auth_note_failure(const char *ip, long now_s, int limit)
+{
+    pthread_mutex_lock(&mu);
+    unsigned s = slot_of(ip);
+    if (strcmp(slots[s].ip, ip) != 0 || slots[s].window != now_s / 60) {
+        snprintf(slots[s].ip, sizeof slots[s].ip, "%s", ip);
+        slots[s].window = now_s / 60;
+        slots[s].fails = 0;
+    }
+    slots[s].fails++;
+    bool under = slots[s].fails <= limit;
+    pthread_mutex_unlock(&mu);
+    return under;
+}
+
+static int unauthorized(struct kres *res, const char *detail, const char *err)
+{
+    koop_fail(res, P_UNAUTHORIZED, "%s", detail);
+    if (err)
+        koop_res_header(res, "WWW-Authenticate", "Bearer realm=\"kooperacje\", error=\"%s\"",
+                        err);
+    else
+        koop_res_header(res, "WWW-Authenticate", "Bearer realm=\"kooperacje\"");
+    return -1;
+}
+
+static void copy(char *dst, size_t n, const char *src)
+{
+    snprintf(dst, n, "%s", src ? src : "");
+}
+
+int koop_authenticate(struct kreq *req, const char *authz, struct kres *res)
+{
+    long now = (long)time(NULL);
+    if (koop_auth_blocked(req->ip, now, koop_cfg.auth_fail_limit)) {
+        koop_fail(res, P_TOO_MANY_REQUESTS, "too many failed authentication attempts");
+        koop_res_header(res, "Retry-After", "%ld", 60 - now % 60);
+        return -1;
+    }
+    if (!authz || !*authz)
+        return unauthorized(res, "a bearer token is required", NULL);
+    if (strncasecmp(authz, "Bearer ", 7) != 0)
+        return unauthorized(res, "the Authorization scheme must be Bearer", "invalid_request");
+    const char *tok = authz + 7;
+    while (*tok == ' ')
+        tok++;
+    size_t n = strlen(tok);
+    char hash[65];
+    koop_sha256_hex(tok, n, hash);
+    const char *vals[] = {hash, req->ip, req->request_id};
+    PGresult *r = db_exec_once(res, "koop_auth", 3, vals);
+    if (!r)
+        return -1;
+    if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
+        PQclear(r);
+        koop_auth_note_failure(req->ip, now, koop_cfg.auth_fail_limit);
+        return unauthorized(res, "the token is invalid, expired or revoked", "invalid_token");
+    }
+    copy(req->auth.token_id, sizeof req->auth.token_id, PQgetvalue(r, 0, 0));
+    copy(req->auth.user_id, sizeof req->auth.user_id, PQgetvalue(r, 0, 1));
+    copy(req->auth.tenant_id, sizeof req->auth.tenant_id, PQgetvalue(r, 0, 2));
+    req->auth.role = koop_role_parse(PQgetvalue(r, 0, 3));
+    copy(req->auth.partner_id, sizeof req->auth.partner_id, PQgetvalue(r, 0, 4));
+    PQclear(r);
+    if (req->auth.role == ROLE_NONE)
+        return unauthorized(res, "the token's user has no valid role", "invalid_token");
+    return 0;
+}
+
+static const struct {
+    enum koop_role role;
+    const char *name;
+} role_names[] = {
+    {ROLE_PLATFORM_ADMIN, "platform_admin"}, {ROLE_ADMIN, "admin"},
+    {ROLE_COORDINATOR, "coordinator"},       {ROLE_SOCIAL_WORKER, "social_worker"},
+    {ROLE_PARTNER_STAFF, "partner_staff"},   {ROLE_AUDITOR, "auditor"},
+    {ROLE_REGIONAL_ANALYST, "regional_analyst"},
+};
+
+const char *koop_role_name(enum koop_role r)
+{
+    for (size_t i = 0; i < sizeof role_names / sizeof role_names[0]; i++)
+        if (role_names[i].role == r)
+            return role_names[i].name;
+    return "";
+}
+
+enum koop_role koop_role_parse(const char *s)
+{
+    for (size_t i = 0; s && i < sizeof role_names / sizeof role_names[0]; i++)
+        if (strcmp(role_names[i].name, s) == 0)
+            return role_names[i].role;
+    return ROLE_NONE;
+}

@@ -1,0 +1,158 @@
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct koop_config koop_cfg;
+
+enum kind { K_STR, K_INT, K_SIZE, K_LISTEN };
+
+struct opt {
+    const char *env, *flag, *help;
+    enum kind kind;
+    size_t off, len;
+    long min, max;
+};
+
+#define S(f) offsetof(struct koop_config, f), sizeof(((struct koop_config *)0)->f)
+static const struct opt opts[] = {
+    {"DATABASE_URL", "--database-url", "libpq URL of the database", K_STR, S(database_url), 0, 0},
+    {"KOOP_LISTEN", "--listen", "HOST:PORT to serve on (127.0.0.1:8080)", K_LISTEN, 0, 0, 0, 0},
+    {"KOOP_THREADS", "--threads", "HTTP worker threads, one DB connection each (4)", K_INT,
+     S(threads), 1, 256},
+    {"KOOP_MAX_BODY", "--max-body", "largest request body in bytes (1048576)", K_SIZE, S(max_body),
+     1024, 64L * 1024 * 1024},
+    {"KOOP_MAX_DEPTH", "--max-depth", "deepest JSON nesting accepted (16)", K_INT, S(max_depth), 2,
+     64},
+    {"KOOP_CONN_TIMEOUT", "--conn-timeout", "seconds before an idle connection is closed (30)",
+     K_INT, S(conn_timeout), 1, 3600},
+    {"KOOP_PER_IP_LIMIT", "--per-ip-limit", "concurrent connections per client IP (64)", K_INT,
+     S(per_ip_limit), 1, 100000},
+    {"KOOP_CONN_LIMIT", "--conn-limit", "concurrent connections in all (1024)", K_INT,
+     S(conn_limit), 1, 100000},
+    {"KOOP_STATEMENT_TIMEOUT_MS", "--statement-timeout-ms", "SQL statement timeout (5000)", K_INT,
+     S(statement_timeout_ms), 100, 600000},
+    {"KOOP_CONNECT_TIMEOUT", "--connect-timeout", "seconds to wait for PostgreSQL (2)", K_INT,
+     S(connect_timeout_s), 1, 60},
+    {"KOOP_DRAIN_TIMEOUT", "--drain-timeout", "seconds in-flight requests may finish on SIGTERM (10)",
+     K_INT, S(drain_timeout_s), 0, 600},
+    {"KOOP_AUTH_FAIL_LIMIT", "--auth-fail-limit", "failed logins per IP per minute before 429 (30)",
+     K_INT, S(auth_fail_limit), 1, 100000},
+    {"KOOP_CORS_ORIGINS", "--cors-origins", "comma-separated allowed origins, or * (none)", K_STR,
+     S(cors_origins), 0, 0},
+    {"KOOP_TRUSTED_PROXIES", "--trusted-proxies",
+     "comma-separated proxy IPs whose X-Forwarded-For is used (none)", K_STR, S(trusted_proxies), 0,
+     0},
+    {"KOOP_OPENAPI_PATH", "--openapi", "path of openapi.yaml (openapi.yaml)", K_STR,
+     S(openapi_path), 0, 0},
+    {"KOOP_DOCS_DIR", "--docs-dir", "directory with the docs page (docs)", K_STR, S(docs_dir), 0, 0},
+    {"KOOP_REDOC_JS", "--redoc-js",
+     "path of redoc.standalone.js (node_modules/redoc/bundles/redoc.standalone.js)", K_STR,
+     S(redoc_js), 0, 0},
+};
+#undef S
+
+int koop_config_listen(struct koop_config *c, const char *hp)
+{
+    const char *colon = strrchr(hp, ':');
+    if (!colon || colon == hp || (size_t)(colon - hp) >= sizeof c->listen_host)
+        return -1;
+    char *end;
+    errno = 0;
+    long port = strtol(colon + 1, &end, 10);
+    if (errno || *end || port < 1 || port > 65535)
+        return -1;
+    memcpy(c->listen_host, hp, (size_t)(colon - hp));
+    c->listen_host[colon - hp] = 0;
+    c->listen_port = (int)port;
+    return 0;
+}
+
+static int apply(struct koop_config *c, const struct opt *o, const char *v, const char *via,
+                 char *err, size_t errlen)
+{
+    char *base = (char *)c;
+    switch (o->kind) {
+    case K_STR:
+        if (strlen(v) >= o->len) {
+            snprintf(err, errlen, "%s: value too long (at most %zu bytes)", via, o->len - 1);
+            return -1;
+        }
+        memcpy(base + o->off, v, strlen(v) + 1);
+        return 0;
+    case K_LISTEN:
+        if (koop_config_listen(c, v) != 0) {
+            snprintf(err, errlen, "%s: expected HOST:PORT with a port 1..65535, got '%s'", via, v);
+            return -1;
+        }
+        return 0;
+    case K_INT:
+    case K_SIZE: {
+        char *end;
+        errno = 0;
+        long n = strtol(v, &end, 10);
+        if (errno || !*v || *end || n < o->min || n > o->max) {
+            snprintf(err, errlen, "%s: expected an integer %ld..%ld, got '%s'", via, o->min, o->max,
+                     v);
+            return -1;
+        }
+        if (o->kind == K_INT)
+            *(int *)(base + o->off) = (int)n;
+        else
+            *(size_t *)(base + o->off) = (size_t)n;
+        return 0;
+    }
+    }
+    return -1;
+}
+
+int koop_config_env(struct koop_config *c, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->listen_host, sizeof c->listen_host, "127.0.0.1");
+    c->listen_port = 8080;
+    c->threads = 4;
+    c->max_body = 1024 * 1024;
+    c->max_depth = 16;
+    c->conn_timeout = 30;
+    c->per_ip_limit = 64;
+    c->conn_limit = 1024;
+    c->statement_timeout_ms = 5000;
+    c->connect_timeout_s = 2;
+    c->drain_timeout_s = 10;
+    c->auth_fail_limit = 30;
+    snprintf(c->openapi_path, sizeof c->openapi_path, "openapi.yaml");
+    snprintf(c->docs_dir, sizeof c->docs_dir, "docs");
+    snprintf(c->redoc_js, sizeof c->redoc_js, "node_modules/redoc/bundles/redoc.standalone.js");
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        const char *v = getenv(opts[i].env);
+        if (v && *v && apply(c, &opts[i], v, opts[i].env, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int koop_config_flag(struct koop_config *c, const char *flag, const char *value, char *err,
+                     size_t errlen)
+{
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        if (strcmp(opts[i].flag, flag) != 0)
+            continue;
+        if (!value) {
+            snprintf(err, errlen, "%s needs a value", flag);
+            return -1;
+        }
+        return apply(c, &opts[i], value, flag, err, errlen) == 0 ? 1 : -1;
+    }
+    return 0;
+}
+
+void koop_config_help(void)
+{
+    printf("Configuration (environment variable / flag):\n");
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+        printf("  %-26s %-24s %s\n", opts[i].env, opts[i].flag, opts[i].help);
+}

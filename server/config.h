@@ -1,0 +1,50 @@
+/* Configuration from environment variables, overridden by --flags. Every value
+ * has a default; a bad value stops start-up with a message naming it. */
+#ifndef KOOP_CONFIG_H
+#define KOOP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct koop_config {
+    char database_url[1024];
+    char listen_host[64];
+    int listen_port;
+    int threads;              /* HTTP worker threads, each with its own DB connection */
+    size_t max_body;          /* bytes */
+    int max_depth;            /* JSON nesting */
+    int conn_timeout;         /* seconds an idle connection is kept */
+    int per_ip_limit;         /* concurrent connections per client IP */
+    int conn_limit;           /* concurrent connections in all */
+    int statement_timeout_ms; /* per SQL statement */
+    int connect_timeout_s;    /* to PostgreSQL */
+    int drain_timeout_s;      /* SIGTERM: how long in-flight requests may finish */
+    int auth_fail_limit;      /* failed logins per IP per minute before 429 */
+    char cors_origins[1024];  /* comma-separated, or "*" */
+    char trusted_proxies[512];/* comma-separated IPs whose X-Forwarded-For is believed */
+    char openapi_path[512];
+    char docs_dir[512];
+    char redoc_js[512];
+};
+
+/* One option of the table: the env var, the flag, and how it is stored. */
+struct koop_option {
+    const char *env;
+    const char *flag;
+    const char *help;
+};
+
+/* Loads defaults, then the environment. Returns 0, or -1 after printing the
+ * reason to err (a buffer of errlen bytes). */
+int koop_config_env(struct koop_config *c, char *err, size_t errlen);
+/* Applies one "--flag value" pair; returns 1 when consumed, 0 when the flag is
+ * unknown, -1 when the value is bad (err filled). */
+int koop_config_flag(struct koop_config *c, const char *flag, const char *value, char *err,
+                     size_t errlen);
+/* Parses HOST:PORT into the config. Returns 0 or -1. */
+int koop_config_listen(struct koop_config *c, const char *hostport);
+void koop_config_help(void);
+
+extern struct koop_config koop_cfg; /* the running daemon's configuration */
+
+#endif

@@ -1,0 +1,434 @@
+#include "db.h"
+
+#include "config.h"
+#include "log.h"
+#include "problem.h"
+#include "util.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_STMTS 256
+#define MAX_PIPE 8
+#define TX_ATTEMPTS 3
+#define RETRY_AFTER_S 2
+
+static struct {
+    const char *name, *sql;
+} stmts[MAX_STMTS];
+static int nstmts;
+
+static atomic_long st_open, st_busy, st_errors, st_connects;
+
+static pthread_key_t conn_key;
+static pthread_once_t conn_once = PTHREAD_ONCE_INIT;
+static __thread PGconn *t_conn;
+static __thread uint64_t t_failed_at; /* when the last connect failed (us) */
+
+static void conn_destroy(void *p)
+{
+    if (p) {
+        PQfinish(p);
+        atomic_fetch_sub(&st_open, 1);
+    }
+}
+static void conn_key_init(void)
+{
+    pthread_key_create(&conn_key, conn_destroy);
+}
+
+void db_register(const char *name, const char *sql)
+{
+    if (nstmts >= MAX_STMTS) {
+        koop_log_error("too many prepared statements");
+        abort(); /* a programming error at start-up, never at request time */
+    }
+    stmts[nstmts].name = name;
+    stmts[nstmts].sql = sql;
+    nstmts++;
+}
+
+static PGconn *open_conn(const char *url, bool serving)
+{
+    char timeout[16], options[96];
+    snprintf(timeout, sizeof timeout, "%d", koop_cfg.connect_timeout_s);
+    snprintf(options, sizeof options, "-c statement_timeout=%d -c lock_timeout=%d",
+             serving ? koop_cfg.statement_timeout_ms : 0,
+             serving ? koop_cfg.statement_timeout_ms : 0);
+    const char *keys[] = {"dbname", "connect_timeout", "options", "application_name", NULL};
+    const char *vals[] = {url, timeout, options, serving ? "kooperd" : "kooperd-admin", NULL};
+    PGconn *c = PQconnectdbParams(keys, vals, 1);
+    if (PQstatus(c) != CONNECTION_OK) {
+        if (!serving)
+            fprintf(stderr, "kooperd: cannot connect to the database: %s", PQerrorMessage(c));
+        PQfinish(c);
+        return NULL;
+    }
+    return c;
+}
+
+PGconn *db_admin_connect(const char *url)
+{
+    return open_conn(url, false);
+}
+
+static bool setup_serving(PGconn *c)
+{
+    PGresult *r = PQexec(c, "SET ROLE koop_app; SET plan_cache_mode = force_generic_plan; "
+                            "SET TIME ZONE 'UTC'");
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok)
+        koop_log_error("cannot assume role koop_app (are migrations applied?)");
+    PQclear(r);
+    if (!ok || !PQenterPipelineMode(c))
+        return false;
+    for (int i = 0; i < nstmts; i++)
+        if (!PQsendPrepare(c, stmts[i].name, stmts[i].sql, 0, NULL))
+            return false;
+    if (!PQpipelineSync(c))
+        return false;
+    int failed = 0;
+    for (int i = 0; i < nstmts; i++) {
+        PGresult *pr = PQgetResult(c);
+        if (PQresultStatus(pr) != PGRES_COMMAND_OK) {
+            if (!failed)
+                koop_log_error("prepare %s failed: %s", stmts[i].name,
+                               pr ? PQresultErrorField(pr, PG_DIAG_MESSAGE_PRIMARY) : "?");
+            failed++;
+        }
+        PQclear(pr);
+        PQclear(PQgetResult(c)); /* the NULL ending this query's results */
+    }
+    PGresult *sync = PQgetResult(c);
+    ok = PQresultStatus(sync) == PGRES_PIPELINE_SYNC && !failed;
+    PQclear(sync);
+    return ok;
+}
+
+PGconn *db_thread_conn(void)
+{
+    pthread_once(&conn_once, conn_key_init);
+    if (t_conn && PQstatus(t_conn) == CONNECTION_OK)
+        return t_conn;
+    if (t_conn)
+        db_thread_reset();
+    uint64_t now = koop_now_us();
+    if (t_failed_at && now - t_failed_at < 500000) /* don't hammer a database that is down */
+        return NULL;
+    atomic_fetch_add(&st_connects, 1);
+    PGconn *c = open_conn(koop_cfg.database_url, true);
+    if (!c || !setup_serving(c)) {
+        if (c)
+            PQfinish(c);
+        t_failed_at = now;
+        atomic_fetch_add(&st_errors, 1);
+        koop_log_warn("database unavailable");
+        return NULL;
+    }
+    t_failed_at = 0;
+    t_conn = c;
+    pthread_setspecific(conn_key, c);
+    atomic_fetch_add(&st_open, 1);
+    return c;
+}
+
+void db_thread_reset(void)
+{
+    if (t_conn) {
+        pthread_setspecific(conn_key, NULL);
+        PQfinish(t_conn);
+        t_conn = NULL;
+        atomic_fetch_sub(&st_open, 1);
+    }
+}
+
+/* ---- pipelines ---- */
+
+struct step {
+    const char *stmt; /* prepared name, or NULL for sql */
+    const char *sql;
+    int n;
+    const char *const *vals;
+};
+
+/* Sends steps + Sync and collects one result per step (results[i] owned by
+ * caller; PGRES_PIPELINE_ABORTED for steps skipped after an error). Returns 0,
+ * or -1 when the connection failed (results cleared). */
+static int pipe_run(PGconn *c, const struct step *s, int n, PGresult **results)
+{
+    for (int i = 0; i < n; i++) {
+        int ok = s[i].stmt ? PQsendQueryPrepared(c, s[i].stmt, s[i].n, s[i].vals, NULL, NULL, 0)
+                           : PQsendQueryParams(c, s[i].sql, 0, NULL, NULL, NULL, NULL, 0);
+        if (!ok)
+            return -1;
+    }
+    if (!PQpipelineSync(c))
+        return -1;
+    int got = 0;
+    for (int i = 0; i < n; i++) {
+        results[i] = PQgetResult(c);
+        if (!results[i]) {
+            got = i;
+            goto broken;
+        }
+        /* a query's results end with NULL */
+        PGresult *extra;
+        while ((extra = PQgetResult(c)) != NULL)
+            PQclear(extra);
+        got = i + 1;
+    }
+    PGresult *sync = PQgetResult(c);
+    bool synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+    PQclear(sync);
+    if (!synced)
+        goto broken;
+    return 0;
+broken:
+    for (int i = 0; i < got; i++) {
+        PQclear(results[i]);
+        results[i] = NULL;
+    }
+    return -1;
+}
+
+static void unavailable(struct kres *res)
+{
+    koop_fail(res, P_UNAVAILABLE, "the database is unavailable; retry later");
+    koop_res_header(res, "Retry-After", "%d", RETRY_AFTER_S);
+}
+
+bool db_map_error(const PGresult *r, struct kres *res)
+{
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    if (!state) {
+        unavailable(res);
+        return false;
+    }
+    if (strncmp(state, "KP", 2) == 0) {
+        /* Raised by our own SQL: KP<status>, HINT = problem code,
+         * MESSAGE = detail, DETAIL = JSON object of extension members. */
+        const char *code = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT);
+        const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+        const char *ext = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
+        const struct koop_problem_def *d = koop_problem_by_code(code);
+        enum koop_problem p = P_INTERNAL;
+        for (int i = 0; d && i < P__COUNT; i++)
+            if (koop_problem_def(i) == d)
+                p = i;
+        json_t *pj = koop_problem_json(p, msg);
+        if (ext) {
+            json_t *e = json_loads(ext, 0, NULL);
+            if (json_is_object(e))
+                json_object_update(pj, e);
+            json_decref(e);
+        }
+        koop_res_json(res, koop_problem_def(p)->status, pj);
+        return false;
+    }
+    if (!strcmp(state, "40001") || !strcmp(state, "40P01")) {
+        unavailable(res);
+        return true;
+    }
+    if (!strcmp(state, "23505")) {
+        koop_fail(res, P_CONFLICT, "a record with the same unique value already exists");
+        return false;
+    }
+    if (!strcmp(state, "23503")) {
+        koop_fail(res, P_CONFLICT, "the record is referenced by, or refers to, another record");
+        return false;
+    }
+    if (!strncmp(state, "08", 2) || !strcmp(state, "57014") || !strncmp(state, "57P", 3) ||
+        !strncmp(state, "53", 2) || !strcmp(state, "55P03")) {
+        atomic_fetch_add(&st_errors, 1);
+        koop_log_warn("database unavailable (sqlstate %s)", state);
+        unavailable(res);
+        return false;
+    }
+    atomic_fetch_add(&st_errors, 1);
+    /* Primary messages name constraints and types, never values. */
+    koop_log_error("sql error %s: %s", state, PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY));
+    koop_fail(res, P_INTERNAL, "an internal error occurred; it has been logged");
+    return false;
+}
+
+struct db_tx {
+    PGconn *conn;
+    const struct kreq *req;
+    bool begun, done, broken, retry;
+    PGresult *keep[16];
+    int nkeep;
+};
+
+static void tx_keep(struct db_tx *tx, PGresult *r)
+{
+    if (tx->nkeep < (int)(sizeof tx->keep / sizeof tx->keep[0]))
+        tx->keep[tx->nkeep++] = r;
+    else
+        PQclear(r); /* cannot happen with our handlers; never leak */
+}
+
+PGresult *db_exec(struct db_tx *tx, struct kres *res, unsigned flags, const char *stmt, int n,
+                  const char *const *vals)
+{
+    struct step steps[MAX_PIPE];
+    int ns = 0, first = 0;
+    const struct koop_auth *a = &tx->req->auth;
+    const char *ctx[] = {a->tenant_id, a->user_id, koop_role_name(a->role), a->partner_id,
+                         a->token_id, tx->req->request_id, tx->req->ip};
+    if (tx->done) {
+        koop_log_error("db_exec after commit");
+        koop_fail(res, P_INTERNAL, "an internal error occurred; it has been logged");
+        return NULL;
+    }
+    if (!tx->begun) {
+        steps[ns++] = (struct step){.sql = "BEGIN"};
+        steps[ns++] = (struct step){.stmt = "koop_ctx", .n = 7, .vals = ctx};
+        first = ns;
+    }
+    steps[ns++] = (struct step){.stmt = stmt, .n = n, .vals = vals};
+    if (flags & DB_LAST)
+        steps[ns++] = (struct step){.sql = "COMMIT"};
+    PGresult *r[MAX_PIPE] = {0};
+    atomic_fetch_add(&st_busy, 1);
+    int rc = pipe_run(tx->conn, steps, ns, r);
+    atomic_fetch_sub(&st_busy, 1);
+    if (rc != 0) {
+        tx->broken = true;
+        unavailable(res);
+        return NULL;
+    }
+    tx->begun = true;
+    PGresult *out = NULL;
+    for (int i = 0; i < ns && !out; i++) {
+        ExecStatusType st = PQresultStatus(r[i]);
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_PIPELINE_ABORTED) {
+            tx->retry = db_map_error(r[i], res); /* the first failure is the cause */
+            for (int j = 0; j < ns; j++)
+                PQclear(r[j]);
+            return NULL;
+        }
+    }
+    for (int i = 0; i < ns; i++) {
+        if (i == first)
+            out = r[i];
+        else
+            PQclear(r[i]);
+    }
+    if (flags & DB_LAST)
+        tx->done = true;
+    tx_keep(tx, out);
+    return out;
+}
+
+PGresult *db_exec_once(struct kres *res, const char *stmt, int n, const char *const *vals)
+{
+    PGconn *c = db_thread_conn();
+    if (!c) {
+        unavailable(res);
+        return NULL;
+    }
+    struct step s = {.stmt = stmt, .n = n, .vals = vals};
+    PGresult *r = NULL;
+    if (pipe_run(c, &s, 1, &r) != 0) {
+        db_thread_reset();
+        unavailable(res);
+        return NULL;
+    }
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+        db_map_error(r, res);
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
+static void tx_end(struct db_tx *tx)
+{
+    for (int i = 0; i < tx->nkeep; i++)
+        PQclear(tx->keep[i]);
+    tx->nkeep = 0;
+    if (tx->broken || PQstatus(tx->conn) != CONNECTION_OK) {
+        db_thread_reset();
+        return;
+    }
+    if (PQtransactionStatus(tx->conn) != PQTRANS_IDLE) {
+        struct step s = {.sql = "ROLLBACK"};
+        PGresult *r = NULL;
+        if (pipe_run(tx->conn, &s, 1, &r) != 0)
+            db_thread_reset();
+        else
+            PQclear(r);
+    }
+}
+
+int db_run(struct kreq *req, struct kres *res, db_fn fn, void *arg)
+{
+    for (int attempt = 1;; attempt++) {
+        PGconn *c = db_thread_conn();
+        if (!c) {
+            unavailable(res);
+            return -1;
+        }
+        struct db_tx tx = {.conn = c, .req = req};
+        int rc = fn(&tx, req, res, arg);
+        if (rc == 0 && !tx.done) {
+            struct step s = {.sql = "COMMIT"};
+            PGresult *r = NULL;
+            if (pipe_run(c, &s, 1, &r) != 0) {
+                tx.broken = true;
+                unavailable(res);
+                rc = -1;
+            } else if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+                tx.retry = db_map_error(r, res);
+                rc = -1;
+            }
+            PQclear(r);
+        }
+        bool broken_early = tx.broken && !tx.begun;
+        tx_end(&tx);
+        if (rc == 0)
+            return 0;
+        /* A connection that broke before anything was sent (PostgreSQL
+         * restarted under us) is retried once on a fresh connection. */
+        bool idempotent = !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD");
+        bool again = (tx.retry || (broken_early && idempotent)) && attempt < TX_ATTEMPTS;
+        if (!again)
+            return -1;
+        json_decref(res->json);
+        res->json = NULL;
+        res->nheaders = 0;
+        res->status = 0;
+    }
+}
+
+void db_stats(long *open, long *busy, long *errors, long *connects)
+{
+    *open = atomic_load(&st_open);
+    *busy = atomic_load(&st_busy);
+    *errors = atomic_load(&st_errors);
+    *connects = atomic_load(&st_connects);
+}
+
+extern const int koop_migration_count;
+
+bool db_ready(char *why, size_t whylen)
+{
+    struct kres res = {0};
+    PGresult *r = db_exec_once(&res, "koop_schema_version", 0, NULL);
+    json_decref(res.json);
+    if (!r) {
+        snprintf(why, whylen, "database unreachable");
+        return false;
+    }
+    int v = PQntuples(r) ? atoi(PQgetvalue(r, 0, 0)) : 0;
+    PQclear(r);
+    if (v != koop_migration_count) {
+        snprintf(why, whylen, "schema at migration %d, expected %d", v, koop_migration_count);
+        return false;
+    }
+    return true;
+}

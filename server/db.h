@@ -1,0 +1,64 @@
+/* PostgreSQL access: one connection per HTTP worker thread (lazily opened,
+ * reopened after failure), always in pipeline mode, serving as the
+ * unprivileged role koop_app so that row-level security applies. */
+#ifndef KOOP_DB_H
+#define KOOP_DB_H
+
+#include "req.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+/* Registers a prepared statement; call before the first connection opens
+ * (at start-up). name and sql must outlive the process (string literals). */
+void db_register(const char *name, const char *sql);
+
+/* Returns this thread's serving connection, opening it if needed; NULL when
+ * the database is unreachable (callers answer 503). */
+PGconn *db_thread_conn(void);
+/* Closes this thread's connection (after it broke). */
+void db_thread_reset(void);
+
+/* Opens an administrative connection (CLI, migrations) as the DATABASE_URL
+ * user, not in pipeline mode. NULL with a message on stderr on failure. */
+PGconn *db_admin_connect(const char *url);
+
+struct db_tx;
+
+/* The unit of work of one request. It may run more than once (the runner
+ * retries on serialization failures and deadlocks), so it must not keep
+ * state between runs. Returns 0 to commit, nonzero after filling res with a
+ * problem (the transaction is rolled back). */
+typedef int (*db_fn)(struct db_tx *tx, struct kreq *req, struct kres *res, void *arg);
+
+/* Runs fn in one transaction whose first round trip also sets the tenant and
+ * actor context from req->auth. Returns 0 when fn's work committed, else -1
+ * with res holding the problem (503 with Retry-After when the database is
+ * unavailable). */
+int db_run(struct kreq *req, struct kres *res, db_fn fn, void *arg);
+
+enum { DB_LAST = 1 }; /* db_exec flag: commit in the same round trip */
+
+/* Executes a registered statement inside fn. Returns the result (owned by tx,
+ * freed when db_run ends) or NULL after mapping the error into res (fn should
+ * then return -1). With DB_LAST the transaction commits in the same pipeline;
+ * no further db_exec may follow. */
+PGresult *db_exec(struct db_tx *tx, struct kres *res, unsigned flags, const char *stmt, int n,
+                  const char *const *vals);
+
+/* Runs one registered statement outside any explicit transaction (e.g. the
+ * token lookup). Returns the result (caller PQclears) or NULL after filling
+ * res with a problem. */
+PGresult *db_exec_once(struct kres *res, const char *stmt, int n, const char *const *vals);
+
+/* Maps a failed result to a problem in res. Returns true when the failure is
+ * a serialization failure or deadlock (the caller may retry). */
+bool db_map_error(const PGresult *r, struct kres *res);
+
+/* Pool figures for /metrics. */
+void db_stats(long *open, long *busy, long *errors, long *connects);
+
+/* True when the database answers and the schema is at the latest migration. */
+bool db_ready(char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,100 @@
+/* Request and response as handlers see them. Handlers in api/ take a parsed
+ * request and fill a response; they never touch MHD or sockets. */
+#ifndef KOOP_REQ_H
+#define KOOP_REQ_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+enum koop_role {
+    ROLE_NONE = 0,
+    ROLE_PLATFORM_ADMIN = 1 << 0,
+    ROLE_ADMIN = 1 << 1,
+    ROLE_COORDINATOR = 1 << 2,
+    ROLE_SOCIAL_WORKER = 1 << 3,
+    ROLE_PARTNER_STAFF = 1 << 4,
+    ROLE_AUDITOR = 1 << 5,
+    ROLE_REGIONAL_ANALYST = 1 << 6,
+};
+#define ROLES_TENANT                                                                               \
+    (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_SOCIAL_WORKER | ROLE_PARTNER_STAFF | ROLE_AUDITOR)
+#define ROLES_ANY (ROLES_TENANT | ROLE_PLATFORM_ADMIN | ROLE_REGIONAL_ANALYST)
+#define ROLES_PUBLIC 0 /* route needs no token */
+
+const char *koop_role_name(enum koop_role r);
+enum koop_role koop_role_parse(const char *s); /* ROLE_NONE when unknown */
+
+/* Who is calling; filled by auth before the handler runs. Strings are owned
+ * by the request (fixed buffers). Empty string means "none". */
+struct koop_auth {
+    char token_id[37];
+    char user_id[37];
+    char tenant_id[37];
+    char partner_id[37];
+    enum koop_role role;
+};
+
+#define KOOP_MAX_PARAMS 4
+#define KOOP_MAX_QUERY 24
+#define KOOP_MAX_HEADERS 8
+
+struct koop_kv {
+    const char *key;
+    const char *value;
+};
+
+struct kreq {
+    const char *method;
+    const char *path;           /* raw path, without query */
+    const char *route;          /* route template, e.g. /v1/partners/{partner_id} */
+    const char *params[KOOP_MAX_PARAMS];      /* path parameters in order */
+    const char *param_names[KOOP_MAX_PARAMS]; /* their names without braces */
+    int nparams;
+    char parambuf[320]; /* storage for params */
+    char namebuf[KOOP_MAX_PARAMS][48];
+    struct koop_kv query[KOOP_MAX_QUERY]; /* decoded query arguments */
+    int nquery;
+    bool query_overflow; /* more arguments than KOOP_MAX_QUERY */
+    const char *body;    /* NUL-terminated copy of the body, or NULL */
+    json_t *json;        /* the parsed JSON body (borrowed; freed by the server) or NULL */
+    size_t body_len;
+    const char *content_type;
+    const char *if_match;
+    const char *idempotency_key;
+    const char *accept;
+    char request_id[64];
+    char ip[64];
+    struct koop_auth auth;
+    void *conn; /* opaque: the MHD connection, for header lookups in server/ */
+};
+
+/* A response. The handler sets status and either json (stolen: freed by the
+ * server) or raw (malloc'd, stolen) with content_type. Extra headers are
+ * copied into fixed slots by koop_res_header(). */
+struct kres {
+    int status;
+    json_t *json;
+    char *raw;
+    size_t raw_len;
+    const char *content_type;
+    struct {
+        char name[32];
+        char value[512];
+    } headers[KOOP_MAX_HEADERS];
+    int nheaders;
+};
+
+void koop_res_header(struct kres *res, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Set a JSON body (stolen) and status. Returns 0. */
+int koop_res_json(struct kres *res, int status, json_t *body);
+
+const char *koop_query_get(const struct kreq *req, const char *key);
+const char *koop_param(const struct kreq *req, const char *name);
+/* Looks up a request header (case-insensitive); NULL when absent. */
+const char *koop_header(const struct kreq *req, const char *name);
+
+typedef int (*koop_handler)(struct kreq *req, struct kres *res);
+
+#endif

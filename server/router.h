@@ -1,0 +1,38 @@
+/* Routes as data: {method, pattern, handler, roles}. Patterns are literal
+ * segments and {name} parameters; 404 and 405 are decided here, once. */
+#ifndef KOOP_ROUTER_H
+#define KOOP_ROUTER_H
+
+#include "req.h"
+
+enum {
+    RT_NOAUTH = 1 << 0,   /* no token needed (service endpoints) */
+    RT_RAWBODY = 1 << 1,  /* body is not JSON (handler checks its type) */
+    RT_NODB = 1 << 2,     /* handler needs no database */
+};
+
+struct koop_resource;
+enum koop_op { OP_NONE = 0, OP_LIST, OP_CREATE, OP_GET, OP_PATCH, OP_DELETE, OP_TRANSITION };
+
+struct koop_route {
+    const char *method;  /* NULL ends the table */
+    const char *pattern; /* e.g. "/v1/partners/{partner_id}" */
+    koop_handler handler; /* or NULL: the generic op on resource (server/resource.h) */
+    unsigned roles;      /* allowed roles (bitmask); ignored with RT_NOAUTH */
+    unsigned flags;
+    const struct koop_resource *resource;
+    enum koop_op op;
+};
+
+enum koop_match { MATCH_OK = 0, MATCH_NOT_FOUND = 404, MATCH_METHOD = 405, MATCH_BAD_PARAM = 422 };
+
+/* Finds the route for method+path. On MATCH_OK *out is set and req->params,
+ * param_names, nparams, route are filled (params point into req->parambuf).
+ * On MATCH_METHOD, allow receives the allowed methods ("GET, POST").
+ * On MATCH_BAD_PARAM, req->param_names[0] names the bad parameter (every
+ * {param} of our API is a UUID). */
+enum koop_match koop_route_find(const struct koop_route *table, const char *method,
+                                const char *path, struct kreq *req, const struct koop_route **out,
+                                char *allow, size_t allowlen);
+
+#endif

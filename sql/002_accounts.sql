@@ -1,0 +1,327 @@
+-- 002: the functions behind /v1/tenants, /v1/users and /v1/users/{id}/tokens.
+-- Input arrives validated by the daemon's field specs (types, lengths,
+-- enums); these functions add the rules that need the database.
+
+-- ---------------------------------------------------------------------------
+-- Tenants (platform_admin only; the route table enforces the role).
+
+CREATE FUNCTION koop.tenant_json(t tenants) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('id', t.id, 'name', t.name, 'teryt', t.teryt, 'kind', t.kind,
+        'voivodeship', t.voivodeship, 'active', t.active, 'version', t.version,
+        'created_at', koop.ts(t.created_at), 'updated_at', koop.ts(t.updated_at))
+$$;
+
+-- TERC voivodeship codes (02..32, even) and their names.
+CREATE FUNCTION koop.voivodeship_of(p_teryt text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE left(p_teryt, 2)
+        WHEN '02' THEN 'dolnoslaskie' WHEN '04' THEN 'kujawsko_pomorskie'
+        WHEN '06' THEN 'lubelskie' WHEN '08' THEN 'lubuskie' WHEN '10' THEN 'lodzkie'
+        WHEN '12' THEN 'malopolskie' WHEN '14' THEN 'mazowieckie' WHEN '16' THEN 'opolskie'
+        WHEN '18' THEN 'podkarpackie' WHEN '20' THEN 'podlaskie' WHEN '22' THEN 'pomorskie'
+        WHEN '24' THEN 'slaskie' WHEN '26' THEN 'swietokrzyskie'
+        WHEN '28' THEN 'warminsko_mazurskie' WHEN '30' THEN 'wielkopolskie'
+        WHEN '32' THEN 'zachodniopomorskie' END
+$$;
+
+CREATE FUNCTION koop.tenant_check(d jsonb) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF koop.voivodeship_of(d ->> 'teryt') IS DISTINCT FROM d ->> 'voivodeship' THEN
+        PERFORM koop.fail_field('voivodeship', 'invalid',
+            'does not match the voivodeship part of teryt');
+    END IF;
+    IF (length(d ->> 'teryt') = 4) <> (d ->> 'kind' = 'powiat') THEN
+        PERFORM koop.fail_field('kind', 'invalid',
+            'a 4-digit teryt is a powiat; a 7-digit teryt is a gmina or city');
+    END IF;
+END $$;
+
+CREATE FUNCTION koop.tenant_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    t tenants;
+BEGIN
+    PERFORM koop.tenant_check(p_body);
+    IF EXISTS (SELECT 1 FROM tenants WHERE teryt = p_body ->> 'teryt') THEN
+        PERFORM koop.fail(409, 'conflict', 'a tenant with this teryt already exists');
+    END IF;
+    INSERT INTO tenants (id, name, teryt, kind, voivodeship)
+    VALUES (p_id, p_body ->> 'name', p_body ->> 'teryt', p_body ->> 'kind',
+            p_body ->> 'voivodeship')
+    RETURNING * INTO t;
+    PERFORM koop.audit('create', 'tenant', t.id, 201);
+    RETURN koop.tenant_json(t);
+END $$;
+
+CREATE FUNCTION koop.tenant_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT koop.tenant_json(t) FROM tenants t WHERE t.id = p_id
+$$;
+
+CREATE FUNCTION koop.tenant_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
+                                 p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    s record := koop.sort_key(p_sort, '{"name": ["lower(t.name)", "text"],
+        "created_at": ["t.created_at", "timestamptz"]}');
+    w text := 'true';
+BEGIN
+    IF p_filters ? 'q' THEN
+        w := w || ' AND (koop.norm(t.name) LIKE koop.contains_pattern($1->>''q'') OR t.teryt = $1->>''q'')';
+    END IF;
+    IF p_filters ? 'active' THEN
+        w := w || ' AND t.active = ($1->>''active'')::boolean';
+    END IF;
+    -- tenants are platform-level rows: page over them with a NULL tenant_id
+    RETURN koop.page('(SELECT tn AS rec, tn.id, tn.name, tn.teryt, tn.active, tn.created_at, '
+                     'NULL::uuid AS tenant_id FROM tenants tn)', 'koop.tenant_json(t.rec)',
+                     w, s.key, s.keytype, s.descending, p_filters, p_after, p_limit, p_parent);
+END $$;
+
+CREATE FUNCTION koop.tenant_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    t tenants;
+BEGIN
+    SELECT * INTO t FROM tenants WHERE id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        PERFORM koop.not_found('tenant');
+    END IF;
+    PERFORM koop.check_version(t.version, p_version);
+    IF p_patch ? 'kind' THEN
+        PERFORM koop.tenant_check(jsonb_build_object('teryt', t.teryt, 'kind', p_patch ->> 'kind',
+                                                     'voivodeship', t.voivodeship));
+    END IF;
+    UPDATE tenants SET name = coalesce(p_patch ->> 'name', name),
+        kind = coalesce(p_patch ->> 'kind', kind),
+        active = coalesce((p_patch ->> 'active')::boolean, active),
+        version = version + 1, updated_at = now()
+    WHERE id = p_id RETURNING * INTO t;
+    PERFORM koop.audit('update', 'tenant', t.id, 200);
+    RETURN koop.tenant_json(t);
+END $$;
+
+-- ---------------------------------------------------------------------------
+-- Users. An admin manages its tenant's users; a platform admin manages
+-- platform users (platform_admin, regional_analyst) at /v1/users and a
+-- tenant's users at /v1/tenants/{id}/users.
+
+CREATE FUNCTION koop.user_json(u users) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('id', u.id, 'tenant_id', u.tenant_id, 'name', u.name,
+        'email', u.email, 'role', u.role, 'partner_id', u.partner_id, 'active', u.active,
+        'granted_tenant_ids', to_jsonb(u.granted_tenant_ids), 'version', u.version,
+        'created_at', koop.ts(u.created_at), 'updated_at', koop.ts(u.updated_at))
+$$;
+
+-- The tenant a user-management request acts on: the caller's own, or for a
+-- platform admin the one in the path (NULL = platform level).
+CREATE FUNCTION koop.user_scope(p_parent uuid) RETURNS uuid LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN koop.role() = 'platform_admin' THEN p_parent ELSE koop.tenant() END
+$$;
+
+-- Checks role/partner/grants of a user document for the scope.
+CREATE FUNCTION koop.user_check(d jsonb, p_tenant uuid) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    r text := d ->> 'role';
+    g uuid;
+BEGIN
+    IF p_tenant IS NULL AND r NOT IN ('platform_admin', 'regional_analyst') THEN
+        PERFORM koop.fail_field('role', 'invalid',
+            'platform-level users are platform_admin or regional_analyst; create tenant users at /v1/tenants/{tenant_id}/users');
+    END IF;
+    IF p_tenant IS NOT NULL AND r IN ('platform_admin', 'regional_analyst') THEN
+        PERFORM koop.fail_field('role', 'invalid', 'this role has no tenant');
+    END IF;
+    IF r = 'partner_staff' AND d ->> 'partner_id' IS NULL THEN
+        PERFORM koop.fail_field('partner_id', 'required', 'is required for partner_staff');
+    END IF;
+    IF r <> 'partner_staff' AND d ->> 'partner_id' IS NOT NULL THEN
+        PERFORM koop.fail_field('partner_id', 'invalid', 'is only for partner_staff');
+    END IF;
+    IF d ->> 'partner_id' IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM partners WHERE tenant_id = p_tenant AND id = (d ->> 'partner_id')::uuid) THEN
+        PERFORM koop.fail_field('partner_id', 'not_found', 'no such partner in this tenant');
+    END IF;
+    IF jsonb_array_length(coalesce(d -> 'granted_tenant_ids', '[]')) > 0 THEN
+        IF r <> 'regional_analyst' THEN
+            PERFORM koop.fail_field('granted_tenant_ids', 'invalid', 'is only for regional_analyst');
+        END IF;
+        FOR g IN SELECT jsonb_array_elements_text(d -> 'granted_tenant_ids')::uuid LOOP
+            IF NOT EXISTS (SELECT 1 FROM tenants WHERE id = g) THEN
+                PERFORM koop.fail_field('granted_tenant_ids', 'not_found', 'names an unknown tenant');
+            END IF;
+        END LOOP;
+    END IF;
+    IF r = 'regional_analyst' AND koop.role() <> 'platform_admin'
+       AND jsonb_array_length(coalesce(d -> 'granted_tenant_ids', '[]')) > 0 THEN
+        PERFORM koop.fail(403, 'forbidden', 'only a platform admin grants tenants');
+    END IF;
+END $$;
+
+CREATE FUNCTION koop.user_email_taken(p_tenant uuid, p_email text, p_except uuid) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM users WHERE tenant_id IS NOT DISTINCT FROM p_tenant
+                   AND lower(email) = lower(p_email) AND id IS DISTINCT FROM p_except)
+$$;
+
+CREATE FUNCTION koop.user_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    scope uuid := koop.user_scope(p_parent);
+    u users;
+BEGIN
+    IF koop.role() = 'platform_admin' AND p_parent IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM tenants WHERE id = p_parent) THEN
+        PERFORM koop.not_found('tenant');
+    END IF;
+    PERFORM koop.user_check(p_body, scope);
+    IF koop.user_email_taken(scope, p_body ->> 'email', NULL) THEN
+        PERFORM koop.fail(409, 'conflict', 'a user with this e-mail already exists here');
+    END IF;
+    INSERT INTO users (id, tenant_id, name, email, role, partner_id, granted_tenant_ids)
+    VALUES (p_id, scope, p_body ->> 'name', p_body ->> 'email', p_body ->> 'role',
+            (p_body ->> 'partner_id')::uuid,
+            coalesce(ARRAY(SELECT jsonb_array_elements_text(p_body -> 'granted_tenant_ids')::uuid),
+                     '{}'))
+    RETURNING * INTO u;
+    PERFORM koop.audit('create', 'user', u.id, 201);
+    IF scope IS NOT NULL THEN
+        PERFORM set_config('koop.tenant_id', scope::text, true);
+        PERFORM koop.emit('user.created', 'user', u.id, u.version);
+    END IF;
+    RETURN koop.user_json(u);
+END $$;
+
+-- Users visible to the caller: its tenant's, or a platform admin's platform users.
+CREATE FUNCTION koop.user_visible(u users) RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT u.tenant_id IS NOT DISTINCT FROM koop.tenant()
+        OR (koop.role() = 'platform_admin' AND (u.tenant_id IS NULL OR u.role = 'admin'))
+$$;
+
+CREATE FUNCTION koop.user_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT koop.user_json(u) FROM users u WHERE u.id = p_id AND koop.user_visible(u)
+$$;
+
+CREATE FUNCTION koop.user_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
+                               p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    s record := koop.sort_key(p_sort, '{"name": ["lower(t.name)", "text"],
+        "created_at": ["t.created_at", "timestamptz"]}');
+    w text := 'true';
+BEGIN
+    IF p_filters ? 'role' THEN w := w || ' AND t.role = $1->>''role'''; END IF;
+    IF p_filters ? 'active' THEN w := w || ' AND t.active = ($1->>''active'')::boolean'; END IF;
+    IF p_filters ? 'partner_id' THEN
+        w := w || ' AND t.partner_id = ($1->>''partner_id'')::uuid';
+    END IF;
+    IF p_filters ? 'q' THEN
+        w := w || ' AND (koop.norm(t.name) LIKE koop.contains_pattern($1->>''q'') '
+                  'OR lower(t.email) = lower($1->>''q''))';
+    END IF;
+    RETURN koop.page('users', 'koop.user_json(t)', w, s.key, s.keytype, s.descending,
+                     p_filters, p_after, p_limit, p_parent);
+END $$;
+
+CREATE FUNCTION koop.user_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    u users;
+    d jsonb;
+BEGIN
+    SELECT * INTO u FROM users x WHERE x.id = p_id AND koop.user_visible(x) FOR UPDATE;
+    IF NOT FOUND THEN
+        PERFORM koop.not_found('user');
+    END IF;
+    PERFORM koop.check_version(u.version, p_version);
+    d := koop.merge_patch(koop.user_json(u) - ARRAY['id', 'tenant_id', 'version', 'created_at',
+                                                      'updated_at'], p_patch);
+    PERFORM koop.user_check(d, u.tenant_id);
+    IF koop.user_email_taken(u.tenant_id, d ->> 'email', u.id) THEN
+        PERFORM koop.fail(409, 'conflict', 'a user with this e-mail already exists here');
+    END IF;
+    IF u.id = koop.user_id() AND ((d ->> 'active')::boolean IS FALSE OR d ->> 'role' <> u.role) THEN
+        PERFORM koop.fail(409, 'conflict', 'you cannot deactivate yourself or change your own role');
+    END IF;
+    UPDATE users SET name = d ->> 'name', email = d ->> 'email', role = d ->> 'role',
+        partner_id = (d ->> 'partner_id')::uuid, active = (d ->> 'active')::boolean,
+        granted_tenant_ids = coalesce(ARRAY(SELECT jsonb_array_elements_text(
+            d -> 'granted_tenant_ids')::uuid), '{}'),
+        version = version + 1, updated_at = now()
+    WHERE id = p_id RETURNING * INTO u;
+    IF NOT u.active THEN
+        UPDATE tokens SET revoked_at = now() WHERE user_id = u.id AND revoked_at IS NULL;
+    END IF;
+    PERFORM koop.audit('update', 'user', u.id, 200);
+    IF u.tenant_id IS NOT NULL AND koop.tenant() IS NOT NULL THEN
+        PERFORM koop.emit('user.updated', 'user', u.id, u.version);
+    END IF;
+    RETURN koop.user_json(u);
+END $$;
+
+-- ---------------------------------------------------------------------------
+-- Tokens of a user: the user itself, its tenant's admin, or a platform admin
+-- (for platform users and tenant admins).
+
+CREATE FUNCTION koop.token_json(t tokens) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('id', t.id, 'user_id', t.user_id, 'name', t.name,
+        'created_at', koop.ts(t.created_at), 'expires_at', koop.ts(t.expires_at),
+        'last_used_at', koop.ts(t.last_used_at), 'revoked_at', koop.ts(t.revoked_at))
+$$;
+
+CREATE FUNCTION koop.token_owner(p_user uuid) RETURNS users LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    u users;
+BEGIN
+    SELECT * INTO u FROM users x WHERE x.id = p_user
+        AND (x.id = koop.user_id()
+             OR (koop.role() = 'admin' AND x.tenant_id = koop.tenant())
+             OR (koop.role() = 'platform_admin' AND (x.tenant_id IS NULL OR x.role = 'admin')));
+    IF NOT FOUND THEN
+        PERFORM koop.not_found('user');
+    END IF;
+    RETURN u;
+END $$;
+
+-- p_hash is the SHA-256 of the secret, which only the daemon ever sees.
+CREATE FUNCTION koop.token_create(p_user uuid, p_id uuid, p_hash text, p_body jsonb)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    u users := koop.token_owner(p_user);
+    t tokens;
+BEGIN
+    IF NOT u.active THEN
+        PERFORM koop.fail(409, 'conflict', 'the user is deactivated');
+    END IF;
+    INSERT INTO tokens (id, tenant_id, user_id, name, hash, expires_at)
+    VALUES (p_id, u.tenant_id, u.id, p_body ->> 'name', p_hash,
+            now() + make_interval(days => coalesce((p_body ->> 'expires_in_days')::int, 90)))
+    RETURNING * INTO t;
+    PERFORM koop.audit('create', 'token', t.id, 201);
+    RETURN koop.token_json(t);
+END $$;
+
+CREATE FUNCTION koop.token_list(p_user uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    u users := koop.token_owner(p_user);
+BEGIN
+    RETURN coalesce((SELECT jsonb_agg(koop.token_json(t) ORDER BY t.created_at DESC, t.id)
+                     FROM tokens t WHERE t.user_id = u.id), '[]'::jsonb);
+END $$;
+
+CREATE FUNCTION koop.token_revoke(p_user uuid, p_id uuid) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    u users := koop.token_owner(p_user);
+BEGIN
+    UPDATE tokens SET revoked_at = coalesce(revoked_at, now())
+    WHERE id = p_id AND user_id = u.id;
+    IF NOT FOUND THEN
+        PERFORM koop.not_found('token');
+    END IF;
+    PERFORM koop.audit('delete', 'token', p_id, 204);
+END $$;
+
+-- /v1/me
+CREATE FUNCTION koop.me() RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('user', koop.user_json(u),
+        'tenant', (SELECT koop.tenant_json(tn) FROM tenants tn WHERE tn.id = u.tenant_id),
+        'token', (SELECT jsonb_build_object('id', t.id, 'expires_at', koop.ts(t.expires_at))
+                  FROM tokens t WHERE t.id = nullif(current_setting('koop.token_id', true), '')::uuid))
+    FROM users u WHERE u.id = koop.user_id()
+$$;
