@@ -81,7 +81,7 @@ asan:
 	    LDFLAGS="-fsanitize=address,undefined" test
 
 valgrind:
-	@bash scripts/deps.sh test
+	@bash scripts/deps.sh test valgrind
 	$(MAKE) --no-print-directory $(BUILD)/kooperd $(BUILD)/unit_tests $(BUILD)/http_tests node
 	KOOP_VALGRIND=1 bash tests/run.sh $(BUILD)
 

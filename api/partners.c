@@ -29,7 +29,7 @@ static const struct fs_field identifiers[] = {
 
 static const struct fs_field address[] = {
     {.name = "street", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 200},
-    {.name = "building", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 20},
+    {.name = "building", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 50},
     {.name = "postal_code", .type = FS_STRING, .flags = FS_NULLABLE,
      .check = koop_check_postal_code},
     {.name = "city", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 100},
@@ -39,7 +39,7 @@ static const struct fs_field contact[] = {
     {.name = "name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 200},
     {.name = "role", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 200},
     {.name = "email", .type = FS_EMAIL, .flags = FS_NULLABLE},
-    {.name = "phone", .type = FS_STRING, .flags = FS_NULLABLE, .min = 3, .max = 40},
+    {.name = "phone", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 30},
     {.name = NULL}};
 static const struct fs_field contact_item = {.type = FS_OBJECT, .sub = contact};
 
@@ -56,7 +56,7 @@ static const struct fs_field partner_fields[] = {
     {.name = "is_leader", .type = FS_BOOL},
     {.name = "identifiers", .type = FS_OBJECT, .sub = identifiers},
     {.name = "address", .type = FS_OBJECT, .flags = FS_NULLABLE, .sub = address},
-    {.name = "website", .type = FS_URL, .flags = FS_NULLABLE},
+    {.name = "website", .type = FS_URL, .flags = FS_NULLABLE, .max = 500},
     {.name = "contacts", .type = FS_ARRAY, .max = 20, .item = &contact_item},
     {.name = "competences", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 4000},
     {.name = "declaration", .type = FS_OBJECT, .sub = declaration},
@@ -91,14 +91,14 @@ static const struct fs_field agreement_fields[] = {
     {.name = "signed_on", .type = FS_DATE, .flags = FS_REQUIRED},
     {.name = "valid_from", .type = FS_DATE, .flags = FS_NULLABLE},
     {.name = "valid_until", .type = FS_DATE, .flags = FS_NULLABLE},
-    {.name = "document_ref", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 300},
+    {.name = "document_ref", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 500},
     {.name = NULL}};
 static const struct fs_field agreement_filters[] = {
     {.name = "updated_since", .type = FS_DATETIME},
     {.name = "valid_on", .type = FS_DATE},
     {.name = NULL}};
 static const char *const agreement_sorts[] = {"created_at", "-created_at", "signed_on",
-                                              "-signed_on", NULL};
+                                              "-signed_on",  "updated_at",  "-updated_at", NULL};
 const struct koop_resource agreement_resource = {
     .name = "agreement",
     .fields = agreement_fields,
@@ -118,7 +118,7 @@ static const struct fs_field benefit_fields[] = {
 static const struct fs_field benefit_filters[] = {{.name = "updated_since", .type = FS_DATETIME},
                                                   {.name = NULL}};
 static const char *const benefit_sorts[] = {"created_at", "-created_at", "recorded_on",
-                                            "-recorded_on", NULL};
+                                            "-recorded_on", "updated_at", "-updated_at", NULL};
 const struct koop_resource benefit_resource = {
     .name = "benefit",
     .fields = benefit_fields,

@@ -33,7 +33,8 @@ static const struct fs_field tenant_filters[] = {
     {.name = "active", .type = FS_BOOL},
     {.name = NULL}};
 
-static const char *const tenant_sorts[] = {"name", "-name", "created_at", "-created_at", NULL};
+static const char *const tenant_sorts[] = {"created_at", "-created_at", "name",
+                                           "-name",      "updated_at",  "-updated_at", NULL};
 
 const struct koop_resource tenant_resource = {
     .name = "tenant",

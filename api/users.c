@@ -12,6 +12,7 @@
 #include "../server/problem.h"
 #include "../server/util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,7 +27,7 @@ static const struct fs_field user_fields[] = {
     {.name = "role", .type = FS_ENUM, .flags = FS_REQUIRED, .values = roles},
     {.name = "partner_id", .type = FS_UUID, .flags = FS_NULLABLE},
     {.name = "active", .type = FS_BOOL},
-    {.name = "granted_tenant_ids", .type = FS_ARRAY, .max = 500, .item = &uuid_item},
+    {.name = "granted_tenant_ids", .type = FS_ARRAY, .max = 1000, .item = &uuid_item},
     {.name = NULL}};
 
 static const struct fs_field user_filters[] = {
@@ -36,7 +37,9 @@ static const struct fs_field user_filters[] = {
     {.name = "q", .type = FS_STRING, .min = 1, .max = 100},
     {.name = NULL}};
 
-static const char *const user_sorts[] = {"created_at", "-created_at", "name", "-name", NULL};
+static const char *const user_sorts[] = {"created_at", "-created_at", "name",        "-name",
+                                         "email",      "-email",      "updated_at", "-updated_at",
+                                         NULL};
 
 const struct koop_resource user_resource = {
     .name = "user",
@@ -77,6 +80,7 @@ static int token_create_fn(struct db_tx *tx, struct kreq *req, struct kres *res,
     /* the only time the secret leaves the daemon */
     json_object_set_new(t, "token", json_string(a->secret));
     koop_res_json(res, 201, t);
+    koop_res_header(res, "Location", "/v1/users/%s/tokens/%s", a->user, a->id);
     return 0;
 }
 
@@ -107,15 +111,40 @@ int tokens_create(struct kreq *req, struct kres *res)
     return 0;
 }
 
+static const char *const token_sorts[] = {"-created_at", NULL};
+
+struct list_arg {
+    const char *user, *after, *limit;
+};
+
+static int tokens_list_fn(struct db_tx *tx, struct kreq *req, struct kres *res, void *p)
+{
+    struct list_arg *a = p;
+    const char *v[] = {a->user, a->after, a->limit};
+    PGresult *r = db_exec(tx, res, DB_LAST, "koop_token_list", 3, v);
+    if (!r)
+        return -1;
+    return koop_list_reply(req, res, token_sorts[0], PQgetvalue(r, 0, 0),
+                           PQgetisnull(r, 0, 1) ? NULL : PQgetvalue(r, 0, 1));
+}
+
 int tokens_list(struct kreq *req, struct kres *res)
 {
-    if (req->nquery) {
-        json_t *errors = json_array();
-        fs_parse_query((const struct fs_field[]){{.name = NULL}}, req, errors);
-        return koop_fail_errors(res, errors);
-    }
-    const char *v[] = {koop_param(req, "user_id")};
-    return koop_res_one(req, res, "koop_token_list", 1, v, 200);
+    const char *sort;
+    json_t *after;
+    long limit;
+    json_t *q = koop_list_params(NULL, token_sorts, req, res, &sort, &after, &limit);
+    if (!q)
+        return 0;
+    char lim[16];
+    snprintf(lim, sizeof lim, "%ld", limit);
+    char *as = after ? json_dumps(after, JSON_COMPACT) : NULL;
+    struct list_arg a = {koop_param(req, "user_id"), as, lim};
+    db_run(req, res, tokens_list_fn, &a);
+    free(as);
+    json_decref(q);
+    json_decref(after);
+    return 0;
 }
 
 int tokens_delete(struct kreq *req, struct kres *res)
@@ -130,8 +159,7 @@ void users_init(void)
     db_register("koop_me", "SELECT NULL, koop.me()::text");
     db_register("koop_token_create",
                 "SELECT koop.token_create($1::uuid, $2::uuid, $3, $4::jsonb)::text");
-    db_register("koop_token_list",
-                "SELECT NULL, jsonb_build_object('items', koop.token_list($1::uuid), "
-                "'next_cursor', NULL)::text");
+    db_register("koop_token_list", "SELECT (r->'items')::text, (r->'next')::text "
+                                   "FROM koop.token_list($1::uuid, $2::jsonb, $3::int) r");
     db_register("koop_token_revoke", "SELECT koop.token_revoke($1::uuid, $2::uuid)");
 }

@@ -232,6 +232,12 @@ bool db_map_error(const PGresult *r, struct kres *res)
         unavailable(res);
         return true;
     }
+    if (!strncmp(state, "22", 2)) {
+        /* a data exception: a value the client sent (e.g. in a cursor) that
+         * the database cannot interpret */
+        koop_fail(res, P_VALIDATION, "a value could not be interpreted");
+        return false;
+    }
     if (!strcmp(state, "23505")) {
         koop_fail(res, P_CONFLICT, "a record with the same unique value already exists");
         return false;

@@ -396,7 +396,10 @@ CREATE POLICY events_scope ON events USING (koop.tenant_ok(tenant_id));
 
 ALTER TABLE audit_events ENABLE ROW LEVEL SECURITY;
 ALTER TABLE audit_events FORCE ROW LEVEL SECURITY;
-CREATE POLICY audit_scope ON audit_events USING (koop.tenant_ok(tenant_id));
+CREATE POLICY audit_read ON audit_events FOR SELECT USING (koop.tenant_ok(tenant_id));
+-- platform-level callers (no tenant) write platform-level rows
+CREATE POLICY audit_write ON audit_events FOR INSERT
+    WITH CHECK (koop.tenant_ok(tenant_id) OR (tenant_id IS NULL AND koop.tenant() IS NULL));
 
 ALTER TABLE idempotency_keys ENABLE ROW LEVEL SECURITY;
 ALTER TABLE idempotency_keys FORCE ROW LEVEL SECURITY;

@@ -60,7 +60,8 @@ CREATE FUNCTION koop.tenant_list(p_parent uuid, p_filters jsonb, p_sort text, p_
                                  p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
     s record := koop.sort_key(p_sort, '{"name": ["lower(t.name)", "text"],
-        "created_at": ["t.created_at", "timestamptz"]}');
+        "created_at": ["t.created_at", "timestamptz"],
+        "updated_at": ["t.updated_at", "timestamptz"]}');
     w text := 'true';
 BEGIN
     IF p_filters ? 'q' THEN
@@ -70,7 +71,7 @@ BEGIN
         w := w || ' AND t.active = ($1->>''active'')::boolean';
     END IF;
     -- tenants are platform-level rows: page over them with a NULL tenant_id
-    RETURN koop.page('(SELECT tn AS rec, tn.id, tn.name, tn.teryt, tn.active, tn.created_at, '
+    RETURN koop.page('(SELECT tn AS rec, tn.id, tn.name, tn.teryt, tn.active, tn.created_at, tn.updated_at, '
                      'NULL::uuid AS tenant_id FROM tenants tn)', 'koop.tenant_json(t.rec)',
                      w, s.key, s.keytype, s.descending, p_filters, p_after, p_limit, p_parent);
 END $$;
@@ -167,9 +168,12 @@ DECLARE
     scope uuid := koop.user_scope(p_parent);
     u users;
 BEGIN
-    IF koop.role() = 'platform_admin' AND p_parent IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM tenants WHERE id = p_parent) THEN
-        PERFORM koop.not_found('tenant');
+    IF koop.role() = 'platform_admin' AND p_parent IS NOT NULL THEN
+        IF NOT EXISTS (SELECT 1 FROM tenants WHERE id = p_parent) THEN
+            PERFORM koop.not_found('tenant');
+        END IF;
+        -- a platform admin creating a tenant's user acts within that tenant
+        PERFORM set_config('koop.tenant_id', p_parent::text, true);
     END IF;
     PERFORM koop.user_check(p_body, scope);
     IF koop.user_email_taken(scope, p_body ->> 'email', NULL) THEN
@@ -183,7 +187,6 @@ BEGIN
     RETURNING * INTO u;
     PERFORM koop.audit('create', 'user', u.id, 201);
     IF scope IS NOT NULL THEN
-        PERFORM set_config('koop.tenant_id', scope::text, true);
         PERFORM koop.emit('user.created', 'user', u.id, u.version);
     END IF;
     RETURN koop.user_json(u);
@@ -203,7 +206,8 @@ CREATE FUNCTION koop.user_list(p_parent uuid, p_filters jsonb, p_sort text, p_af
                                p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
     s record := koop.sort_key(p_sort, '{"name": ["lower(t.name)", "text"],
-        "created_at": ["t.created_at", "timestamptz"]}');
+        "email": ["lower(t.email)", "text"], "created_at": ["t.created_at", "timestamptz"],
+        "updated_at": ["t.updated_at", "timestamptz"]}');
     w text := 'true';
 BEGIN
     IF p_filters ? 'role' THEN w := w || ' AND t.role = $1->>''role'''; END IF;
@@ -297,12 +301,25 @@ BEGIN
     RETURN koop.token_json(t);
 END $$;
 
-CREATE FUNCTION koop.token_list(p_user uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+-- Newest first; p_after is {"k": created_at, "i": id} of the last row seen.
+CREATE FUNCTION koop.token_list(p_user uuid, p_after jsonb, p_limit int) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
 DECLARE
     u users := koop.token_owner(p_user);
 BEGIN
-    RETURN coalesce((SELECT jsonb_agg(koop.token_json(t) ORDER BY t.created_at DESC, t.id)
-                     FROM tokens t WHERE t.user_id = u.id), '[]'::jsonb);
+    RETURN (WITH page AS (
+        SELECT t.*, row_number() OVER (ORDER BY t.created_at DESC, t.id DESC) AS rn
+        FROM tokens t WHERE t.user_id = u.id
+          AND (p_after IS NULL OR (t.created_at, t.id) <
+               ((p_after ->> 'k')::timestamptz, (p_after ->> 'i')::uuid))
+        ORDER BY t.created_at DESC, t.id DESC LIMIT p_limit + 1)
+    SELECT jsonb_build_object(
+        'items', coalesce((SELECT jsonb_agg(koop.token_json(p::tokens) ORDER BY p.rn)
+                           FROM (SELECT id, tenant_id, user_id, name, hash, created_at, expires_at,
+                                        last_used_at, revoked_at, rn FROM page WHERE rn <= p_limit) p),
+                          '[]'::jsonb),
+        'next', (SELECT jsonb_build_object('k', created_at::text, 'i', id) FROM page
+                 WHERE rn = p_limit AND EXISTS (SELECT 1 FROM page WHERE rn = p_limit + 1))));
 END $$;
 
 CREATE FUNCTION koop.token_revoke(p_user uuid, p_id uuid) RETURNS void LANGUAGE plpgsql AS $$

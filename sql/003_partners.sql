@@ -48,7 +48,7 @@ CREATE TABLE partner_agreements (
     signed_on date NOT NULL,
     valid_from date,
     valid_until date,
-    document_ref text CHECK (length(document_ref) <= 300),
+    document_ref text CHECK (length(document_ref) <= 500),
     version int NOT NULL DEFAULT 1,
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
@@ -324,7 +324,7 @@ CREATE FUNCTION koop.agreement_list(p_parent uuid, p_filters jsonb, p_sort text,
                                     p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
     s record := koop.sort_key(p_sort, '{"created_at": ["t.created_at", "timestamptz"],
-        "signed_on": ["t.signed_on", "date"]}');
+        "updated_at": ["t.updated_at", "timestamptz"], "signed_on": ["t.signed_on", "date"]}');
     w text := 't.partner_id = $4';
 BEGIN
     PERFORM koop.partner_must_exist(p_parent);
@@ -421,7 +421,7 @@ CREATE FUNCTION koop.benefit_list(p_parent uuid, p_filters jsonb, p_sort text, p
                                   p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
     s record := koop.sort_key(p_sort, '{"created_at": ["t.created_at", "timestamptz"],
-        "recorded_on": ["t.recorded_on", "date"]}');
+        "updated_at": ["t.updated_at", "timestamptz"], "recorded_on": ["t.recorded_on", "date"]}');
     w text := 't.partner_id = $4';
 BEGIN
     PERFORM koop.partner_must_exist(p_parent);

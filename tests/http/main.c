@@ -1,0 +1,25 @@
+/* Runner of the black-box suites: the HTTP API through Prism (KOOP_TEST_URL)
+ * or directly (KOOP_TEST_DIRECT_URL), and the database itself
+ * (DATABASE_URL). Started by tests/run.sh, which owns the daemon and the
+ * throwaway PostgreSQL. */
+#include "client.h"
+
+#include <curl/curl.h>
+#include <stdlib.h>
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_ALL);
+    /* fixtures are made once, before the suites fork */
+    world();
+    SRunner *sr = srunner_create(suite_basics());
+    srunner_add_suite(sr, suite_auth());
+    srunner_add_suite(sr, suite_partners());
+    srunner_add_suite(sr, suite_robustness());
+    srunner_add_suite(sr, suite_database()); /* last: it restarts PostgreSQL */
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    curl_global_cleanup();
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# The whole suite, as `make test` runs it:
+#   1. unit tests (Check, pure functions, no database);
+#   2. a throwaway PostgreSQL (temp dir, fsync off, Unix socket), migrations;
+#   3. the daemon on a free port, Prism's validating proxy in front of it;
+#   4. the HTTP and database tests (Check + libcurl + libpq) against both;
+#   5. Prism's log must hold no response that violates openapi.yaml;
+#   6. SIGTERM must drain and exit 0; the daemon's log must hold no secret;
+#   7. spectral + redocly lint of openapi.yaml.
+# Usage: tests/run.sh [BUILD_DIR]. KOOP_VALGRIND=1 runs the daemon under memcheck.
+set -euo pipefail
+
+BUILD=${1:-build}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+out=$(mktemp -d /tmp/kooptest.XXXXXX)
+daemon_pid=""
+prism_port=""
+summary=()
+
+cleanup() {
+    local rc=$?
+    if [[ -n $daemon_pid ]] && kill -0 "$daemon_pid" 2>/dev/null; then
+        kill -TERM "$daemon_pid" 2>/dev/null || true
+        wait "$daemon_pid" 2>/dev/null || true
+    fi
+    [[ -n $prism_port ]] && PRISM_PORT=$prism_port PRISM_DIR=$out scripts/prism-check.sh stop >/dev/null 2>&1 || true
+    [[ -n ${KOOP_PG_DIR:-} ]] && scripts/test-pg-fixture.sh stop "$KOOP_PG_DIR" >/dev/null 2>&1 || true
+    if ((rc != 0)); then
+        echo "tests/run.sh: FAILED (logs kept in $out)" >&2
+        [[ -f $out/daemon.log ]] && tail -n 20 "$out/daemon.log" >&2
+    else
+        rm -rf "$out"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+
+free_port() {
+    local p
+    for _ in $(seq 1 50); do
+        p=$((20000 + RANDOM % 40000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            echo "$p"
+            return 0
+        fi
+    done
+    return 1
+}
+
+wait_http() { # url timeout_s
+    local deadline=$((SECONDS + $2))
+    while ((SECONDS < deadline)); do
+        if curl -fsS -o /dev/null "$1" 2>/dev/null; then return 0; fi
+        if [[ -n $daemon_pid ]] && ! kill -0 "$daemon_pid" 2>/dev/null; then return 1; fi
+        sleep 0.1
+    done
+    return 1
+}
+
+echo "== unit tests"
+"$BUILD/unit_tests" 2>&1 | tee "$out/unit.txt"
+summary+=("unit: $(grep -E '^[0-9]+%: Checks' "$out/unit.txt" | tail -n 1)")
+
+echo "== database"
+eval "$(scripts/test-pg-fixture.sh start koop_test)"
+export KOOP_PG_DIR DATABASE_URL
+"$BUILD/kooperd" migrate
+KOOP_TEST_PLATFORM_TOKEN=$("$BUILD/kooperd" create-token --role platform_admin --name "Test platform admin")
+export KOOP_TEST_PLATFORM_TOKEN
+
+echo "== daemon"
+port=$(free_port)
+wrap=()
+if [[ ${KOOP_VALGRIND:-0} == 1 ]]; then
+    wrap=(valgrind --quiet --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite
+          --error-exitcode=97 --suppressions="$root/tests/valgrind.supp")
+fi
+KOOP_LISTEN=127.0.0.1:$port KOOP_CORS_ORIGINS=https://portal.example KOOP_THREADS=4 \
+    KOOP_AUTH_FAIL_LIMIT=1000 KOOP_DRAIN_TIMEOUT=10 \
+    "${wrap[@]}" "$BUILD/kooperd" serve 2>"$out/daemon.log" &
+daemon_pid=$!
+wait_http "http://127.0.0.1:$port/healthz" 60 || { echo "daemon did not start" >&2; exit 1; }
+
+prism_port=$(free_port)
+PRISM_PORT=$prism_port PRISM_DIR=$out UPSTREAM=http://127.0.0.1:$port scripts/prism-check.sh start
+
+export KOOP_TEST_URL=http://127.0.0.1:$prism_port
+export KOOP_TEST_DIRECT_URL=http://127.0.0.1:$port
+export KOOP_TEST_DAEMON_LOG=$out/daemon.log KOOP_TEST_BUILD=$BUILD
+
+echo "== HTTP and database tests"
+set +e
+CK_DEFAULT_TIMEOUT=120 "$BUILD/http_tests" 2>&1 | tee "$out/http.txt"
+http_rc=${PIPESTATUS[0]}
+set -e
+summary+=("http: $(grep -E '^[0-9]+%: Checks' "$out/http.txt" | tail -n 1)")
+((http_rc == 0)) || { echo "HTTP tests failed" >&2; exit 1; }
+
+echo "== contract (Prism)"
+PRISM_PORT=$prism_port PRISM_DIR=$out scripts/prism-check.sh check
+summary+=("prism: no response violated openapi.yaml")
+
+echo "== SIGTERM drains and exits 0"
+kill -TERM "$daemon_pid"
+set +e
+wait "$daemon_pid"
+drc=$?
+set -e
+daemon_pid=""
+((drc == 0)) || { echo "daemon exited $drc after SIGTERM" >&2; exit 1; }
+summary+=("daemon: exit 0 after SIGTERM")
+
+echo "== secrets never logged"
+if grep -q "koop_" "$out/daemon.log" && grep -oE 'koop_[A-Za-z0-9_-]{43}' "$out/daemon.log" | head -n 1 | grep -q .; then
+    echo "a bearer token appears in the daemon's log" >&2
+    exit 1
+fi
+if grep -F -- "$KOOP_TEST_PLATFORM_TOKEN" "$out/daemon.log" >/dev/null; then
+    echo "the platform token appears in the daemon's log" >&2
+    exit 1
+fi
+summary+=("log: no tokens ($(wc -l <"$out/daemon.log") lines checked)")
+
+echo "== openapi lint"
+bash scripts/lint-openapi.sh | tee "$out/lint.txt"
+summary+=("lint: $(tail -n 1 "$out/lint.txt")")
+
+echo
+echo "== summary"
+printf '%s\n' "${summary[@]}"

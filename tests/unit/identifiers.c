@@ -1,0 +1,6 @@
+#include "unit.h"
+
+Suite *suite_identifiers(void)
+{
+    return suite_create("identifiers");
+}

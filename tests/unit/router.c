@@ -1,0 +1,6 @@
+#include "unit.h"
+
+Suite *suite_router(void)
+{
+    return suite_create("router");
+}

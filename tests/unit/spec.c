@@ -1,0 +1,6 @@
+#include "unit.h"
+
+Suite *suite_spec(void)
+{
+    return suite_create("spec");
+}

@@ -1,0 +1,9 @@
+#ifndef KOOP_UNIT_H
+#define KOOP_UNIT_H
+#include <check.h>
+Suite *suite_spec(void);
+Suite *suite_util(void);
+Suite *suite_router(void);
+Suite *suite_identifiers(void);
+Suite *suite_problem_config(void);
+#endif
