@@ -10,8 +10,9 @@
 
 CC      ?= cc
 BUILD   ?= build
-CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers \
+OPT     ?= -O2 -g
+SAN     ?=
+CFLAGS  := $(OPT) $(SAN) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers \
            -MMD -MP $(shell pkg-config --cflags libmicrohttpd jansson libpq 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs libmicrohttpd jansson libpq 2>/dev/null) -lcrypto -lpthread
 TEST_LDLIBS = $(shell pkg-config --libs check 2>/dev/null) -lcurl
@@ -76,9 +77,8 @@ lint: node
 	bash scripts/lint-openapi.sh
 
 asan:
-	$(MAKE) --no-print-directory BUILD=build/asan \
-	    CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
-	    LDFLAGS="-fsanitize=address,undefined" test
+	$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" test
 
 valgrind:
 	@bash scripts/deps.sh test valgrind
