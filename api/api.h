@@ -27,6 +27,13 @@ int tokens_list(struct kreq *req, struct kres *res);
 int tokens_create(struct kreq *req, struct kres *res);
 int tokens_delete(struct kreq *req, struct kres *res);
 
+/* services.c: /v1/services, the basket */
+void services_init(void);
+extern const struct koop_resource service_resource;
+int services_capacity(struct kreq *req, struct kres *res);
+int services_hsds(struct kreq *req, struct kres *res);
+int services_import(struct kreq *req, struct kres *res);
+
 /* feed.c: /v1/events and /v1/audit-events */
 void feed_init(void);
 int events_list(struct kreq *req, struct kres *res);

@@ -111,7 +111,7 @@ int audit_list(struct kreq *req, struct kres *res)
     const char *sort;
     json_t *after;
     long limit;
-    json_t *q = koop_list_params(audit_filters, audit_sorts, req, res, &sort, &after, &limit);
+    json_t *q = koop_list_params(audit_filters, audit_sorts, NULL, req, res, &sort, &after, &limit);
     if (!q)
         return 0;
     char before[24] = "", lim[16];

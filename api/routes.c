@@ -58,6 +58,18 @@ const struct koop_route koop_api_routes[] = {
     CRUD("DELETE", "/v1/partners/{partner_id}/benefits/{benefit_id}", benefit_resource, OP_DELETE,
          ADM),
 
+    CRUD("GET", "/v1/services", service_resource, OP_LIST, ROLES_TENANT),
+    CRUD("POST", "/v1/services", service_resource, OP_CREATE, ADM | ROLE_PARTNER_STAFF),
+    R("GET", "/v1/services/export/hsds", services_hsds, ROLES_TENANT),
+    {"POST", "/v1/services/import", services_import, ADM, RT_RAWBODY, NULL, OP_NONE},
+    CRUD("GET", "/v1/services/{service_id}", service_resource, OP_GET, ROLES_TENANT),
+    CRUD("PATCH", "/v1/services/{service_id}", service_resource, OP_PATCH,
+         ADM | ROLE_PARTNER_STAFF),
+    CRUD("DELETE", "/v1/services/{service_id}", service_resource, OP_DELETE, ADM),
+    CRUD("POST", "/v1/services/{service_id}/transitions", service_resource, OP_TRANSITION,
+         ADM | ROLE_PARTNER_STAFF),
+    R("PATCH", "/v1/services/{service_id}/capacity", services_capacity, ADM | ROLE_PARTNER_STAFF),
+
     R("GET", "/v1/events", events_list, ROLES_TENANT),
     R("GET", "/v1/audit-events", audit_list, ROLE_ADMIN | ROLE_AUDITOR),
 
@@ -69,5 +81,6 @@ void koop_api_init(void)
     partners_init();
     tenants_init();
     users_init();
+    services_init();
     feed_init();
 }

@@ -133,7 +133,7 @@ int tokens_list(struct kreq *req, struct kres *res)
     const char *sort;
     json_t *after;
     long limit;
-    json_t *q = koop_list_params(NULL, token_sorts, req, res, &sort, &after, &limit);
+    json_t *q = koop_list_params(NULL, token_sorts, NULL, req, res, &sort, &after, &limit);
     if (!q)
         return 0;
     char lim[16];

@@ -244,8 +244,8 @@ int koop_res_get(const struct koop_resource *r, struct kreq *req, struct kres *r
 static const struct fs_field limit_field = {.name = "limit", .type = FS_INT, .min = 1, .max = 200};
 
 json_t *koop_list_params(const struct fs_field *filters, const char *const *sorts,
-                         struct kreq *req, struct kres *res, const char **sort, json_t **after,
-                         long *limit)
+                         const char *q_sort, struct kreq *req, struct kres *res,
+                         const char **sort, json_t **after, long *limit)
 {
     /* the route's filters plus limit, cursor and sort */
     struct fs_field spec[40];
@@ -262,6 +262,8 @@ json_t *koop_list_params(const struct fs_field *filters, const char *const *sort
     *after = NULL;
     *limit = 50;
     const char *s = json_string_value(json_object_get(q, "sort"));
+    if (!s && q_sort && json_object_get(q, "q"))
+        s = q_sort;
     if (s) {
         for (const char *const *p = sorts; *p; p++)
             if (strcmp(*p, s) == 0)
@@ -376,7 +378,7 @@ int koop_res_list(const struct koop_resource *r, struct kreq *req, struct kres *
     const char *sort;
     json_t *after;
     long limit;
-    json_t *q = koop_list_params(r->filters, r->sorts, req, res, &sort, &after, &limit);
+    json_t *q = koop_list_params(r->filters, r->sorts, r->q_sort, req, res, &sort, &after, &limit);
     if (!q)
         return 0;
     char name[96], lim[16];

@@ -28,6 +28,7 @@ struct koop_resource {
     const char *location;            /* Location prefix when not the request path */
     const struct fs_field *filters;  /* list query parameters (limit/cursor/sort are added) */
     const char *const *sorts;        /* allowed ?sort= values, NULL-terminated; [0] is default */
+    const char *q_sort;              /* default sort when ?q= is given (e.g. "relevance") */
     const char *const *states;       /* transition targets, NULL-terminated, or NULL */
     unsigned ops;                    /* OPS(...) of the operations the schema provides */
 };
@@ -67,8 +68,8 @@ int koop_res_exec(struct kreq *req, struct kres *res, const char *stmt, int n,
 /* Parses list parameters into filters (new reference), sort, after-key and
  * limit; on error fills res and returns NULL. */
 json_t *koop_list_params(const struct fs_field *filters, const char *const *sorts,
-                         struct kreq *req, struct kres *res, const char **sort, json_t **after,
-                         long *limit);
+                         const char *q_sort, struct kreq *req, struct kres *res,
+                         const char **sort, json_t **after, long *limit);
 /* Answers a list from the raw items array text and the next key (JSON text
  * of {"k":..,"i":..} or NULL): builds next_cursor and the Link header. */
 int koop_list_reply(struct kreq *req, struct kres *res, const char *sort, const char *items,

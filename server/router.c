@@ -45,18 +45,35 @@ static int match(const char *pattern, const char *path, struct kreq *req)
     return 1;
 }
 
+/* Literal segments of a pattern: a path matching both /v1/services/import and
+ * /v1/services/{service_id} belongs to the more literal one. */
+static int specificity(const char *pattern)
+{
+    int n = 0;
+    for (const char *p = pattern; *p; p++)
+        if (*p == '/' && p[1] && p[1] != '{')
+            n++;
+    return n;
+}
+
 enum koop_match koop_route_find(const struct koop_route *table, const char *method,
                                 const char *path, struct kreq *req, const struct koop_route **out,
                                 char *allow, size_t allowlen)
 {
-    bool path_matched = false;
+    int best = -1;
     allow[0] = 0;
+    for (const struct koop_route *r = table; r->method; r++) {
+        struct kreq probe = {0};
+        if (match(r->pattern, path, &probe) && specificity(r->pattern) > best)
+            best = specificity(r->pattern);
+    }
+    if (best < 0)
+        return MATCH_NOT_FOUND;
     const struct koop_route *found = NULL;
     for (const struct koop_route *r = table; r->method; r++) {
         struct kreq probe = {0};
-        if (!match(r->pattern, path, &probe))
+        if (specificity(r->pattern) != best || !match(r->pattern, path, &probe))
             continue;
-        path_matched = true;
         bool same = strcmp(r->method, method) == 0 ||
                     (strcmp(method, "HEAD") == 0 && strcmp(r->method, "GET") == 0);
         if (same && !found) {
@@ -70,9 +87,9 @@ enum koop_match koop_route_find(const struct koop_route *table, const char *meth
         }
     }
     if (!found) {
-        if (path_matched && strlen(allow) + 10 < allowlen)
+        if (strlen(allow) + 10 < allowlen)
             strcat(allow, ", OPTIONS");
-        return path_matched ? MATCH_METHOD : MATCH_NOT_FOUND;
+        return MATCH_METHOD;
     }
     *out = found;
     req->route = found->pattern;

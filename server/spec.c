@@ -230,7 +230,7 @@ static bool check_string(const struct fs_field *f, const char *s, const char *pa
         for (const char *const *v = f->values; *v; v++)
             if (strcmp(*v, s) == 0)
                 return true;
-        char list[384] = "";
+        char list[640] = "";
         for (const char *const *v = f->values; *v; v++) {
             if (strlen(list) + strlen(*v) + 3 >= sizeof list)
                 break;

@@ -69,5 +69,48 @@ Suite *suite_auth(void);
 Suite *suite_partners(void);
 Suite *suite_robustness(void);
 Suite *suite_database(void);
+Suite *suite_services(void);
 
 #endif
+
+/* ---- helpers of the auth, partners and robustness suites ---- */
+
+/* printf into one of 16 rotating per-thread buffers (paths, bodies). */
+const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+/* Through Prism (api_if) or straight to the daemon (direct_if), with an
+ * If-Match header when if_match is not NULL. */
+struct resp *api_if(const char *method, const char *path, const char *token, const char *body,
+                    const char *if_match);
+struct resp *direct_if(const char *method, const char *path, const char *token, const char *body,
+                       const char *if_match);
+/* Straight to the daemon with a body of explicit length. */
+struct resp *direct_raw(const char *method, const char *path, const char *token, const char *body,
+                        size_t len, const char *const *headers);
+/* "\"<v>\"": a strong ETag for version v (rotating buffer). */
+const char *etag(long long v);
+/* Asserts r is application/problem+json with this status and type
+ * /problems/<code>, with X-Request-Id and a matching request_id. */
+void check_problem(const struct resp *r, long status, const char *code, const char *file, int line);
+#define ck_problem(r, status, code) check_problem((r), (status), (code), __FILE__, __LINE__)
+/* The errors[] item of a problem naming field (and code, in when not NULL). */
+const json_t *problem_error(const struct resp *r, const char *field, const char *code,
+                            const char *in);
+#define ck_error(r, field, code, in)                                                               \
+    ck_assert_msg(problem_error((r), (field), (code), (in)), "no error %s/%s/%s in %s", (field),     \
+                  (code) ? (code) : "*", (in) ? (in) : "*", (r)->body)
+/* The record's version (GET path as token); -1 when the GET is not 200. */
+long long version_of(const char *path, const char *token);
+/* The record as JSON text (GET path as token, direct); malloc'd, NULL when not 200. */
+char *record_of(const char *path, const char *token);
+/* A NIP with a valid check digit derived from seed. */
+void make_nip(long seed, char out[11]);
+/* A new tenant (unique teryt) with an admin and its token: isolated lists. */
+void fresh_tenant(char tenant_id[37], char admin_token[80], char admin_id[37]);
+/* A user of the admin's tenant (POST /v1/users) and a token for it. */
+void make_user(const char *admin_token, const char *role, const char *partner_id, char tok[80],
+               char id_out[37]);
+/* A raw HTTP/1.1 exchange over TCP with the daemon: sends request[0..len),
+ * reads the answer until the connection closes or timeout_s passes. */
+struct resp *raw_tcp(const char *request, size_t len, int timeout_s);
+/* Latest event id visible to token (follows next_after). */
+long long last_event_id(const char *token);

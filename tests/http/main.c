@@ -15,6 +15,7 @@ int main(void)
     SRunner *sr = srunner_create(suite_basics());
     srunner_add_suite(sr, suite_auth());
     srunner_add_suite(sr, suite_partners());
+    srunner_add_suite(sr, suite_services());
     srunner_add_suite(sr, suite_robustness());
     srunner_add_suite(sr, suite_database()); /* last: it restarts PostgreSQL */
     srunner_run_all(sr, CK_NORMAL);
