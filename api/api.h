@@ -34,6 +34,13 @@ int services_capacity(struct kreq *req, struct kres *res);
 int services_hsds(struct kreq *req, struct kres *res);
 int services_import(struct kreq *req, struct kres *res);
 
+/* families.c: families, members, consents, GDPR export and anonymisation */
+void families_init(void);
+extern const struct koop_resource family_resource, member_resource, consent_resource;
+int consents_withdraw(struct kreq *req, struct kres *res);
+int families_export(struct kreq *req, struct kres *res);
+int families_anonymize(struct kreq *req, struct kres *res);
+
 /* feed.c: /v1/events and /v1/audit-events */
 void feed_init(void);
 int events_list(struct kreq *req, struct kres *res);

@@ -38,6 +38,10 @@ const char *koop_check_nip(const char *s, const char **msg)
         *msg = "has a wrong check digit";
         return "checksum";
     }
+    if (strcmp(s, "0000000000") == 0) {
+        *msg = "is not a NIP";
+        return "invalid";
+    }
     return NULL;
 }
 
@@ -94,6 +98,35 @@ const char *koop_check_postal_code(const char *s, const char **msg)
         s[2] != '-' || !digits_only(s + 3, 3)) {
         *msg = "must be a Polish postal code NN-NNN";
         return "format";
+    }
+    return NULL;
+}
+
+const char *koop_check_pesel(const char *s, const char **msg)
+{
+    static const int w[] = {1, 3, 7, 9, 1, 3, 7, 9, 1, 3};
+    if (!digits_only(s, 11)) {
+        *msg = "must be 11 digits";
+        return "format";
+    }
+    int sum = 0;
+    for (int i = 0; i < 10; i++)
+        sum += w[i] * (s[i] - '0');
+    if ((10 - sum % 10) % 10 != s[10] - '0') {
+        *msg = "has a wrong check digit";
+        return "checksum";
+    }
+    int yy = (s[0] - '0') * 10 + (s[1] - '0'), mm = (s[2] - '0') * 10 + (s[3] - '0'),
+        dd = (s[4] - '0') * 10 + (s[5] - '0');
+    static const int century[] = {1900, 2000, 2100, 2200, 1800};
+    int year = century[mm / 20] + yy, month = mm % 20;
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int max = month >= 1 && month <= 12 ? mdays[month - 1] : 0;
+    if (month == 2 && ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
+        max = 29;
+    if (dd < 1 || dd > max) {
+        *msg = "does not encode a valid birth date";
+        return "invalid";
     }
     return NULL;
 }

@@ -9,5 +9,8 @@ const char *koop_check_regon(const char *s, const char **msg);
 const char *koop_check_krs(const char *s, const char **msg);
 const char *koop_check_teryt(const char *s, const char **msg);
 const char *koop_check_postal_code(const char *s, const char **msg);
+/* PESEL: 11 digits, check digit (weights 1,3,7,9,...), a real birth date with
+ * the century encoded in the month (+80 1800s, +20 2000s, +40, +60). */
+const char *koop_check_pesel(const char *s, const char **msg);
 
 #endif

@@ -9,6 +9,10 @@
 #define R(m, p, h, roles) {m, p, h, roles, 0, NULL, OP_NONE}
 #define PUBLIC(p, h) {"GET", p, h, 0, RT_NOAUTH, NULL, OP_NONE}
 #define CRUD(m, p, res, op, roles) {m, p, NULL, roles, 0, &res, op}
+/* family data: refused roles are audited */
+#define FAM(m, p, res, op, roles) {m, p, NULL, roles, RT_PERSONAL, &res, op}
+#define FAM_READ (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_SOCIAL_WORKER | ROLE_PARTNER_STAFF)
+#define FAM_WRITE (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_SOCIAL_WORKER)
 
 const struct koop_route koop_api_routes[] = {
     PUBLIC("/healthz", service_healthz),
@@ -70,6 +74,28 @@ const struct koop_route koop_api_routes[] = {
          ADM | ROLE_PARTNER_STAFF),
     R("PATCH", "/v1/services/{service_id}/capacity", services_capacity, ADM | ROLE_PARTNER_STAFF),
 
+    FAM("GET", "/v1/families", family_resource, OP_LIST, FAM_READ),
+    FAM("POST", "/v1/families", family_resource, OP_CREATE, FAM_WRITE),
+    FAM("GET", "/v1/families/{family_id}", family_resource, OP_GET, FAM_READ),
+    FAM("PATCH", "/v1/families/{family_id}", family_resource, OP_PATCH, FAM_WRITE),
+    FAM("POST", "/v1/families/{family_id}/transitions", family_resource, OP_TRANSITION, FAM_WRITE),
+    FAM("GET", "/v1/families/{family_id}/members", member_resource, OP_LIST, FAM_READ),
+    FAM("POST", "/v1/families/{family_id}/members", member_resource, OP_CREATE, FAM_WRITE),
+    FAM("GET", "/v1/families/{family_id}/members/{member_id}", member_resource, OP_GET, FAM_READ),
+    FAM("PATCH", "/v1/families/{family_id}/members/{member_id}", member_resource, OP_PATCH,
+        FAM_WRITE),
+    FAM("DELETE", "/v1/families/{family_id}/members/{member_id}", member_resource, OP_DELETE,
+        FAM_WRITE),
+    FAM("GET", "/v1/families/{family_id}/consents", consent_resource, OP_LIST, FAM_READ),
+    FAM("POST", "/v1/families/{family_id}/consents", consent_resource, OP_CREATE, FAM_WRITE),
+    FAM("GET", "/v1/families/{family_id}/consents/{consent_id}", consent_resource, OP_GET,
+        FAM_READ),
+    {"POST", "/v1/families/{family_id}/consents/{consent_id}/withdraw", consents_withdraw,
+     FAM_WRITE, RT_PERSONAL, NULL, OP_NONE},
+    {"GET", "/v1/families/{family_id}/export", families_export, ADM, RT_PERSONAL, NULL, OP_NONE},
+    {"POST", "/v1/families/{family_id}/anonymize", families_anonymize, ROLE_ADMIN, RT_PERSONAL,
+     NULL, OP_NONE},
+
     R("GET", "/v1/events", events_list, ROLES_TENANT),
     R("GET", "/v1/audit-events", audit_list, ROLE_ADMIN | ROLE_AUDITOR),
 
@@ -82,5 +108,6 @@ void koop_api_init(void)
     tenants_init();
     users_init();
     services_init();
+    families_init();
     feed_init();
 }

@@ -156,6 +156,9 @@ void koop_http_dispatch(const struct koop_route *routes, struct kreq *req, struc
         if (!(rt->roles & req->auth.role)) {
             koop_fail(res, P_FORBIDDEN, "the role %s may not use this route",
                       koop_role_name(req->auth.role));
+            if (rt->flags & RT_PERSONAL)
+                koop_audit_denied(req, res, strcmp(req->method, "GET") ? "update" : "read",
+                                  "family");
             return;
         }
     }

@@ -31,6 +31,7 @@ struct koop_resource {
     const char *q_sort;              /* default sort when ?q= is given (e.g. "relevance") */
     const char *const *states;       /* transition targets, NULL-terminated, or NULL */
     unsigned ops;                    /* OPS(...) of the operations the schema provides */
+    const char *audit_denied;        /* personal data: record 403/404 under this resource name */
 };
 #define OP_BIT(op) (1u << (op))
 #define OPS_CRUD                                                                                   \
@@ -62,6 +63,12 @@ void koop_res_record(struct kres *res, int status, char *body, const char *versi
  * body → 404. vals/n are the statement's parameters. */
 int koop_res_one(struct kreq *req, struct kres *res, const char *stmt, int n,
                  const char *const *vals, int status);
+/* Records a denied access (res holds a 403 or 404) to personal data in a
+ * transaction of its own: the request's transaction was rolled back. Does
+ * nothing for other statuses. */
+void koop_audit_denied(struct kreq *req, const struct kres *res, const char *action,
+                       const char *resource);
+
 /* Runs one statement without a result body and answers 204. */
 int koop_res_exec(struct kreq *req, struct kres *res, const char *stmt, int n,
                   const char *const *vals);

@@ -9,6 +9,7 @@ enum {
     RT_NOAUTH = 1 << 0,   /* no token needed (service endpoints) */
     RT_RAWBODY = 1 << 1,  /* body is not JSON (handler checks its type) */
     RT_NODB = 1 << 2,     /* handler needs no database */
+    RT_PERSONAL = 1 << 3, /* personal data: a role refused here is recorded in the audit log */
 };
 
 struct koop_resource;

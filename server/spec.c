@@ -19,23 +19,36 @@ const struct fs_field fs_common_readonly[] = {
     {.name = NULL},
 };
 
+/* Well-formed UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing
+ * above U+10FFFF. */
 long fs_utf8_len(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
     long n = 0;
     while (*p) {
         int len;
+        unsigned lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
         if (*p < 0x80)
             len = 1;
-        else if ((*p & 0xE0) == 0xC0)
+        else if (*p >= 0xC2 && *p <= 0xDF)
             len = 2;
-        else if ((*p & 0xF0) == 0xE0)
+        else if (*p >= 0xE0 && *p <= 0xEF) {
             len = 3;
-        else if ((*p & 0xF8) == 0xF0)
+            if (*p == 0xE0)
+                lo = 0xA0; /* overlong */
+            else if (*p == 0xED)
+                hi = 0x9F; /* surrogates */
+        } else if (*p >= 0xF0 && *p <= 0xF4) {
             len = 4;
-        else
+            if (*p == 0xF0)
+                lo = 0x90; /* overlong */
+            else if (*p == 0xF4)
+                hi = 0x8F; /* above U+10FFFF */
+        } else
             return -1;
-        for (int i = 1; i < len; i++)
+        if (len > 1 && (p[1] < lo || p[1] > hi))
+            return -1;
+        for (int i = 2; i < len; i++)
             if ((p[i] & 0xC0) != 0x80)
                 return -1;
         p += len;

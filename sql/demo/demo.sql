@@ -107,4 +107,45 @@ FROM demo_service s JOIN demo_partner p ON p.key = s.partner_key JOIN demo_servi
 ORDER BY s.n;
 SELECT koop.service_transition(NULL, i.id, NULL, 'active', NULL)
 FROM demo_service_id i WHERE i.target IN ('active', 'declared') ORDER BY i.n;
+
+-- a social worker for the demo families
+SELECT koop.user_create(NULL, '00000000-0000-7000-8000-00000000d001'::uuid,
+    '{"name": "Pracownik socjalny (demo)", "email": "pracownik.socjalny@demo.local", "role": "social_worker"}');
+
+-- three fictional families over three generations (PESELs are valid but invented)
+CREATE TEMP TABLE demo_family (n int PRIMARY KEY, id uuid NOT NULL DEFAULT gen_random_uuid(), body jsonb) ON COMMIT DROP;
+CREATE TEMP TABLE demo_member (family_n int, n int, id uuid NOT NULL DEFAULT gen_random_uuid(), body jsonb, adult boolean) ON COMMIT DROP;
+INSERT INTO demo_family (n, body) VALUES
+  (1, '{"district": "Wilchwy", "generations": 3, "external_ref": "POMOST/2026/0412", "assigned_worker_id": "00000000-0000-7000-8000-00000000d001", "problems": [{"code": "unemployment", "notes": "Ojciec bez pracy od 2 lat, zarejestrowany w PUP."}, {"code": "long_term_illness", "notes": "Dziadek po udarze, wymaga opieki."}, {"code": "care_and_upbringing", "notes": null}], "address": {"street": "ul. Przykładowa", "building": "11", "postal_code": "44-300", "city": "Wodzisław Śląski"}}'),
+  (2, '{"district": "Radlin II", "generations": 4, "external_ref": "POMOST/2026/0433", "assigned_worker_id": "00000000-0000-7000-8000-00000000d001", "problems": [{"code": "poverty", "notes": null}, {"code": "disability", "notes": null}, {"code": "housing", "notes": "Mieszkanie komunalne wymaga remontu, zaległości czynszowe."}], "address": {"street": "ul. Przykładowa", "building": "12", "postal_code": "44-300", "city": "Wodzisław Śląski"}}'),
+  (3, '{"district": "Nowe Miasto", "generations": 3, "external_ref": "POMOST/2026/0458", "assigned_worker_id": "00000000-0000-7000-8000-00000000d001", "problems": [{"code": "addiction", "notes": "Ojciec w trakcie terapii w poradni leczenia uzależnień."}, {"code": "debt", "notes": "Zadłużenie z tytułu pożyczek pozabankowych."}, {"code": "care_and_upbringing", "notes": null}], "address": {"street": "ul. Przykładowa", "building": "13", "postal_code": "44-300", "city": "Wodzisław Śląski"}}');
+INSERT INTO demo_member (family_n, n, body, adult) VALUES
+  (1, 1, '{"first_name": "Zbigniew", "last_name": "Nowakowski", "pesel": "55040210179", "relation": "grandparent", "generation": 1}', true),
+  (1, 2, '{"first_name": "Halina", "last_name": "Nowakowska", "pesel": "58091710247", "relation": "grandparent", "generation": 1}', true),
+  (1, 3, '{"first_name": "Marek", "last_name": "Nowakowski", "pesel": "80012310319", "relation": "head", "generation": 2}', true),
+  (1, 4, '{"first_name": "Agnieszka", "last_name": "Nowakowska", "pesel": "83060510489", "relation": "spouse", "generation": 2}', true),
+  (1, 5, '{"first_name": "Zuzanna", "last_name": "Nowakowska", "pesel": "10313010542", "relation": "child", "generation": 3}', false),
+  (1, 6, '{"first_name": "Kacper", "last_name": "Nowakowski", "pesel": "14230810630", "relation": "child", "generation": 3}', false),
+  (2, 1, '{"first_name": "Stanisława", "last_name": "Zielińska", "pesel": "50120120164", "relation": "grandparent", "generation": 1}', true),
+  (2, 2, '{"first_name": "Dorota", "last_name": "Zielińska", "pesel": "75021420249", "relation": "head", "generation": 2}', true),
+  (2, 3, '{"first_name": "Patryk", "last_name": "Zieliński", "pesel": "98082120310", "relation": "child", "generation": 3}', true),
+  (2, 4, '{"first_name": "Lena", "last_name": "Zielińska", "pesel": "19250920484", "relation": "grandchild", "generation": 4}', false),
+  (3, 1, '{"first_name": "Henryk", "last_name": "Wójcik", "pesel": "49101130175", "relation": "grandparent", "generation": 1}', true),
+  (3, 2, '{"first_name": "Tomasz", "last_name": "Wójcik", "pesel": "78071930250", "relation": "head", "generation": 2}', true),
+  (3, 3, '{"first_name": "Monika", "last_name": "Wójcik", "pesel": "81042730306", "relation": "spouse", "generation": 2}', true),
+  (3, 4, '{"first_name": "Oliwia", "last_name": "Wójcik", "pesel": "08211530488", "relation": "child", "generation": 3}', false),
+  (3, 5, '{"first_name": "Szymon", "last_name": "Wójcik", "pesel": "12290330558", "relation": "child", "generation": 3}', false),
+  (3, 6, '{"first_name": "Antoni", "last_name": "Wójcik", "pesel": "16322230638", "relation": "child", "generation": 3}', false);
+SELECT koop.family_create(NULL, id, body) FROM demo_family ORDER BY n;
+SELECT koop.member_create(f.id, m.id, m.body)
+FROM demo_member m JOIN demo_family f ON f.n = m.family_n ORDER BY m.family_n, m.n;
+SELECT koop.family_transition(NULL, id, NULL, 'diagnosed', NULL) FROM demo_family ORDER BY n;
+SELECT koop.family_transition(NULL, id, NULL, 'in_support', NULL) FROM demo_family WHERE n < 3 ORDER BY n;
+-- consents of the heads of family: processing and sharing with the task team
+SELECT koop.consent_create(f.id, gen_random_uuid(), jsonb_build_object('member_id', m.id,
+    'scope', s.scope, 'purpose', 'Wsparcie rodziny w modelu kooperacji (zespół zadaniowy)',
+    'given_on', '2026-10-15', 'valid_until', '2027-10-14', 'document_ref', 'ZGODA/' || f.n || '/' || s.scope))
+FROM demo_family f JOIN demo_member m ON m.family_n = f.n AND m.body ->> 'relation' = 'head'
+CROSS JOIN (VALUES ('processing'), ('sharing_with_team')) AS s(scope)
+ORDER BY f.n, s.scope;
 COMMIT;

@@ -6,4 +6,5 @@ Suite *suite_util(void);
 Suite *suite_router(void);
 Suite *suite_identifiers(void);
 Suite *suite_problem_config(void);
+Suite *suite_routes_spec(void);
 #endif

@@ -1,0 +1,205 @@
+/* Families, their members and consents — special-category personal data
+ * (SPEC §5 Families, §6, §7, issue: privacy and audit built in):
+ *   GET|POST /v1/families, GET|PATCH /v1/families/{family_id}
+ *   POST /v1/families/{family_id}/transitions     referred → diagnosed → in_support ⇄
+ *                                                 monitoring; → closed (closure reason); reopen
+ *   GET|POST /v1/families/{family_id}/members, GET|PATCH|DELETE .../members/{member_id}
+ *   GET|POST /v1/families/{family_id}/consents, GET .../consents/{consent_id}
+ *   POST /v1/families/{family_id}/consents/{consent_id}/withdraw
+ *   GET  /v1/families/{family_id}/export          GDPR: everything held, one document
+ *   POST /v1/families/{family_id}/anonymize       admin, If-Match, irreversible
+ * Visibility is decided in SQL (koop.family_visible); every read and write is
+ * audited in the same transaction; a denied access is audited on its own.
+ * SQL: sql/006_families.sql. */
+#include "api.h"
+#include "identifiers.h"
+
+#include "../server/db.h"
+#include "../server/problem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const family_states[] = {"referred", "diagnosed", "in_support", "monitoring",
+                                            "closed", NULL};
+static const char *const problem_codes[] = {
+    "unemployment", "poverty",  "disability",   "long_term_illness", "care_and_upbringing",
+    "addiction",    "domestic_violence", "homelessness", "housing", "debt", "education",
+    "justice",      "other",    NULL};
+
+static const struct fs_field address_fields[] = {
+    {.name = "street", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 200},
+    {.name = "building", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 50},
+    {.name = "postal_code", .type = FS_STRING, .flags = FS_NULLABLE,
+     .check = koop_check_postal_code},
+    {.name = "city", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 100},
+    {.name = NULL}};
+
+static const struct fs_field problem_fields[] = {
+    {.name = "code", .type = FS_ENUM, .flags = FS_REQUIRED, .values = problem_codes},
+    {.name = "notes", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 2000},
+    {.name = NULL}};
+static const struct fs_field problem_item = {.type = FS_OBJECT, .sub = problem_fields};
+
+static const struct fs_field family_fields[] = {
+    {.name = "district", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 100},
+    {.name = "address", .type = FS_OBJECT, .flags = FS_NULLABLE, .sub = address_fields},
+    {.name = "assigned_worker_id", .type = FS_UUID, .flags = FS_NULLABLE},
+    {.name = "external_ref", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 100},
+    {.name = "problems", .type = FS_ARRAY, .max = 13, .item = &problem_item},
+    {.name = "generations", .type = FS_INT, .flags = FS_NULLABLE, .min = 1, .max = 6},
+    {.name = "reference_number", .type = FS_STRING, .flags = FS_READONLY},
+    {.name = "closure_reason", .type = FS_STRING, .flags = FS_READONLY},
+    {.name = "closed_on", .type = FS_DATE, .flags = FS_READONLY},
+    {.name = "members_count", .type = FS_INT, .flags = FS_READONLY},
+    {.name = "anonymized", .type = FS_BOOL, .flags = FS_READONLY},
+    {.name = NULL}};
+
+static const struct fs_field family_filters[] = {
+    {.name = "status", .type = FS_ENUM, .values = family_states},
+    {.name = "district", .type = FS_STRING, .min = 1, .max = 100},
+    {.name = "problem", .type = FS_ENUM, .values = problem_codes},
+    {.name = "assigned_worker_id", .type = FS_UUID},
+    {.name = "updated_since", .type = FS_DATETIME},
+    {.name = "q", .type = FS_STRING, .min = 2, .max = 100},
+    {.name = NULL}};
+
+static const char *const family_sorts[] = {"created_at", "-created_at",       "updated_at",
+                                           "-updated_at", "reference_number", "-reference_number",
+                                           NULL};
+
+const struct koop_resource family_resource = {
+    .name = "family",
+    .fields = family_fields,
+    .filters = family_filters,
+    .sorts = family_sorts,
+    .states = family_states,
+    .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH) |
+           OP_BIT(OP_TRANSITION),
+    .audit_denied = "family",
+};
+
+/* ---- members ---- */
+
+static const char *const relations[] = {"head",  "spouse",      "partner", "child", "grandchild",
+                                        "parent", "grandparent", "sibling", "other", NULL};
+static const char *const sexes[] = {"female", "male", NULL};
+
+static const struct fs_field member_fields[] = {
+    {.name = "first_name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 100},
+    {.name = "last_name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 100},
+    {.name = "birth_date", .type = FS_DATE, .flags = FS_NULLABLE},
+    {.name = "pesel", .type = FS_STRING, .flags = FS_NULLABLE, .check = koop_check_pesel},
+    {.name = "sex", .type = FS_ENUM, .flags = FS_NULLABLE, .values = sexes},
+    {.name = "relation", .type = FS_ENUM, .flags = FS_REQUIRED, .values = relations},
+    {.name = "generation", .type = FS_INT, .flags = FS_NULLABLE, .min = 1, .max = 6},
+    {.name = "family_id", .type = FS_UUID, .flags = FS_READONLY},
+    {.name = "birth_year", .type = FS_INT, .flags = FS_READONLY},
+    {.name = "adult", .type = FS_BOOL, .flags = FS_READONLY},
+    {.name = NULL}};
+
+static const char *const member_sorts[] = {"created_at", "-created_at", NULL};
+
+const struct koop_resource member_resource = {
+    .name = "member",
+    .fields = member_fields,
+    .sorts = member_sorts,
+    .ops = OPS_CRUD,
+    .audit_denied = "member",
+};
+
+/* ---- consents ---- */
+
+static const char *const scopes[] = {"processing", "sharing_with_team", "sharing_with_partner",
+                                     NULL};
+static const char *const consent_states[] = {"active", "withdrawn", "expired", NULL};
+
+static const struct fs_field consent_fields[] = {
+    {.name = "member_id", .type = FS_UUID, .flags = FS_REQUIRED},
+    {.name = "scope", .type = FS_ENUM, .flags = FS_REQUIRED, .values = scopes},
+    {.name = "partner_id", .type = FS_UUID, .flags = FS_NULLABLE},
+    {.name = "purpose", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 1000},
+    {.name = "given_on", .type = FS_DATE, .flags = FS_REQUIRED},
+    {.name = "valid_until", .type = FS_DATE, .flags = FS_NULLABLE},
+    {.name = "document_ref", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 200},
+    {.name = "family_id", .type = FS_UUID, .flags = FS_READONLY},
+    {.name = "withdrawn_on", .type = FS_DATE, .flags = FS_READONLY},
+    {.name = "withdrawal_reason", .type = FS_STRING, .flags = FS_READONLY},
+    {.name = NULL}};
+
+static const struct fs_field consent_filters[] = {
+    {.name = "scope", .type = FS_ENUM, .values = scopes},
+    {.name = "status", .type = FS_ENUM, .values = consent_states},
+    {.name = NULL}};
+
+static const char *const consent_sorts[] = {"created_at", "-created_at", "given_on", "-given_on",
+                                            NULL};
+
+const struct koop_resource consent_resource = {
+    .name = "consent",
+    .fields = consent_fields,
+    .filters = consent_filters,
+    .sorts = consent_sorts,
+    .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET),
+    .audit_denied = "consent",
+};
+
+static const struct fs_field withdraw_fields[] = {
+    {.name = "reason", .type = FS_STRING, .min = 1, .max = 500},
+    {.name = NULL}};
+
+int consents_withdraw(struct kreq *req, struct kres *res)
+{
+    json_t *errors = json_array();
+    if (req->json && !fs_validate(withdraw_fields, req->json, FS_CREATE, "", errors))
+        return koop_fail_errors(res, errors);
+    json_decref(errors);
+    const char *v[] = {koop_param(req, "family_id"), koop_param(req, "consent_id"),
+                       req->json ? json_string_value(json_object_get(req->json, "reason")) : NULL};
+    koop_res_one(req, res, "koop_consent_withdraw", 3, v, 200);
+    koop_audit_denied(req, res, "update", "consent");
+    return 0;
+}
+
+/* ---- GDPR ---- */
+
+int families_export(struct kreq *req, struct kres *res)
+{
+    if (req->nquery) {
+        json_t *errors = json_array();
+        json_decref(fs_parse_query((const struct fs_field[]){{.name = NULL}}, req, errors));
+        return koop_fail_errors(res, errors);
+    }
+    const char *v[] = {koop_param(req, "family_id")};
+    koop_res_one(req, res, "koop_family_export", 1, v, 200);
+    koop_audit_denied(req, res, "export", "family");
+    return 0;
+}
+
+int families_anonymize(struct kreq *req, struct kres *res)
+{
+    long version = koop_if_match(req, res, true);
+    if (version < 0)
+        return 0;
+    if (req->json && json_object_size(req->json))
+        return koop_fail_field(res, "body", "body", "invalid", "anonymize takes no body");
+    char ver[24];
+    snprintf(ver, sizeof ver, "%ld", version);
+    const char *v[] = {koop_param(req, "family_id"), ver};
+    koop_res_one(req, res, "koop_family_anonymize", 2, v, 200);
+    koop_audit_denied(req, res, "anonymize", "family");
+    return 0;
+}
+
+void families_init(void)
+{
+    koop_resource_register(&family_resource);
+    koop_resource_register(&member_resource);
+    koop_resource_register(&consent_resource);
+    db_register("koop_consent_withdraw", "SELECT r->>'version', r::text FROM "
+                                         "koop.consent_withdraw($1::uuid, $2::uuid, $3) r");
+    db_register("koop_family_export", "SELECT NULL, koop.family_export($1::uuid)::text");
+    db_register("koop_family_anonymize", "SELECT r->>'version', r::text FROM "
+                                         "koop.family_anonymize($1::uuid, $2::int) r");
+    db_register("koop_audit_denied", "SELECT koop.audit_denied($1, $2, $3::uuid, $4::int)");
+}

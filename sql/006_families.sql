@@ -1,0 +1,705 @@
+-- 006: families, their members and consents (SPEC §5 Families, §6, §7).
+-- Special-category personal data: every read and write is audited in the
+-- same transaction, visibility is part of every query (koop.family_visible),
+-- partner staff never see PESEL or address, events carry ids only.
+
+ALTER TABLE audit_events ADD COLUMN resource_ids uuid[];
+COMMENT ON COLUMN audit_events.resource_ids IS 'for list reads: the ids returned';
+
+CREATE TABLE family_counters (
+    tenant_id uuid NOT NULL REFERENCES tenants (id),
+    year int NOT NULL,
+    last int NOT NULL DEFAULT 0,
+    PRIMARY KEY (tenant_id, year)
+);
+COMMENT ON TABLE family_counters IS 'Reference numbers per tenant and year: the row is locked by '
+    'the creating transaction, so numbers are gapless (a rollback returns the number) and unique.';
+
+CREATE TABLE families (
+    tenant_id uuid NOT NULL REFERENCES tenants (id),
+    id uuid NOT NULL,
+    reference_number text NOT NULL,
+    district text CHECK (length(district) <= 100),
+    address jsonb,
+    status text NOT NULL DEFAULT 'referred' CHECK (status IN ('referred', 'diagnosed',
+        'in_support', 'monitoring', 'closed')),
+    assigned_worker_id uuid REFERENCES users (id),
+    external_ref text CHECK (length(external_ref) <= 100),
+    problems jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(problems) = 'array'),
+    generations int CHECK (generations BETWEEN 1 AND 6),
+    closure_reason text CHECK (closure_reason IN ('goals_achieved', 'partially_achieved',
+        'resigned', 'moved_out', 'other')),
+    closed_on date,
+    anonymized_at timestamptz,
+    version int NOT NULL DEFAULT 1,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, id),
+    UNIQUE (tenant_id, reference_number),
+    CHECK ((status = 'closed') = (closure_reason IS NOT NULL))
+);
+COMMENT ON TABLE families IS 'Supported households (cases). Personal data: address, external_ref, problem notes.';
+CREATE INDEX families_created ON families (tenant_id, created_at, id);
+CREATE INDEX families_updated ON families (tenant_id, updated_at, id);
+CREATE INDEX families_worker ON families (tenant_id, assigned_worker_id);
+COMMENT ON INDEX families_worker IS 'social workers'' visibility and ?assigned_worker_id=';
+
+CREATE TABLE family_members (
+    tenant_id uuid NOT NULL,
+    id uuid NOT NULL,
+    family_id uuid NOT NULL,
+    first_name text CHECK (length(first_name) BETWEEN 1 AND 100),
+    last_name text CHECK (length(last_name) BETWEEN 1 AND 100),
+    birth_date date,
+    birth_year int,
+    pesel text CHECK (pesel ~ '^[0-9]{11}$'),
+    sex text CHECK (sex IN ('female', 'male')),
+    relation text NOT NULL CHECK (relation IN ('head', 'spouse', 'partner', 'child', 'grandchild',
+        'parent', 'grandparent', 'sibling', 'other')),
+    generation int CHECK (generation BETWEEN 1 AND 6),
+    search text NOT NULL DEFAULT '',
+    version int NOT NULL DEFAULT 1,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, id),
+    FOREIGN KEY (tenant_id, family_id) REFERENCES families (tenant_id, id)
+);
+COMMENT ON TABLE family_members IS 'People of a family. A PESEL is unique per tenant, so a person '
+    'belongs to one family at a time. Anonymisation nulls names, PESEL and birth_date (birth_year stays).';
+CREATE UNIQUE INDEX members_pesel ON family_members (tenant_id, pesel) WHERE pesel IS NOT NULL;
+CREATE INDEX members_family ON family_members (tenant_id, family_id, created_at, id);
+CREATE INDEX members_search ON family_members USING gin (search gin_trgm_ops);
+COMMENT ON INDEX members_search IS 'family_list ?q= over members'' names';
+
+CREATE TABLE consents (
+    tenant_id uuid NOT NULL,
+    id uuid NOT NULL,
+    family_id uuid NOT NULL,
+    member_id uuid NOT NULL,
+    scope text NOT NULL CHECK (scope IN ('processing', 'sharing_with_team', 'sharing_with_partner')),
+    partner_id uuid,
+    purpose text CHECK (length(purpose) <= 1000),
+    given_on date NOT NULL,
+    valid_until date,
+    withdrawn_on date,
+    withdrawal_reason text CHECK (length(withdrawal_reason) <= 500),
+    document_ref text CHECK (length(document_ref) <= 200),
+    version int NOT NULL DEFAULT 1,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, id),
+    FOREIGN KEY (tenant_id, family_id) REFERENCES families (tenant_id, id),
+    FOREIGN KEY (tenant_id, member_id) REFERENCES family_members (tenant_id, id),
+    FOREIGN KEY (tenant_id, partner_id) REFERENCES partners (tenant_id, id),
+    CHECK ((scope = 'sharing_with_partner') = (partner_id IS NOT NULL)),
+    CHECK (valid_until IS NULL OR valid_until >= given_on)
+);
+COMMENT ON TABLE consents IS 'A family''s consents to processing and sharing; status is computed '
+    'from the dates (withdrawn, expired, active) in Europe/Warsaw.';
+CREATE INDEX consents_family ON consents (tenant_id, family_id, created_at, id);
+
+ALTER TABLE family_counters ENABLE ROW LEVEL SECURITY;
+ALTER TABLE family_counters FORCE ROW LEVEL SECURITY;
+CREATE POLICY counters_scope ON family_counters USING (koop.tenant_ok(tenant_id));
+ALTER TABLE families ENABLE ROW LEVEL SECURITY;
+ALTER TABLE families FORCE ROW LEVEL SECURITY;
+CREATE POLICY families_scope ON families USING (koop.tenant_ok(tenant_id));
+ALTER TABLE family_members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE family_members FORCE ROW LEVEL SECURITY;
+CREATE POLICY members_scope ON family_members USING (koop.tenant_ok(tenant_id));
+ALTER TABLE consents ENABLE ROW LEVEL SECURITY;
+ALTER TABLE consents FORCE ROW LEVEL SECURITY;
+CREATE POLICY consents_scope ON consents USING (koop.tenant_ok(tenant_id));
+GRANT SELECT, INSERT, UPDATE ON family_counters, families, family_members, consents TO koop_app;
+GRANT DELETE ON family_members TO koop_app;
+
+-- ---------------------------------------------------------------------------
+-- Helpers
+
+-- "Today" is judged in Europe/Warsaw (SPEC §9).
+CREATE FUNCTION koop.today() RETURNS date LANGUAGE sql STABLE AS
+$$ SELECT (now() AT TIME ZONE 'Europe/Warsaw')::date $$;
+
+-- The birth date a PESEL encodes (century in the month: +80 for 1800s, +0
+-- 1900s, +20 2000s, +40 2100s, +60 2200s), NULL when it encodes none.
+CREATE FUNCTION koop.pesel_birth_date(p text) RETURNS date LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    yy int := substr(p, 1, 2)::int;
+    mm int := substr(p, 3, 2)::int;
+    dd int := substr(p, 5, 2)::int;
+    century int;
+BEGIN
+    century := CASE mm / 20 WHEN 4 THEN 1800 WHEN 0 THEN 1900 WHEN 1 THEN 2000
+                            WHEN 2 THEN 2100 WHEN 3 THEN 2200 END;
+    RETURN make_date(century + yy, mm % 20, dd);
+EXCEPTION WHEN OTHERS THEN
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION koop.pesel_sex(p text) RETURNS text LANGUAGE sql IMMUTABLE AS
+$$ SELECT CASE WHEN substr(p, 10, 1)::int % 2 = 0 THEN 'female' ELSE 'male' END $$;
+
+-- Who may see a family (SPEC §7): coordinators and admins all of the
+-- tenant's; a social worker those assigned to them; partner staff only
+-- through a task team with consent (task teams arrive with their own
+-- migration, which replaces this function). Auditors and platform roles: none.
+-- Never NULL: callers use it in plpgsql IFs.
+CREATE FUNCTION koop.family_visible(p_family uuid, p_assigned uuid) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT CASE koop.role()
+        WHEN 'admin' THEN true
+        WHEN 'coordinator' THEN true
+        WHEN 'social_worker' THEN coalesce(p_assigned = koop.user_id(), false)
+        ELSE false END
+$$;
+
+-- Whether the caller sees identifying details (PESEL, address). Partner
+-- staff never do.
+CREATE FUNCTION koop.sees_identity() RETURNS boolean LANGUAGE sql STABLE AS
+$$ SELECT koop.role() IN ('admin', 'coordinator', 'social_worker') $$;
+
+CREATE FUNCTION koop.family_json(f families) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('id', f.id, 'reference_number', f.reference_number,
+        'district', f.district,
+        'address', CASE WHEN koop.sees_identity() THEN f.address END,
+        'status', f.status, 'assigned_worker_id', f.assigned_worker_id,
+        'external_ref', f.external_ref, 'problems', f.problems, 'generations', f.generations,
+        'closure_reason', f.closure_reason, 'closed_on', f.closed_on,
+        'members_count', (SELECT count(*) FROM family_members m
+                          WHERE m.tenant_id = f.tenant_id AND m.family_id = f.id),
+        'anonymized', f.anonymized_at IS NOT NULL,
+        'version', f.version, 'created_at', koop.ts(f.created_at),
+        'updated_at', koop.ts(f.updated_at))
+$$;
+
+-- Locks a visible family for a change; 404 when invisible, 409 once anonymised.
+CREATE FUNCTION koop.family_lock(p_id uuid, p_for_change boolean) RETURNS families
+LANGUAGE plpgsql AS $$
+DECLARE
+    f families;
+BEGIN
+    SELECT * INTO f FROM families WHERE tenant_id = koop.tenant() AND id = p_id FOR UPDATE;
+    IF NOT FOUND OR NOT koop.family_visible(f.id, f.assigned_worker_id) THEN
+        PERFORM koop.not_found('family');
+    END IF;
+    IF p_for_change AND koop.role() = 'partner_staff' THEN
+        PERFORM koop.fail(403, 'forbidden', 'partner staff cannot change family records');
+    END IF;
+    IF p_for_change AND f.anonymized_at IS NOT NULL THEN
+        PERFORM koop.fail(409, 'conflict', 'the family was anonymised; its record is closed');
+    END IF;
+    RETURN f;
+END $$;
+
+CREATE FUNCTION koop.family_check(d jsonb) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF d ->> 'assigned_worker_id' IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM users WHERE tenant_id = koop.tenant() AND active
+          AND id = (d ->> 'assigned_worker_id')::uuid
+          AND role IN ('social_worker', 'coordinator', 'admin')) THEN
+        PERFORM koop.fail_field('assigned_worker_id', 'not_found',
+            'no active social worker, coordinator or admin with this id');
+    END IF;
+    IF (SELECT count(DISTINCT x ->> 'code') <> count(*)
+        FROM jsonb_array_elements(coalesce(d -> 'problems', '[]')) x) THEN
+        PERFORM koop.fail_field('problems', 'invalid', 'lists a problem code twice');
+    END IF;
+END $$;
+
+CREATE FUNCTION koop.problems_norm(p jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+    SELECT coalesce((SELECT jsonb_agg(jsonb_build_object('code', x -> 'code', 'notes', x -> 'notes')
+                                      ORDER BY n)
+                     FROM jsonb_array_elements(coalesce(p, '[]')) WITH ORDINALITY e(x, n)), '[]')
+$$;
+
+-- ---------------------------------------------------------------------------
+-- Families
+
+CREATE FUNCTION koop.family_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    f families;
+    y int := extract(year FROM koop.today());
+    n int;
+BEGIN
+    PERFORM koop.family_check(p_body);
+    -- a social worker's new family is theirs unless they name someone else
+    IF koop.role() = 'social_worker' AND NOT p_body ? 'assigned_worker_id' THEN
+        p_body := p_body || jsonb_build_object('assigned_worker_id', koop.user_id());
+    END IF;
+    INSERT INTO family_counters (tenant_id, year, last) VALUES (koop.tenant(), y, 1)
+    ON CONFLICT (tenant_id, year) DO UPDATE SET last = family_counters.last + 1
+    RETURNING last INTO n;
+    INSERT INTO families (tenant_id, id, reference_number, district, address, assigned_worker_id,
+                          external_ref, problems, generations)
+    VALUES (koop.tenant(), p_id, format('%s/%s', y, lpad(n::text, 4, '0')), p_body ->> 'district',
+            koop.address_norm(p_body -> 'address'), (p_body ->> 'assigned_worker_id')::uuid,
+            p_body ->> 'external_ref', koop.problems_norm(p_body -> 'problems'),
+            (p_body ->> 'generations')::int)
+    RETURNING * INTO f;
+    PERFORM koop.emit('family.created', 'family', f.id, f.version);
+    PERFORM koop.audit('create', 'family', f.id, 201);
+    RETURN koop.family_json(f);
+END $$;
+
+CREATE FUNCTION koop.family_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    f families;
+BEGIN
+    SELECT * INTO f FROM families WHERE tenant_id = koop.tenant() AND id = p_id;
+    IF NOT FOUND OR NOT koop.family_visible(f.id, f.assigned_worker_id) THEN
+        RETURN NULL; -- 404; the daemon records the denied access separately
+    END IF;
+    PERFORM koop.audit('read', 'family', f.id, 200);
+    RETURN koop.family_json(f);
+END $$;
+
+-- Writes one audit row for a list read, naming the ids returned.
+CREATE FUNCTION koop.audit_list(p_resource text, p_page jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO audit_events (tenant_id, actor_id, token_id, action, resource, resource_id, ip,
+                              request_id, status, resource_ids)
+    VALUES (koop.tenant(), koop.user_id(), nullif(current_setting('koop.token_id', true), '')::uuid,
+            'read', p_resource, NULL, nullif(current_setting('koop.ip', true), ''),
+            nullif(current_setting('koop.request_id', true), ''), 200,
+            ARRAY(SELECT (x ->> 'id')::uuid FROM jsonb_array_elements(p_page -> 'items') x));
+    RETURN p_page;
+END $$;
+
+CREATE FUNCTION koop.family_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
+                                 p_limit int) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    s record := koop.sort_key(p_sort, '{"created_at": ["t.created_at", "timestamptz"],
+        "updated_at": ["t.updated_at", "timestamptz"],
+        "reference_number": ["t.reference_number", "text"]}');
+    w text := 'koop.family_visible(t.id, t.assigned_worker_id)';
+BEGIN
+    IF p_filters ? 'status' THEN w := w || ' AND t.status = $1->>''status'''; END IF;
+    IF p_filters ? 'district' THEN w := w || ' AND t.district = $1->>''district'''; END IF;
+    IF p_filters ? 'problem' THEN
+        w := w || ' AND t.problems @> jsonb_build_array(jsonb_build_object(''code'', $1->>''problem''))';
+    END IF;
+    IF p_filters ? 'assigned_worker_id' THEN
+        w := w || ' AND t.assigned_worker_id = ($1->>''assigned_worker_id'')::uuid';
+    END IF;
+    IF p_filters ? 'updated_since' THEN
+        w := w || ' AND t.updated_at >= ($1->>''updated_since'')::timestamptz';
+    END IF;
+    IF p_filters ? 'q' THEN
+        w := w || ' AND (t.reference_number = $1->>''q'' OR t.external_ref = $1->>''q'''
+                  ' OR EXISTS (SELECT 1 FROM family_members m WHERE m.tenant_id = t.tenant_id'
+                  ' AND m.family_id = t.id AND m.search LIKE koop.contains_pattern($1->>''q'')))';
+    END IF;
+    RETURN koop.audit_list('family', koop.page('families', 'koop.family_json(t)', w, s.key,
+                           s.keytype, s.descending, p_filters, p_after, p_limit, p_parent));
+END $$;
+
+CREATE FUNCTION koop.family_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    f families := koop.family_lock(p_id, true);
+    d jsonb;
+BEGIN
+    PERFORM koop.check_version(f.version, p_version);
+    d := koop.merge_patch(koop.family_json(f), p_patch);
+    PERFORM koop.family_check(d);
+    UPDATE families SET district = d ->> 'district', address = koop.address_norm(d -> 'address'),
+        assigned_worker_id = (d ->> 'assigned_worker_id')::uuid,
+        external_ref = d ->> 'external_ref', problems = koop.problems_norm(d -> 'problems'),
+        generations = (d ->> 'generations')::int, version = version + 1, updated_at = now()
+    WHERE tenant_id = koop.tenant() AND id = p_id RETURNING * INTO f;
+    PERFORM koop.emit('family.updated', 'family', f.id, f.version);
+    PERFORM koop.audit('update', 'family', f.id, 200);
+    RETURN koop.family_json(f);
+END $$;
+
+-- referred → diagnosed → in_support ⇄ monitoring; any open → closed (reason:
+-- a closure code); closed → referred (reopen).
+CREATE FUNCTION koop.family_transition(p_parent uuid, p_id uuid, p_version int, p_to text,
+                                       p_reason text) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    f families := koop.family_lock(p_id, true);
+    allowed text[];
+BEGIN
+    PERFORM koop.check_version(f.version, p_version);
+    allowed := CASE f.status
+        WHEN 'referred' THEN ARRAY['diagnosed', 'closed']
+        WHEN 'diagnosed' THEN ARRAY['in_support', 'closed']
+        WHEN 'in_support' THEN ARRAY['monitoring', 'closed']
+        WHEN 'monitoring' THEN ARRAY['in_support', 'closed']
+        WHEN 'closed' THEN ARRAY['referred'] END;
+    IF NOT p_to = ANY (allowed) THEN
+        PERFORM koop.fail(409, 'invalid_transition',
+            format('a family cannot go from %s to %s', f.status, p_to),
+            jsonb_build_object('allowed', to_jsonb(allowed)));
+    END IF;
+    IF p_to = 'closed' AND (p_reason IS NULL OR p_reason NOT IN ('goals_achieved',
+            'partially_achieved', 'resigned', 'moved_out', 'other')) THEN
+        PERFORM koop.fail(422, 'validation_failed', 'closing needs a closure reason',
+            jsonb_build_object('errors', jsonb_build_array(jsonb_build_object('field', 'reason',
+                'code', CASE WHEN p_reason IS NULL THEN 'required' ELSE 'enum' END, 'in', 'body',
+                'message', 'must be one of: goals_achieved, partially_achieved, resigned, moved_out, other'))));
+    END IF;
+    UPDATE families SET status = p_to,
+        closure_reason = CASE WHEN p_to = 'closed' THEN p_reason END,
+        closed_on = CASE WHEN p_to = 'closed' THEN koop.today() END,
+        version = version + 1, updated_at = now()
+    WHERE tenant_id = koop.tenant() AND id = p_id RETURNING * INTO f;
+    PERFORM koop.emit('family.' || p_to, 'family', f.id, f.version);
+    PERFORM koop.audit('transition', 'family', f.id, 200);
+    RETURN koop.family_json(f);
+END $$;
+
+-- ---------------------------------------------------------------------------
+-- Members
+
+CREATE FUNCTION koop.member_json(m family_members) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('id', m.id, 'family_id', m.family_id,
+        'first_name', m.first_name, 'last_name', m.last_name,
+        'birth_date', m.birth_date, 'birth_year', m.birth_year,
+        'pesel', CASE WHEN koop.sees_identity() THEN m.pesel END,
+        'sex', m.sex, 'relation', m.relation, 'generation', m.generation,
+        'adult', CASE WHEN m.birth_date IS NOT NULL
+                      THEN m.birth_date <= koop.today() - interval '18 years' END,
+        'version', m.version, 'created_at', koop.ts(m.created_at),
+        'updated_at', koop.ts(m.updated_at))
+$$;
+
+-- PESEL against birth date and sex; uniqueness in the tenant (409 naming the
+-- family only to whoever may see it).
+CREATE FUNCTION koop.member_check(d jsonb, p_id uuid) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    pesel text := d ->> 'pesel';
+    other family_members;
+    of families;
+BEGIN
+    IF (d ->> 'birth_date')::date > koop.today() THEN
+        PERFORM koop.fail_field('birth_date', 'max', 'must not be in the future');
+    END IF;
+    IF pesel IS NULL THEN
+        RETURN;
+    END IF;
+    IF koop.pesel_birth_date(pesel) IS NULL THEN
+        PERFORM koop.fail_field('pesel', 'invalid', 'does not encode a valid birth date');
+    END IF;
+    IF d ->> 'birth_date' IS NOT NULL AND koop.pesel_birth_date(pesel) <> (d ->> 'birth_date')::date THEN
+        PERFORM koop.fail_field('pesel', 'invalid', 'does not match birth_date');
+    END IF;
+    IF d ->> 'sex' IS NOT NULL AND koop.pesel_sex(pesel) <> d ->> 'sex' THEN
+        PERFORM koop.fail_field('pesel', 'invalid', 'does not match sex');
+    END IF;
+    SELECT * INTO other FROM family_members
+    WHERE tenant_id = koop.tenant() AND family_members.pesel = d ->> 'pesel' AND id <> p_id;
+    IF FOUND THEN
+        SELECT * INTO of FROM families WHERE tenant_id = koop.tenant() AND id = other.family_id;
+        PERFORM koop.fail(409, 'conflict',
+            'a person with this PESEL is already a member of a family in this municipality',
+            CASE WHEN koop.family_visible(of.id, of.assigned_worker_id)
+                 THEN jsonb_build_object('existing_family_id', of.id) END);
+    END IF;
+END $$;
+
+CREATE FUNCTION koop.member_store(p_family uuid, p_id uuid, d jsonb, p_new boolean)
+RETURNS family_members LANGUAGE plpgsql AS $$
+DECLARE
+    m family_members;
+    bd date := coalesce((d ->> 'birth_date')::date, koop.pesel_birth_date(d ->> 'pesel'));
+BEGIN
+    IF p_new THEN
+        INSERT INTO family_members (tenant_id, id, family_id, relation)
+        VALUES (koop.tenant(), p_id, p_family, d ->> 'relation');
+    END IF;
+    UPDATE family_members SET first_name = d ->> 'first_name', last_name = d ->> 'last_name',
+        birth_date = bd, birth_year = extract(year FROM bd)::int, pesel = d ->> 'pesel',
+        sex = coalesce(d ->> 'sex', CASE WHEN d ->> 'pesel' IS NOT NULL
+                                         THEN koop.pesel_sex(d ->> 'pesel') END),
+        relation = d ->> 'relation', generation = (d ->> 'generation')::int,
+        search = koop.norm(concat_ws(' ', d ->> 'first_name', d ->> 'last_name')),
+        version = CASE WHEN p_new THEN 1 ELSE version + 1 END, updated_at = now()
+    WHERE tenant_id = koop.tenant() AND id = p_id RETURNING * INTO m;
+    RETURN m;
+END $$;
+
+CREATE FUNCTION koop.member_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    f families := koop.family_lock(p_parent, true);
+    m family_members;
+BEGIN
+    PERFORM koop.member_check(p_body, p_id);
+    m := koop.member_store(f.id, p_id, p_body, true);
+    PERFORM koop.emit('member.created', 'member', m.id, m.version);
+    PERFORM koop.audit('create', 'member', m.id, 201);
+    RETURN koop.member_json(m);
+END $$;
+
+CREATE FUNCTION koop.member_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    m family_members;
+BEGIN
+    SELECT m2.* INTO m FROM family_members m2 JOIN families f
+        ON f.tenant_id = m2.tenant_id AND f.id = m2.family_id
+    WHERE m2.tenant_id = koop.tenant() AND m2.family_id = p_parent AND m2.id = p_id
+      AND koop.family_visible(f.id, f.assigned_worker_id);
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    PERFORM koop.audit('read', 'member', m.id, 200);
+    RETURN koop.member_json(m);
+END $$;
+
+CREATE FUNCTION koop.family_must_see(p_family uuid) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM families f WHERE f.tenant_id = koop.tenant() AND f.id = p_family
+                   AND koop.family_visible(f.id, f.assigned_worker_id)) THEN
+        PERFORM koop.not_found('family');
+    END IF;
+END $$;
+
+CREATE FUNCTION koop.member_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
+                                 p_limit int) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    s record := koop.sort_key(p_sort, '{"created_at": ["t.created_at", "timestamptz"]}');
+BEGIN
+    PERFORM koop.family_must_see(p_parent);
+    RETURN koop.audit_list('member', koop.page('family_members', 'koop.member_json(t)',
+        't.family_id = $4', s.key, s.keytype, s.descending, p_filters, p_after, p_limit, p_parent));
+END $$;
+
+CREATE FUNCTION koop.member_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    f families := koop.family_lock(p_parent, true);
+    m family_members;
+    d jsonb;
+BEGIN
+    SELECT * INTO m FROM family_members WHERE tenant_id = koop.tenant() AND family_id = f.id
+        AND id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        PERFORM koop.not_found('member');
+    END IF;
+    PERFORM koop.check_version(m.version, p_version);
+    d := koop.merge_patch(koop.member_json(m) - 'birth_year' - 'adult', p_patch);
+    PERFORM koop.member_check(d, p_id);
+    m := koop.member_store(f.id, p_id, d, false);
+    PERFORM koop.emit('member.updated', 'member', m.id, m.version);
+    PERFORM koop.audit('update', 'member', m.id, 200);
+    RETURN koop.member_json(m);
+END $$;
+
+CREATE FUNCTION koop.member_delete(p_parent uuid, p_id uuid, p_version int) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    f families := koop.family_lock(p_parent, true);
+    m family_members;
+BEGIN
+    SELECT * INTO m FROM family_members WHERE tenant_id = koop.tenant() AND family_id = f.id
+        AND id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        PERFORM koop.not_found('member');
+    END IF;
+    PERFORM koop.check_version(m.version, p_version);
+    IF EXISTS (SELECT 1 FROM consents WHERE tenant_id = koop.tenant() AND member_id = p_id) THEN
+        PERFORM koop.fail(409, 'conflict', 'the member gave consents, which must stay on record');
+    END IF;
+    DELETE FROM family_members WHERE tenant_id = koop.tenant() AND id = p_id;
+    PERFORM koop.emit('member.deleted', 'member', p_id, m.version);
+    PERFORM koop.audit('delete', 'member', p_id, 204);
+END $$;
+
+-- ---------------------------------------------------------------------------
+-- Consents
+
+CREATE FUNCTION koop.consent_status(c consents) RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN c.withdrawn_on IS NOT NULL THEN 'withdrawn'
+                WHEN c.valid_until IS NOT NULL AND c.valid_until < koop.today() THEN 'expired'
+                ELSE 'active' END
+$$;
+
+CREATE FUNCTION koop.consent_json(c consents) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('id', c.id, 'family_id', c.family_id, 'member_id', c.member_id,
+        'scope', c.scope, 'partner_id', c.partner_id, 'purpose', c.purpose,
+        'given_on', c.given_on, 'valid_until', c.valid_until, 'withdrawn_on', c.withdrawn_on,
+        'withdrawal_reason', c.withdrawal_reason, 'document_ref', c.document_ref,
+        'status', koop.consent_status(c), 'version', c.version,
+        'created_at', koop.ts(c.created_at), 'updated_at', koop.ts(c.updated_at))
+$$;
+
+CREATE FUNCTION koop.consent_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    f families := koop.family_lock(p_parent, true);
+    m family_members;
+    c consents;
+BEGIN
+    SELECT * INTO m FROM family_members WHERE tenant_id = koop.tenant() AND family_id = f.id
+        AND id = (p_body ->> 'member_id')::uuid;
+    IF NOT FOUND THEN
+        PERFORM koop.fail_field('member_id', 'not_found', 'no such member of this family');
+    END IF;
+    IF m.birth_date IS NULL OR m.birth_date > (p_body ->> 'given_on')::date - interval '18 years' THEN
+        PERFORM koop.fail_field('member_id', 'invalid',
+            'consent is given by an adult member (18 or older on given_on, with a known birth date)');
+    END IF;
+    IF (p_body ->> 'given_on')::date > koop.today() THEN
+        PERFORM koop.fail_field('given_on', 'max', 'must not be in the future');
+    END IF;
+    IF (p_body ->> 'scope' = 'sharing_with_partner') <> (p_body ->> 'partner_id' IS NOT NULL) THEN
+        PERFORM koop.fail_field('partner_id', CASE WHEN p_body ->> 'partner_id' IS NULL
+                                                   THEN 'required' ELSE 'invalid' END,
+            'is required for sharing_with_partner and only for it');
+    END IF;
+    IF p_body ->> 'partner_id' IS NOT NULL AND NOT EXISTS (SELECT 1 FROM partners
+        WHERE tenant_id = koop.tenant() AND id = (p_body ->> 'partner_id')::uuid) THEN
+        PERFORM koop.fail_field('partner_id', 'not_found', 'no such partner in this tenant');
+    END IF;
+    IF (p_body ->> 'valid_until')::date < (p_body ->> 'given_on')::date THEN
+        PERFORM koop.fail_field('valid_until', 'min', 'must not be before given_on');
+    END IF;
+    INSERT INTO consents (tenant_id, id, family_id, member_id, scope, partner_id, purpose,
+                          given_on, valid_until, document_ref)
+    VALUES (koop.tenant(), p_id, f.id, m.id, p_body ->> 'scope', (p_body ->> 'partner_id')::uuid,
+            p_body ->> 'purpose', (p_body ->> 'given_on')::date,
+            (p_body ->> 'valid_until')::date, p_body ->> 'document_ref')
+    RETURNING * INTO c;
+    PERFORM koop.emit('consent.created', 'consent', c.id, c.version);
+    PERFORM koop.audit('create', 'consent', c.id, 201);
+    RETURN koop.consent_json(c);
+END $$;
+
+CREATE FUNCTION koop.consent_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    c consents;
+BEGIN
+    SELECT c2.* INTO c FROM consents c2 JOIN families f
+        ON f.tenant_id = c2.tenant_id AND f.id = c2.family_id
+    WHERE c2.tenant_id = koop.tenant() AND c2.family_id = p_parent AND c2.id = p_id
+      AND koop.family_visible(f.id, f.assigned_worker_id);
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    PERFORM koop.audit('read', 'consent', c.id, 200);
+    RETURN koop.consent_json(c);
+END $$;
+
+CREATE FUNCTION koop.consent_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
+                                  p_limit int) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    s record := koop.sort_key(p_sort, '{"created_at": ["t.created_at", "timestamptz"],
+        "given_on": ["t.given_on", "date"]}');
+    w text := 't.family_id = $4';
+BEGIN
+    PERFORM koop.family_must_see(p_parent);
+    IF p_filters ? 'scope' THEN w := w || ' AND t.scope = $1->>''scope'''; END IF;
+    IF p_filters ? 'status' THEN w := w || ' AND koop.consent_status(t) = $1->>''status'''; END IF;
+    RETURN koop.audit_list('consent', koop.page('consents', 'koop.consent_json(t)', w, s.key,
+        s.keytype, s.descending, p_filters, p_after, p_limit, p_parent));
+END $$;
+
+-- Withdrawal takes effect at once (today); what depends on the consent
+-- (partner access, open referrals) follows from its status.
+CREATE FUNCTION koop.consent_withdraw(p_family uuid, p_id uuid, p_reason text) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    f families := koop.family_lock(p_family, true);
+    c consents;
+BEGIN
+    SELECT * INTO c FROM consents WHERE tenant_id = koop.tenant() AND family_id = f.id
+        AND id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        PERFORM koop.not_found('consent');
+    END IF;
+    IF c.withdrawn_on IS NOT NULL THEN
+        PERFORM koop.fail(409, 'conflict', 'the consent is already withdrawn');
+    END IF;
+    UPDATE consents SET withdrawn_on = koop.today(), withdrawal_reason = p_reason,
+        version = version + 1, updated_at = now()
+    WHERE tenant_id = koop.tenant() AND id = p_id RETURNING * INTO c;
+    PERFORM koop.emit('consent.withdrawn', 'consent', c.id, c.version);
+    PERFORM koop.audit('update', 'consent', c.id, 200);
+    RETURN koop.consent_json(c);
+END $$;
+
+-- ---------------------------------------------------------------------------
+-- GDPR: export and anonymisation
+
+CREATE FUNCTION koop.family_export(p_id uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    f families;
+    doc jsonb;
+BEGIN
+    SELECT * INTO f FROM families WHERE tenant_id = koop.tenant() AND id = p_id;
+    IF NOT FOUND OR NOT koop.family_visible(f.id, f.assigned_worker_id) THEN
+        RETURN NULL;
+    END IF;
+    PERFORM koop.audit('export', 'family', f.id, 200);
+    doc := jsonb_build_object(
+        'exported_at', koop.ts(now()),
+        'family', koop.family_json(f),
+        'members', coalesce((SELECT jsonb_agg(koop.member_json(m) ORDER BY m.created_at, m.id)
+                             FROM family_members m
+                             WHERE m.tenant_id = f.tenant_id AND m.family_id = f.id), '[]'),
+        'consents', coalesce((SELECT jsonb_agg(koop.consent_json(c) ORDER BY c.created_at, c.id)
+                              FROM consents c
+                              WHERE c.tenant_id = f.tenant_id AND c.family_id = f.id), '[]'),
+        'task_teams', '[]'::jsonb, 'plans', '[]'::jsonb, 'referrals', '[]'::jsonb,
+        -- who accessed the family's data, this export included
+        'access_log', coalesce((SELECT jsonb_agg(jsonb_build_object('id', a.id,
+                'occurred_at', koop.ts(a.occurred_at), 'actor_id', a.actor_id,
+                'action', a.action, 'resource', a.resource, 'resource_id', a.resource_id,
+                'status', a.status) ORDER BY a.id)
+            FROM audit_events a WHERE a.tenant_id = f.tenant_id
+              AND (a.resource_id = f.id OR a.resource_ids @> ARRAY[f.id]
+                   OR a.resource_id IN (SELECT id FROM family_members m
+                                        WHERE m.tenant_id = f.tenant_id AND m.family_id = f.id)
+                   OR a.resource_id IN (SELECT id FROM consents c
+                                        WHERE c.tenant_id = f.tenant_id AND c.family_id = f.id))),
+            '[]'));
+    RETURN doc;
+END $$;
+
+-- Stored idempotent responses may hold a family's personal data: purge them.
+-- SECURITY DEFINER: they belong to whichever user made them.
+CREATE FUNCTION koop.idem_purge(p_tenant uuid, p_needles text[]) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    DELETE FROM idempotency_keys k WHERE k.tenant_id = p_tenant
+        AND EXISTS (SELECT 1 FROM unnest(p_needles) n WHERE position(n IN k.body) > 0)
+$$;
+REVOKE ALL ON FUNCTION koop.idem_purge(uuid, text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION koop.idem_purge(uuid, text[]) TO koop_app;
+
+-- Irreversibly removes personal data; keeps what statistics need (status,
+-- problem codes, district, generations, members' sex, birth year, relation).
+CREATE FUNCTION koop.family_anonymize(p_id uuid, p_version int) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    f families := koop.family_lock(p_id, true);
+    ids text[];
+BEGIN
+    PERFORM koop.check_version(f.version, p_version);
+    ids := ARRAY[f.id::text] || ARRAY(SELECT id::text FROM family_members
+                                      WHERE tenant_id = f.tenant_id AND family_id = f.id);
+    UPDATE family_members SET first_name = NULL, last_name = NULL, birth_date = NULL,
+        pesel = NULL, search = '', version = version + 1, updated_at = now()
+    WHERE tenant_id = f.tenant_id AND family_id = f.id;
+    UPDATE consents SET purpose = NULL, document_ref = NULL, withdrawal_reason = NULL,
+        version = version + 1, updated_at = now()
+    WHERE tenant_id = f.tenant_id AND family_id = f.id;
+    UPDATE families SET address = NULL, external_ref = NULL,
+        problems = (SELECT coalesce(jsonb_agg(jsonb_build_object('code', x -> 'code', 'notes', NULL)
+                                              ORDER BY n), '[]')
+                    FROM jsonb_array_elements(problems) WITH ORDINALITY e(x, n)),
+        anonymized_at = now(), version = version + 1, updated_at = now()
+    WHERE tenant_id = f.tenant_id AND id = f.id RETURNING * INTO f;
+    PERFORM koop.idem_purge(f.tenant_id, ids);
+    PERFORM koop.emit('family.anonymized', 'family', f.id, f.version);
+    PERFORM koop.audit('anonymize', 'family', f.id, 200);
+    RETURN koop.family_json(f);
+END $$;
+
+-- A denied access to family data (404/403), recorded by the daemon in its own
+-- transaction after the request's transaction rolled back.
+CREATE FUNCTION koop.audit_denied(p_action text, p_resource text, p_id uuid, p_status int)
+RETURNS void LANGUAGE sql AS $$
+    SELECT koop.audit(p_action, p_resource, p_id, p_status)
+$$;
