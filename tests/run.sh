@@ -88,6 +88,8 @@ PRISM_PORT=$prism_port PRISM_DIR=$out UPSTREAM=http://127.0.0.1:$port scripts/pr
 export KOOP_TEST_URL=http://127.0.0.1:$prism_port
 export KOOP_TEST_DIRECT_URL=http://127.0.0.1:$port
 export KOOP_TEST_DAEMON_LOG=$out/daemon.log KOOP_TEST_BUILD=$BUILD
+export KOOP_TEST_PII_FILE=$out/pii.txt
+: >"$KOOP_TEST_PII_FILE"
 
 echo "== HTTP and database tests"
 set +e
@@ -120,7 +122,16 @@ if grep -F -- "$KOOP_TEST_PLATFORM_TOKEN" "$out/daemon.log" >/dev/null; then
     echo "the platform token appears in the daemon's log" >&2
     exit 1
 fi
-summary+=("log: no tokens ($(wc -l <"$out/daemon.log") lines checked)")
+pii_count=0
+while IFS= read -r value; do
+    [[ -z $value ]] && continue
+    pii_count=$((pii_count + 1))
+    if grep -F -q -- "$value" "$out/daemon.log"; then
+        echo "personal data the tests sent (line $pii_count of $KOOP_TEST_PII_FILE) appear in the daemon's log" >&2
+        exit 1
+    fi
+done < <(sort -u "$KOOP_TEST_PII_FILE")
+summary+=("log: no tokens, none of $pii_count PESELs/surnames ($(wc -l <"$out/daemon.log") lines checked)")
 
 echo "== openapi lint"
 bash scripts/lint-openapi.sh | tee "$out/lint.txt"
