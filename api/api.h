@@ -41,6 +41,13 @@ int consents_withdraw(struct kreq *req, struct kres *res);
 int families_export(struct kreq *req, struct kres *res);
 int families_anonymize(struct kreq *req, struct kres *res);
 
+/* task_teams.c: task teams, their plan, referrals */
+void task_teams_init(void);
+extern const struct koop_resource task_team_resource, team_member_resource,
+    team_meeting_resource, goal_resource, action_resource, referral_resource;
+int task_teams_agree(struct kreq *req, struct kres *res);
+int task_teams_timeline(struct kreq *req, struct kres *res);
+
 /* feed.c: /v1/events and /v1/audit-events */
 void feed_init(void);
 int events_list(struct kreq *req, struct kres *res);

@@ -96,6 +96,48 @@ const struct koop_route koop_api_routes[] = {
     {"POST", "/v1/families/{family_id}/anonymize", families_anonymize, ROLE_ADMIN, RT_PERSONAL,
      NULL, OP_NONE},
 
+    FAM("GET", "/v1/task-teams", task_team_resource, OP_LIST, FAM_READ),
+    FAM("POST", "/v1/task-teams", task_team_resource, OP_CREATE, FAM_WRITE),
+    FAM("GET", "/v1/task-teams/{team_id}", task_team_resource, OP_GET, FAM_READ),
+    FAM("PATCH", "/v1/task-teams/{team_id}", task_team_resource, OP_PATCH, FAM_WRITE),
+    FAM("POST", "/v1/task-teams/{team_id}/transitions", task_team_resource, OP_TRANSITION,
+        FAM_WRITE),
+    FAM("GET", "/v1/task-teams/{team_id}/members", team_member_resource, OP_LIST, FAM_READ),
+    FAM("POST", "/v1/task-teams/{team_id}/members", team_member_resource, OP_CREATE, FAM_WRITE),
+    FAM("GET", "/v1/task-teams/{team_id}/members/{team_member_id}", team_member_resource, OP_GET,
+        FAM_READ),
+    FAM("PATCH", "/v1/task-teams/{team_id}/members/{team_member_id}", team_member_resource,
+        OP_PATCH, FAM_WRITE),
+    FAM("GET", "/v1/task-teams/{team_id}/meetings", team_meeting_resource, OP_LIST, FAM_READ),
+    FAM("POST", "/v1/task-teams/{team_id}/meetings", team_meeting_resource, OP_CREATE, FAM_WRITE),
+    FAM("GET", "/v1/task-teams/{team_id}/meetings/{meeting_id}", team_meeting_resource, OP_GET,
+        FAM_READ),
+    FAM("PATCH", "/v1/task-teams/{team_id}/meetings/{meeting_id}", team_meeting_resource,
+        OP_PATCH, FAM_WRITE),
+    FAM("DELETE", "/v1/task-teams/{team_id}/meetings/{meeting_id}", team_meeting_resource,
+        OP_DELETE, FAM_WRITE),
+    FAM("GET", "/v1/task-teams/{team_id}/goals", goal_resource, OP_LIST, FAM_READ),
+    FAM("POST", "/v1/task-teams/{team_id}/goals", goal_resource, OP_CREATE, FAM_WRITE),
+    FAM("GET", "/v1/task-teams/{team_id}/goals/{goal_id}", goal_resource, OP_GET, FAM_READ),
+    FAM("PATCH", "/v1/task-teams/{team_id}/goals/{goal_id}", goal_resource, OP_PATCH, FAM_WRITE),
+    FAM("POST", "/v1/task-teams/{team_id}/goals/{goal_id}/transitions", goal_resource,
+        OP_TRANSITION, FAM_WRITE),
+    FAM("GET", "/v1/task-teams/{team_id}/actions", action_resource, OP_LIST, FAM_READ),
+    FAM("POST", "/v1/task-teams/{team_id}/actions", action_resource, OP_CREATE, FAM_WRITE),
+    FAM("GET", "/v1/task-teams/{team_id}/actions/{action_id}", action_resource, OP_GET, FAM_READ),
+    FAM("PATCH", "/v1/task-teams/{team_id}/actions/{action_id}", action_resource, OP_PATCH,
+        FAM_WRITE),
+    FAM("POST", "/v1/task-teams/{team_id}/actions/{action_id}/transitions", action_resource,
+        OP_TRANSITION, FAM_WRITE),
+    {"POST", "/v1/task-teams/{team_id}/plan/agree", task_teams_agree, FAM_WRITE, RT_PERSONAL,
+     NULL, OP_NONE},
+    {"GET", "/v1/task-teams/{team_id}/timeline", task_teams_timeline, FAM_READ, RT_PERSONAL,
+     NULL, OP_NONE},
+    FAM("GET", "/v1/referrals", referral_resource, OP_LIST, FAM_READ),
+    FAM("GET", "/v1/referrals/{referral_id}", referral_resource, OP_GET, FAM_READ),
+    FAM("POST", "/v1/referrals/{referral_id}/transitions", referral_resource, OP_TRANSITION,
+        ROLE_PARTNER_STAFF),
+
     R("GET", "/v1/events", events_list, ROLES_TENANT),
     R("GET", "/v1/audit-events", audit_list, ROLE_ADMIN | ROLE_AUDITOR),
 
@@ -109,5 +151,6 @@ void koop_api_init(void)
     users_init();
     services_init();
     families_init();
+    task_teams_init();
     feed_init();
 }

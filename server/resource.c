@@ -31,13 +31,18 @@ void koop_resource_register(const struct koop_resource *r)
         {OP_TRANSITION, "transition", "SELECT r->>'version', r::text FROM "
                        "koop.%s_transition($1::uuid, $2::uuid, $3::int, $4, $5) r"},
     };
+    static const char outcome_fmt[] = "SELECT r->>'version', r::text FROM "
+                                      "koop.%s_transition($1::uuid, $2::uuid, $3::int, $4, $5, $6) r";
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         if (!(r->ops & OP_BIT(shapes[i].op)))
             continue;
         char *name = NULL, *sql = NULL;
         /* kept for the process lifetime: the statement registry borrows them */
+        const char *fmt = shapes[i].op == OP_TRANSITION && r->transition_outcome
+                              ? outcome_fmt
+                              : shapes[i].fmt;
         if (asprintf(&name, "%s_%s", r->name, shapes[i].suffix) < 0 ||
-            asprintf(&sql, shapes[i].fmt, r->name) < 0)
+            asprintf(&sql, fmt, r->name) < 0)
             abort();
         db_register(name, sql);
     }
@@ -468,6 +473,8 @@ int koop_res_transition(const struct koop_resource *r, struct kreq *req, struct 
     const struct fs_field spec[] = {
         {.name = "to", .type = FS_ENUM, .flags = FS_REQUIRED, .values = r->states},
         reason_field,
+        {.name = r->transition_outcome ? "outcome" : NULL, .type = FS_STRING, .min = 1,
+         .max = 2000},
         {.name = NULL},
     };
     json_t *errors = json_array();
@@ -478,8 +485,10 @@ int koop_res_transition(const struct koop_resource *r, struct kreq *req, struct 
     snprintf(ver, sizeof ver, "%ld", version);
     const char *v[] = {parent_id(req), own_id(req), version >= 0 ? ver : NULL,
                        json_string_value(json_object_get(req->json, "to")),
-                       json_string_value(json_object_get(req->json, "reason"))};
-    struct one_arg a = {stmt_name(name, sizeof name, r, "transition"), 5, v, 200, false};
+                       json_string_value(json_object_get(req->json, "reason")),
+                       json_string_value(json_object_get(req->json, "outcome"))};
+    struct one_arg a = {stmt_name(name, sizeof name, r, "transition"),
+                        r->transition_outcome ? 6 : 5, v, 200, false};
     db_run(req, res, one_fn, &a);
     return 0;
 }

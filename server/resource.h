@@ -32,6 +32,7 @@ struct koop_resource {
     const char *const *states;       /* transition targets, NULL-terminated, or NULL */
     unsigned ops;                    /* OPS(...) of the operations the schema provides */
     const char *audit_denied;        /* personal data: record 403/404 under this resource name */
+    bool transition_outcome;         /* transitions take "outcome" (koop.N_transition has 6 args) */
 };
 #define OP_BIT(op) (1u << (op))
 #define OPS_CRUD                                                                                   \

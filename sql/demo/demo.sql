@@ -148,4 +148,52 @@ SELECT koop.consent_create(f.id, gen_random_uuid(), jsonb_build_object('member_i
 FROM demo_family f JOIN demo_member m ON m.family_n = f.n AND m.body ->> 'relation' = 'head'
 CROSS JOIN (VALUES ('processing'), ('sharing_with_team')) AS s(scope)
 ORDER BY f.n, s.scope;
+
+-- one active task team (family 1) with a plan and referrals in several states
+CREATE TEMP TABLE demo_team ON COMMIT DROP AS
+SELECT gen_random_uuid() AS team, gen_random_uuid() AS goal1, gen_random_uuid() AS goal2,
+       gen_random_uuid() AS a_training, gen_random_uuid() AS a_placement,
+       gen_random_uuid() AS a_therapy, gen_random_uuid() AS a_assistant, gen_random_uuid() AS a_budget,
+       (SELECT id FROM demo_family WHERE n = 1) AS family,
+       (SELECT id FROM demo_partner WHERE key = 'pup') AS pup,
+       (SELECT id FROM demo_partner WHERE key = 'mops') AS mops,
+       (SELECT id FROM demo_partner WHERE key = 'puls') AS puls,
+       (SELECT m.id FROM demo_member m WHERE m.family_n = 1 AND m.body ->> 'relation' = 'head') AS head;
+SELECT koop.task_team_create(NULL, team, jsonb_build_object('family_id', family,
+    'name', 'ZZK – rodzina ' || (SELECT reference_number FROM families WHERE id = family),
+    'moderator_id', '00000000-0000-7000-8000-00000000d001')) FROM demo_team;
+SELECT koop.team_member_create(team, gen_random_uuid(), jsonb_build_object('kind', 'partner_representative',
+    'partner_id', pup, 'person_name', 'Doradca zawodowy PUP', 'joined_on', '2026-10-20')) FROM demo_team;
+SELECT koop.team_member_create(team, gen_random_uuid(), jsonb_build_object('kind', 'partner_representative',
+    'partner_id', mops, 'person_name', 'Asystent rodziny MOPS', 'joined_on', '2026-10-20')) FROM demo_team;
+SELECT koop.team_member_create(team, gen_random_uuid(), jsonb_build_object('kind', 'social_worker',
+    'user_id', '00000000-0000-7000-8000-00000000d001', 'role', 'moderator', 'joined_on', '2026-10-20')) FROM demo_team;
+SELECT koop.team_member_create(team, gen_random_uuid(), jsonb_build_object('kind', 'family_member',
+    'member_id', head, 'joined_on', '2026-10-20')) FROM demo_team;
+SELECT koop.task_team_transition(NULL, team, NULL, 'active', NULL) FROM demo_team;
+SELECT koop.team_meeting_create(team, gen_random_uuid(), jsonb_build_object('held_on', '2026-10-20',
+    'place', 'MOPS, sala konferencyjna', 'agenda', 'Diagnoza sytuacji rodziny, wstępny plan wsparcia',
+    'decisions', 'Skierowanie na szkolenie zawodowe; asystent rodziny od listopada', 'next_meeting_on', '2026-11-24',
+    'attendee_ids', (SELECT jsonb_agg(id) FROM team_members WHERE team_id = demo_team.team))) FROM demo_team;
+SELECT koop.goal_create(team, goal1, '{"description": "Ojciec podejmuje stałe zatrudnienie", "measure": "umowa o pracę na min. 6 miesięcy", "target_date": "2027-06-30"}') FROM demo_team;
+SELECT koop.goal_create(team, goal2, '{"description": "Poprawa funkcjonowania opiekuńczo-wychowawczego rodziny", "measure": "ocena asystenta rodziny", "target_date": "2027-09-30"}') FROM demo_team;
+SELECT koop.action_create(team, a_training, jsonb_build_object('goal_id', goal1, 'description', 'Szkolenie zawodowe (operator wózka widłowego)',
+    'service_id', (SELECT id FROM services WHERE partner_id = pup AND category = 'training' LIMIT 1), 'due_on', '2027-01-31')) FROM demo_team;
+SELECT koop.action_create(team, a_placement, jsonb_build_object('goal_id', goal1, 'description', 'Pośrednictwo pracy po szkoleniu',
+    'service_id', (SELECT id FROM services WHERE partner_id = pup AND category = 'job_placement' LIMIT 1), 'due_on', '2027-03-31')) FROM demo_team;
+SELECT koop.action_create(team, a_assistant, jsonb_build_object('goal_id', goal2, 'description', 'Asystent rodziny – wsparcie w domu',
+    'service_id', (SELECT id FROM services WHERE partner_id = mops AND category = 'family_assistant' LIMIT 1), 'due_on', '2027-09-30')) FROM demo_team;
+SELECT koop.action_create(team, a_budget, jsonb_build_object('goal_id', goal2, 'description', 'Wspólne ułożenie budżetu domowego (bez skierowania)',
+    'due_on', '2026-12-15')) FROM demo_team;
+SELECT koop.action_transition(team, a_training, NULL, 'referred', NULL, NULL) FROM demo_team;
+SELECT koop.action_transition(team, a_placement, NULL, 'referred', NULL, NULL) FROM demo_team;
+SELECT koop.action_transition(team, a_assistant, NULL, 'referred', NULL, NULL) FROM demo_team;
+SELECT koop.plan_agree(team, head) FROM demo_team;
+-- the providers answer: PUP accepts and completes the training, accepts the placement
+SELECT koop.ctx(:'tenant_id', NULL, 'partner_staff', (SELECT pup FROM demo_team)::text, NULL, 'demo-seed', NULL);
+SELECT koop.referral_transition(NULL, a_training, NULL, 'accepted', NULL, NULL) FROM demo_team;
+SELECT koop.referral_transition(NULL, a_training, NULL, 'in_progress', NULL, NULL) FROM demo_team;
+SELECT koop.referral_transition(NULL, a_training, NULL, 'completed', NULL, 'Szkolenie ukończone, uzyskane uprawnienia UDT') FROM demo_team;
+SELECT koop.referral_transition(NULL, a_placement, NULL, 'accepted', NULL, NULL) FROM demo_team;
+SELECT koop.ctx(:'tenant_id', NULL, 'admin', NULL, NULL, 'demo-seed', NULL);
 COMMIT;

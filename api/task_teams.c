@@ -1,0 +1,244 @@
+/* Task teams (ZZK), their plan and closed-loop referrals (SPEC §5 Task teams,
+ * Referrals; §6; §7; §9):
+ *   GET|POST /v1/task-teams, GET|PATCH /v1/task-teams/{team_id}, POST .../transitions
+ *   .../members[/{team_member_id}]   partner representatives, social workers, family members
+ *   .../meetings[/{meeting_id}]      the team's meetings
+ *   .../goals[/{goal_id}], .../goals/{goal_id}/transitions
+ *   .../actions[/{action_id}], .../actions/{action_id}/transitions    moderators' side
+ *   POST .../plan/agree              the family's agreement to the plan (its version)
+ *   GET  .../timeline                meetings, plan changes, referral moves in order
+ *   GET /v1/referrals, GET /v1/referrals/{referral_id}, POST .../transitions   partner's side
+ * SQL: sql/007_task_teams.sql. */
+#include "api.h"
+
+#include "../server/db.h"
+#include "../server/problem.h"
+
+static const struct fs_field uuid_item = {.type = FS_UUID};
+
+static const char *const team_states[] = {"forming", "active", "closed", NULL};
+
+static const struct fs_field team_fields[] = {
+    {.name = "family_id", .type = FS_UUID, .flags = FS_REQUIRED},
+    {.name = "name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 200},
+    {.name = "moderator_id", .type = FS_UUID, .flags = FS_NULLABLE},
+    {.name = NULL}};
+static const struct fs_field team_patch_fields[] = {
+    {.name = "name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 200},
+    {.name = "moderator_id", .type = FS_UUID, .flags = FS_NULLABLE},
+    {.name = "family_id", .type = FS_UUID, .flags = FS_READONLY},
+    {.name = "formed_on", .type = FS_DATE, .flags = FS_READONLY},
+    {.name = "closed_on", .type = FS_DATE, .flags = FS_READONLY},
+    {.name = "plan_version", .type = FS_INT, .flags = FS_READONLY},
+    {.name = "plan_agreed_on", .type = FS_DATE, .flags = FS_READONLY},
+    {.name = "agreed_by_member_id", .type = FS_UUID, .flags = FS_READONLY},
+    {.name = "agreed_plan_version", .type = FS_INT, .flags = FS_READONLY},
+    {.name = NULL}};
+static const struct fs_field team_filters[] = {
+    {.name = "status", .type = FS_ENUM, .values = team_states},
+    {.name = "family_id", .type = FS_UUID},
+    {.name = "moderator_id", .type = FS_UUID},
+    {.name = "partner_id", .type = FS_UUID},
+    {.name = "updated_since", .type = FS_DATETIME},
+    {.name = NULL}};
+static const char *const team_sorts[] = {"created_at", "-created_at", "updated_at", "-updated_at",
+                                         NULL};
+
+const struct koop_resource task_team_resource = {
+    .name = "task_team",
+    .fields = team_fields,
+    .patch_fields = team_patch_fields,
+    .filters = team_filters,
+    .sorts = team_sorts,
+    .states = team_states,
+    .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH) |
+           OP_BIT(OP_TRANSITION),
+    .audit_denied = "task_team",
+};
+
+/* ---- members of the team ---- */
+
+static const char *const member_kinds[] = {"partner_representative", "social_worker",
+                                           "family_member", NULL};
+static const char *const member_roles[] = {"moderator", "member", NULL};
+
+static const struct fs_field team_member_fields[] = {
+    {.name = "kind", .type = FS_ENUM, .flags = FS_REQUIRED, .values = member_kinds},
+    {.name = "partner_id", .type = FS_UUID, .flags = FS_NULLABLE},
+    {.name = "person_name", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 200},
+    {.name = "user_id", .type = FS_UUID, .flags = FS_NULLABLE},
+    {.name = "member_id", .type = FS_UUID, .flags = FS_NULLABLE},
+    {.name = "role", .type = FS_ENUM, .values = member_roles},
+    {.name = "joined_on", .type = FS_DATE},
+    {.name = NULL}};
+static const struct fs_field team_member_patch_fields[] = {
+    {.name = "person_name", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 200},
+    {.name = "role", .type = FS_ENUM, .values = member_roles},
+    {.name = "left_on", .type = FS_DATE, .flags = FS_NULLABLE},
+    {.name = NULL}};
+static const struct fs_field team_member_filters[] = {{.name = "current", .type = FS_BOOL},
+                                                      {.name = NULL}};
+static const char *const created_sorts[] = {"created_at", "-created_at", NULL};
+
+const struct koop_resource team_member_resource = {
+    .name = "team_member",
+    .fields = team_member_fields,
+    .patch_fields = team_member_patch_fields,
+    .filters = team_member_filters,
+    .sorts = created_sorts,
+    .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH),
+    .audit_denied = "team_member",
+};
+
+/* ---- meetings of the team ---- */
+
+static const struct fs_field meeting_fields[] = {
+    {.name = "held_on", .type = FS_DATE, .flags = FS_REQUIRED},
+    {.name = "place", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 200},
+    {.name = "attendee_ids", .type = FS_ARRAY, .max = 50, .item = &uuid_item},
+    {.name = "agenda", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 4000},
+    {.name = "decisions", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 8000},
+    {.name = "next_meeting_on", .type = FS_DATE, .flags = FS_NULLABLE},
+    {.name = "team_id", .type = FS_UUID, .flags = FS_READONLY},
+    {.name = NULL}};
+static const char *const meeting_sorts[] = {"created_at", "-created_at", "held_on", "-held_on",
+                                            NULL};
+
+const struct koop_resource team_meeting_resource = {
+    .name = "team_meeting",
+    .fields = meeting_fields,
+    .sorts = meeting_sorts,
+    .ops = OPS_CRUD,
+    .audit_denied = "team_meeting",
+};
+
+/* ---- the plan: goals ---- */
+
+static const char *const goal_states[] = {"open", "achieved", "partially_achieved",
+                                          "not_achieved", NULL};
+static const struct fs_field goal_fields[] = {
+    {.name = "description", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 2000},
+    {.name = "measure", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 1000},
+    {.name = "target_date", .type = FS_DATE, .flags = FS_NULLABLE},
+    {.name = "team_id", .type = FS_UUID, .flags = FS_READONLY},
+    {.name = NULL}};
+static const struct fs_field goal_filters[] = {{.name = "status", .type = FS_ENUM,
+                                                .values = goal_states},
+                                               {.name = NULL}};
+
+const struct koop_resource goal_resource = {
+    .name = "goal",
+    .fields = goal_fields,
+    .filters = goal_filters,
+    .sorts = created_sorts,
+    .states = goal_states,
+    .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH) |
+           OP_BIT(OP_TRANSITION),
+    .audit_denied = "goal",
+};
+
+/* ---- the plan: actions (and referrals) ---- */
+
+static const char *const action_states[] = {"planned",     "referred", "accepted",
+                                            "declined",    "in_progress", "on_hold",
+                                            "completed",   "failed",   "cancelled", NULL};
+static const struct fs_field action_fields[] = {
+    {.name = "goal_id", .type = FS_UUID, .flags = FS_REQUIRED},
+    {.name = "description", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 2000},
+    {.name = "service_id", .type = FS_UUID, .flags = FS_NULLABLE},
+    {.name = "partner_id", .type = FS_UUID, .flags = FS_NULLABLE},
+    {.name = "member_ids", .type = FS_ARRAY, .max = 20, .item = &uuid_item},
+    {.name = "due_on", .type = FS_DATE, .flags = FS_NULLABLE},
+    {.name = "team_id", .type = FS_UUID, .flags = FS_READONLY},
+    {.name = "family_id", .type = FS_UUID, .flags = FS_READONLY},
+    {.name = "held_from", .type = FS_STRING, .flags = FS_READONLY},
+    {.name = "status_reason", .type = FS_STRING, .flags = FS_READONLY},
+    {.name = "outcome", .type = FS_STRING, .flags = FS_READONLY},
+    {.name = "capacity_warning", .type = FS_BOOL, .flags = FS_READONLY},
+    {.name = "referred_at", .type = FS_DATETIME, .flags = FS_READONLY},
+    {.name = "accepted_at", .type = FS_DATETIME, .flags = FS_READONLY},
+    {.name = "completed_at", .type = FS_DATETIME, .flags = FS_READONLY},
+    {.name = NULL}};
+static const struct fs_field action_filters[] = {
+    {.name = "status", .type = FS_ENUM, .values = action_states},
+    {.name = "goal_id", .type = FS_UUID},
+    {.name = NULL}};
+static const char *const action_sorts[] = {"created_at", "-created_at", "updated_at",
+                                           "-updated_at", NULL};
+
+const struct koop_resource action_resource = {
+    .name = "action",
+    .fields = action_fields,
+    .filters = action_filters,
+    .sorts = action_sorts,
+    .states = action_states,
+    .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH) |
+           OP_BIT(OP_TRANSITION),
+    .audit_denied = "action",
+    .transition_outcome = true,
+};
+
+static const struct fs_field referral_filters[] = {
+    {.name = "status", .type = FS_ENUM, .values = action_states},
+    {.name = "updated_since", .type = FS_DATETIME},
+    {.name = NULL}};
+static const char *const referral_sorts[] = {"-updated_at", "updated_at", "created_at",
+                                             "-created_at", NULL};
+
+const struct koop_resource referral_resource = {
+    .name = "referral",
+    .fields = action_fields,
+    .filters = referral_filters,
+    .sorts = referral_sorts,
+    .states = action_states,
+    .ops = OP_BIT(OP_LIST) | OP_BIT(OP_GET) | OP_BIT(OP_TRANSITION),
+    .audit_denied = "referral",
+    .transition_outcome = true,
+};
+
+/* ---- plan agreement, timeline ---- */
+
+static const struct fs_field agree_fields[] = {
+    {.name = "member_id", .type = FS_UUID, .flags = FS_REQUIRED},
+    {.name = NULL}};
+
+int task_teams_agree(struct kreq *req, struct kres *res)
+{
+    if (!req->json)
+        return koop_fail_field(res, "body", "body", "required", "a JSON object body is required");
+    json_t *errors = json_array();
+    if (!fs_validate(agree_fields, req->json, FS_CREATE, "", errors))
+        return koop_fail_errors(res, errors);
+    json_decref(errors);
+    const char *v[] = {koop_param(req, "team_id"),
+                       json_string_value(json_object_get(req->json, "member_id"))};
+    koop_res_one(req, res, "koop_plan_agree", 2, v, 200);
+    koop_audit_denied(req, res, "update", "task_team");
+    return 0;
+}
+
+int task_teams_timeline(struct kreq *req, struct kres *res)
+{
+    if (req->nquery) {
+        json_t *errors = json_array();
+        json_decref(fs_parse_query((const struct fs_field[]){{.name = NULL}}, req, errors));
+        return koop_fail_errors(res, errors);
+    }
+    const char *v[] = {koop_param(req, "team_id")};
+    koop_res_one(req, res, "koop_team_timeline", 1, v, 200);
+    koop_audit_denied(req, res, "read", "task_team");
+    return 0;
+}
+
+void task_teams_init(void)
+{
+    koop_resource_register(&task_team_resource);
+    koop_resource_register(&team_member_resource);
+    koop_resource_register(&team_meeting_resource);
+    koop_resource_register(&goal_resource);
+    koop_resource_register(&action_resource);
+    koop_resource_register(&referral_resource);
+    db_register("koop_plan_agree",
+                "SELECT r->>'version', r::text FROM koop.plan_agree($1::uuid, $2::uuid) r");
+    db_register("koop_team_timeline", "SELECT NULL, koop.team_timeline($1::uuid)::text");
+}
