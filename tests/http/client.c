@@ -272,3 +272,308 @@ void make_partner(const char *token, const char *name, char out[37])
     snprintf(out, 37, "%s", jstr(r->json, "id"));
     resp_free(r);
 }
+
+/* ---- helpers of the auth, partners and robustness suites ---- */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <sys/socket.h>
+#include <time.h>
+
+const char *fmt(const char *f, ...)
+{
+    static __thread char bufs[16][2048];
+    static __thread int next;
+    char *b = bufs[next++ % 16];
+    va_list ap;
+    va_start(ap, f);
+    vsnprintf(b, sizeof bufs[0], f, ap);
+    va_end(ap);
+    return b;
+}
+
+const char *etag(long long v)
+{
+    return fmt("\"%lld\"", v);
+}
+
+static struct resp *with_if(const char *base, const char *method, const char *path,
+                            const char *token, const char *body, const char *if_match)
+{
+    char h[256];
+    const char *hs[] = {h, NULL};
+    if (if_match)
+        snprintf(h, sizeof h, "If-Match: %s", if_match);
+    return http_req(base, method, path, token, body, if_match ? hs : NULL);
+}
+
+struct resp *api_if(const char *method, const char *path, const char *token, const char *body,
+                    const char *if_match)
+{
+    return with_if(env_or("KOOP_TEST_URL", "http://127.0.0.1:8080"), method, path, token, body,
+                   if_match);
+}
+
+struct resp *direct_if(const char *method, const char *path, const char *token, const char *body,
+                       const char *if_match)
+{
+    return with_if(env_or("KOOP_TEST_DIRECT_URL", "http://127.0.0.1:8080"), method, path, token,
+                   body, if_match);
+}
+
+struct resp *direct_raw(const char *method, const char *path, const char *token, const char *body,
+                        size_t len, const char *const *headers)
+{
+    return http_raw(env_or("KOOP_TEST_DIRECT_URL", "http://127.0.0.1:8080"), method, path, token,
+                    body, len, headers);
+}
+
+void check_problem(const struct resp *r, long status, const char *code, const char *file, int line)
+{
+    ck_assert_msg(r->status == status, "%s:%d: want %ld, got %ld: %s", file, line, status,
+                  r->status, r->body);
+    const char *ct = resp_header(r, "Content-Type");
+    ck_assert_msg(ct && strcmp(ct, "application/problem+json") == 0,
+                  "%s:%d: Content-Type %s for a problem", file, line, ct ? ct : "(none)");
+    ck_assert_msg(r->json != NULL, "%s:%d: problem body is not JSON: %s", file, line, r->body);
+    char type[96];
+    snprintf(type, sizeof type, "/problems/%s", code);
+    const char *t = jstr(r->json, "type");
+    ck_assert_msg(t && strcmp(t, type) == 0, "%s:%d: want type %s: %s", file, line, type, r->body);
+    ck_assert_msg(jint(r->json, "status") == status, "%s:%d: problem status: %s", file, line,
+                  r->body);
+    ck_assert_msg(jstr(r->json, "title") && jstr(r->json, "detail"),
+                  "%s:%d: problem without title/detail: %s", file, line, r->body);
+    const char *rid = resp_header(r, "X-Request-Id");
+    ck_assert_msg(rid && jstr(r->json, "request_id") && strcmp(rid, jstr(r->json, "request_id")) == 0,
+                  "%s:%d: request_id does not match X-Request-Id: %s", file, line, r->body);
+    if (status == 422) {
+        const json_t *e = json_object_get(r->json, "errors");
+        ck_assert_msg(json_is_array(e) && json_array_size(e) > 0,
+                      "%s:%d: 422 without errors[]: %s", file, line, r->body);
+    }
+}
+
+const json_t *problem_error(const struct resp *r, const char *field, const char *code,
+                            const char *in)
+{
+    size_t i;
+    const json_t *e;
+    json_array_foreach(json_object_get(r->json, "errors"), i, e)
+    {
+        if (field && (!jstr(e, "field") || strcmp(jstr(e, "field"), field)))
+            continue;
+        if (code && (!jstr(e, "code") || strcmp(jstr(e, "code"), code)))
+            continue;
+        if (in && (!jstr(e, "in") || strcmp(jstr(e, "in"), in)))
+            continue;
+        return e;
+    }
+    return NULL;
+}
+
+long long version_of(const char *path, const char *token)
+{
+    struct resp *r = direct("GET", path, token, NULL, NULL);
+    long long v = r->status == 200 ? jint(r->json, "version") : -1;
+    resp_free(r);
+    return v;
+}
+
+char *record_of(const char *path, const char *token)
+{
+    struct resp *r = direct("GET", path, token, NULL, NULL);
+    char *s = r->status == 200 ? strdup(r->body) : NULL;
+    resp_free(r);
+    return s;
+}
+
+void make_nip(long seed, char out[11])
+{
+    static const int w[] = {6, 5, 7, 2, 3, 4, 5, 6, 7};
+    for (long s = seed;; s++) {
+        snprintf(out, 11, "%09ld", 100000000 + (s % 800000000));
+        int sum = 0;
+        for (int i = 0; i < 9; i++)
+            sum += w[i] * (out[i] - '0');
+        if (sum % 11 != 10) {
+            out[9] = (char)('0' + sum % 11);
+            out[10] = 0;
+            return;
+        }
+    }
+}
+
+static void must2(struct resp *r, long want, const char *what)
+{
+    if (r->status != want) {
+        fprintf(stderr, "helper %s: want %ld, got %ld: %s\n", what, want, r->status, r->body);
+        ck_abort_msg("helper %s: want %ld, got %ld: %s", what, want, r->status, r->body);
+    }
+}
+
+void fresh_tenant(char tenant_id[37], char admin_token[80], char admin_id[37])
+{
+    static const struct {
+        int ww;
+        const char *name;
+    } vv[] = {{2, "dolnoslaskie"},  {4, "kujawsko_pomorskie"}, {6, "lubelskie"},
+              {8, "lubuskie"},      {10, "lodzkie"},           {14, "mazowieckie"},
+              {16, "opolskie"},     {18, "podkarpackie"},      {20, "podlaskie"},
+              {22, "pomorskie"},    {26, "swietokrzyskie"},    {28, "warminsko_mazurskie"},
+              {30, "wielkopolskie"}, {32, "zachodniopomorskie"}};
+    static int counter;
+    long n = (long)getpid() * 8 + __atomic_add_fetch(&counter, 1, __ATOMIC_SEQ_CST);
+    char teryt[32];
+    snprintf(teryt, sizeof teryt, "%02d%02ld%02ld%ld", vv[(n / 49500) % 14].ww, n % 99 + 1,
+             (n / 99) % 100, (n / 9900) % 5 + 1);
+    const char *platform = world()->platform;
+    char body[256];
+    snprintf(body, sizeof body,
+             "{\"name\":\"Gmina Izolowana %ld\",\"teryt\":\"%s\",\"kind\":\"gmina_wiejska\","
+             "\"voivodeship\":\"%s\"}",
+             n, teryt, vv[(n / 49500) % 14].name);
+    struct resp *r = direct("POST", "/v1/tenants", platform, body, NULL);
+    must2(r, 201, "fresh tenant");
+    snprintf(tenant_id, 37, "%s", jstr(r->json, "id"));
+    resp_free(r);
+    snprintf(body, sizeof body,
+             "{\"name\":\"Admin %ld\",\"email\":\"admin%ld@fresh.example\",\"role\":\"admin\"}", n,
+             n);
+    r = direct("POST", fmt("/v1/tenants/%s/users", tenant_id), platform, body, NULL);
+    must2(r, 201, "fresh tenant admin");
+    char id[37];
+    snprintf(id, sizeof id, "%s", jstr(r->json, "id"));
+    if (admin_id)
+        snprintf(admin_id, 37, "%s", id);
+    resp_free(r);
+    r = direct("POST", fmt("/v1/users/%s/tokens", id), platform, "{\"name\":\"fresh\"}", NULL);
+    must2(r, 201, "fresh tenant admin token");
+    snprintf(admin_token, 80, "%s", jstr(r->json, "token"));
+    resp_free(r);
+}
+
+void make_user(const char *admin_token, const char *role, const char *partner_id, char tok[80],
+               char id_out[37])
+{
+    static int counter;
+    int n = __atomic_add_fetch(&counter, 1, __ATOMIC_SEQ_CST);
+    json_t *o = json_pack("{s:s, s:s, s:s}", "name", fmt("User %s %d", role, n), "email",
+                          fmt("mu%d-%d@test.example", (int)getpid(), n), "role", role);
+    if (partner_id)
+        json_object_set_new(o, "partner_id", json_string(partner_id));
+    char *body = jdump(o);
+    json_decref(o);
+    struct resp *r = direct("POST", "/v1/users", admin_token, body, NULL);
+    free(body);
+    must2(r, 201, "make_user");
+    char id[37];
+    snprintf(id, sizeof id, "%s", jstr(r->json, "id"));
+    if (id_out)
+        snprintf(id_out, 37, "%s", id);
+    resp_free(r);
+    if (tok) {
+        r = direct("POST", fmt("/v1/users/%s/tokens", id), admin_token, "{}", NULL);
+        must2(r, 201, "make_user token");
+        snprintf(tok, 80, "%s", jstr(r->json, "token"));
+        resp_free(r);
+    }
+}
+
+struct resp *raw_tcp(const char *request, size_t len, int timeout_s)
+{
+    struct resp *r = calloc(1, sizeof *r);
+    const char *url = env_or("KOOP_TEST_DIRECT_URL", "http://127.0.0.1:8080");
+    char host[64] = "127.0.0.1";
+    int port = 8080;
+    if (sscanf(url, "http://%63[^:]:%d", host, &port) < 2)
+        port = 8080;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, host, &sa.sin_addr);
+    struct buf b = {0};
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+        size_t off = 0;
+        while (off < len) {
+            ssize_t w = send(fd, request + off, len - off, MSG_NOSIGNAL);
+            if (w <= 0)
+                break; /* the server may close early: read what it said */
+            off += (size_t)w;
+        }
+        time_t deadline = time(NULL) + timeout_s;
+        char chunk[16384];
+        for (;;) {
+            int left = (int)(deadline - time(NULL));
+            if (left <= 0)
+                break;
+            struct pollfd p = {.fd = fd, .events = POLLIN};
+            if (poll(&p, 1, left * 1000) <= 0)
+                break;
+            ssize_t n = recv(fd, chunk, sizeof chunk, 0);
+            if (n <= 0)
+                break;
+            on_data(chunk, 1, (size_t)n, &b);
+            /* stop once one whole response with Content-Length is in */
+            const char *end = b.p ? strstr(b.p, "\r\n\r\n") : NULL;
+            if (end) {
+                struct resp tmp = {.headers = b.p};
+                char save = *(char *)(end + 2);
+                *(char *)(end + 2) = 0;
+                const char *cl = resp_header(&tmp, "Content-Length");
+                long want = cl ? atol(cl) : -1;
+                *(char *)(end + 2) = save;
+                if (want >= 0 && (long)(b.n - (size_t)(end + 4 - b.p)) >= want)
+                    break;
+            }
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    const char *all = b.p ? b.p : "";
+    const char *end = strstr(all, "\r\n\r\n");
+    if (strncmp(all, "HTTP/1.", 7) == 0)
+        r->status = atol(all + 9);
+    if (end) {
+        r->headers = strndup(all, (size_t)(end + 2 - all));
+        r->body = strndup(end + 4, b.n - (size_t)(end + 4 - all));
+        r->len = strlen(r->body);
+    } else {
+        r->headers = strdup(all);
+        r->body = strdup("");
+    }
+    r->json = r->len ? json_loadb(r->body, r->len, 0, NULL) : NULL;
+    free(b.p);
+    return r;
+}
+
+long long last_event_id(const char *token)
+{
+    long long after = 0;
+    for (int i = 0; i < 10000; i++) {
+        struct resp *r = direct("GET", fmt("/v1/events?after=%lld&limit=200", after), token, NULL,
+                                NULL);
+        if (r->status != 200) {
+            resp_free(r);
+            return -1;
+        }
+        size_t n = json_array_size(json_object_get(r->json, "items"));
+        after = jint(r->json, "next_after");
+        resp_free(r);
+        if (n == 0)
+            break;
+    }
+    return after;
+}
+
+char *url_encode(const char *s)
+{
+    CURL *c = curl_easy_init();
+    char *e = curl_easy_escape(c, s, 0);
+    char *out = strdup(e ? e : "");
+    curl_free(e);
+    curl_easy_cleanup(c);
+    return out;
+}

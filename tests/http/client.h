@@ -70,6 +70,8 @@ Suite *suite_partners(void);
 Suite *suite_robustness(void);
 Suite *suite_database(void);
 Suite *suite_services(void);
+Suite *suite_families(void);
+Suite *suite_task_teams(void);
 
 #endif
 
@@ -114,3 +116,9 @@ void make_user(const char *admin_token, const char *role, const char *partner_id
 struct resp *raw_tcp(const char *request, size_t len, int timeout_s);
 /* Latest event id visible to token (follows next_after). */
 long long last_event_id(const char *token);
+/* A local copy of a formatted string (fmt's buffers rotate). */
+#define LOCALF(var, ...)                                                                           \
+    char var[1024];                                                                                \
+    snprintf(var, sizeof var, __VA_ARGS__)
+/* Percent-encodes s for a query string; caller frees. */
+char *url_encode(const char *s);
