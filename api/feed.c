@@ -8,6 +8,7 @@
 #include "../server/db.h"
 #include "../server/problem.h"
 #include "../server/util.h"
+#include "../server/wait.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@ static const struct fs_field type_item = {.type = FS_STRING, .min = 3, .max = 64
 static const struct fs_field event_params[] = {
     {.name = "after", .type = FS_INT, .min = 0, .max = 9007199254740991LL},
     {.name = "limit", .type = FS_INT, .min = 1, .max = 200},
+    {.name = "wait", .type = FS_INT, .min = 0, .max = 60},
     {.name = "types", .type = FS_ARRAY, .max = 20, .item = &type_item},
     {.name = NULL}};
 
@@ -31,6 +33,26 @@ static bool type_ok(const char *t)
         if (!((*p >= 'a' && *p <= 'z') || *p == '_' || *p == '.'))
             return false;
     return true;
+}
+
+struct events_arg {
+    const char *const *vals;
+    bool empty;
+};
+
+static int events_fn(struct db_tx *tx, struct kreq *req, struct kres *res, void *p)
+{
+    (void)req;
+    struct events_arg *a = p;
+    PGresult *r = db_exec(tx, res, DB_LAST, "koop_events", 3, a->vals);
+    if (!r)
+        return -1;
+    a->empty = atoi(PQgetvalue(r, 0, 0)) == 0;
+    char *body = strdup(PQgetvalue(r, 0, 1));
+    if (!body)
+        return koop_fail(res, P_INTERNAL, "out of memory"), 0;
+    koop_res_record(res, 200, body, NULL);
+    return 0;
 }
 
 int events_list(struct kreq *req, struct kres *res)
@@ -69,9 +91,22 @@ int events_list(struct kreq *req, struct kres *res)
              json_is_integer(json_object_get(q, "limit"))
                  ? (long long)json_integer_value(json_object_get(q, "limit"))
                  : 50LL);
+    long long wait = json_is_integer(json_object_get(q, "wait"))
+                         ? (long long)json_integer_value(json_object_get(q, "wait"))
+                         : 0;
     json_decref(q);
+    if (wait > 0 && req->wait_deadline_us == 0)
+        req->wait_deadline_us = koop_now_us() + (uint64_t)wait * 1000000u;
+    /* read before the query: a commit after it wakes us even if we sleep late */
+    uint64_t generation = koop_wait_generation();
     const char *v[] = {after, types ? arr : NULL, limit};
-    return koop_res_one(req, res, "koop_events", 3, v, 200);
+    struct events_arg a = {v, false};
+    db_run(req, res, events_fn, &a);
+    if (a.empty && res->status == 200 && req->wait_deadline_us > koop_now_us()) {
+        res->wait = true;
+        res->wait_generation = generation;
+    }
+    return 0;
 }
 
 /* ---- audit ---- */
@@ -131,7 +166,8 @@ int audit_list(struct kreq *req, struct kres *res)
 void feed_init(void)
 {
     db_register("koop_events",
-                "SELECT NULL, koop.event_list($1::bigint, $2::text[], $3::int)::text");
+                "SELECT jsonb_array_length(r->'items'), r::text "
+                "FROM koop.event_list($1::bigint, $2::text[], $3::int) r");
     /* next is {"k": <id>, "i": <nil uuid>} so that the shared cursor codec applies */
     db_register("koop_audit_list",
                 "SELECT (r->'items')::text, CASE WHEN r->'next' IS NOT NULL AND "

@@ -29,7 +29,7 @@ static const struct opt opts[] = {
      64},
     {"KOOP_CONN_TIMEOUT", "--conn-timeout", "seconds before an idle connection is closed (30)",
      K_INT, S(conn_timeout), 1, 3600},
-    {"KOOP_PER_IP_LIMIT", "--per-ip-limit", "concurrent connections per client IP (64)", K_INT,
+    {"KOOP_PER_IP_LIMIT", "--per-ip-limit", "concurrent connections per client IP (256)", K_INT,
      S(per_ip_limit), 1, 100000},
     {"KOOP_CONN_LIMIT", "--conn-limit", "concurrent connections in all (1024)", K_INT,
      S(conn_limit), 1, 100000},
@@ -118,7 +118,7 @@ int koop_config_env(struct koop_config *c, char *err, size_t errlen)
     c->max_body = 1024 * 1024;
     c->max_depth = 16;
     c->conn_timeout = 30;
-    c->per_ip_limit = 64;
+    c->per_ip_limit = 256;
     c->conn_limit = 1024;
     c->statement_timeout_ms = 5000;
     c->connect_timeout_s = 2;

@@ -75,6 +75,11 @@ PGconn *db_admin_connect(const char *url)
     return open_conn(url, false);
 }
 
+PGconn *db_admin_connect_quiet(const char *url)
+{
+    return open_conn(url, true);
+}
+
 static bool setup_serving(PGconn *c)
 {
     PGresult *r = PQexec(c, "SET ROLE koop_app; SET plan_cache_mode = force_generic_plan; "

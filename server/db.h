@@ -22,6 +22,8 @@ void db_thread_reset(void);
 /* Opens an administrative connection (CLI, migrations) as the DATABASE_URL
  * user, not in pipeline mode. NULL with a message on stderr on failure. */
 PGconn *db_admin_connect(const char *url);
+/* Same without the message (for background reconnect loops). */
+PGconn *db_admin_connect_quiet(const char *url);
 
 struct db_tx;
 

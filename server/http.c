@@ -8,6 +8,7 @@
 #include "resource.h"
 #include "spec.h"
 #include "util.h"
+#include "wait.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -181,6 +182,7 @@ struct conn_ctx {
     size_t len, cap;
     bool too_large;
     uint64_t t0;
+    uint64_t wait_deadline; /* long-poll: kept across suspensions */
 };
 
 static const struct koop_route *g_routes;
@@ -385,7 +387,31 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         koop_fail(&res, P_PAYLOAD_TOO_LARGE, "the body exceeds %zu bytes", koop_cfg.max_body);
         koop_res_header(&res, "Connection", "close");
     } else {
-        koop_http_dispatch(g_routes, &req, &res);
+        req.wait_deadline_us = ctx->wait_deadline;
+        for (int attempt = 0;; attempt++) {
+            koop_http_dispatch(g_routes, &req, &res);
+            if (!res.wait)
+                break;
+            /* an empty long-poll answer: park the connection, free the thread */
+            ctx->wait_deadline = req.wait_deadline_us;
+            if (koop_wait_suspend(c, req.auth.tenant_id, req.wait_deadline_us,
+                                  res.wait_generation)) {
+                json_decref(res.json);
+                free(res.raw);
+                json_decref(req.json);
+                return MHD_YES;
+            }
+            /* an event arrived meanwhile (run again) or we are stopping (answer now) */
+            json_decref(res.json);
+            free(res.raw);
+            json_decref(req.json);
+            res = (struct kres){0};
+            req.json = NULL;
+            req.nparams = 0;
+            req.auth = (struct koop_auth){0};
+            if (attempt >= 2)
+                req.wait_deadline_us = 1; /* in the past: the handler answers as it is */
+        }
     }
     enum MHD_Result ok = send_res(c, &req, &res, preflight);
     uint64_t us = koop_now_us() - ctx->t0;
@@ -429,7 +455,8 @@ int koop_http_serve(const struct koop_route *routes)
     struct sockaddr_in6 sa6 = {0};
     struct sockaddr_in sa4 = {0};
     const struct sockaddr *sa;
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    unsigned flags =
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (inet_pton(AF_INET, koop_cfg.listen_host, &sa4.sin_addr) == 1) {
         sa4.sin_family = AF_INET;
         sa4.sin_port = htons((uint16_t)koop_cfg.listen_port);
@@ -464,6 +491,11 @@ int koop_http_serve(const struct koop_route *routes)
                 koop_cfg.listen_port);
         return 2;
     }
+    if (koop_wait_start() != 0) {
+        MHD_stop_daemon(g_daemon);
+        fprintf(stderr, "kooperd: cannot start the event listener\n");
+        return 2;
+    }
     koop_log_info("listening on %s:%d with %d threads", koop_cfg.listen_host,
                   koop_cfg.listen_port, koop_cfg.threads);
     int sig = 0;
@@ -472,6 +504,7 @@ int koop_http_serve(const struct koop_route *routes)
     MHD_socket lsock = MHD_quiesce_daemon(g_daemon);
     if (lsock != MHD_INVALID_SOCKET)
         close(lsock);
+    koop_wait_stop(); /* waiting long-polls answer now */
     uint64_t deadline = koop_now_us() + (uint64_t)koop_cfg.drain_timeout_s * 1000000u;
     while (atomic_load(&g_inflight) > 0 && koop_now_us() < deadline) {
         struct timespec ts = {0, 10 * 1000 * 1000};

@@ -1,6 +1,7 @@
 #include "metrics.h"
 
 #include "db.h"
+#include "wait.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -121,8 +122,10 @@ char *koop_metrics_render(void)
         "# HELP koop_db_errors_total Database errors (unavailable, internal).\n"
         "# TYPE koop_db_errors_total counter\nkoop_db_errors_total %ld\n"
         "# HELP koop_db_connects_total Connection attempts to PostgreSQL.\n"
-        "# TYPE koop_db_connects_total counter\nkoop_db_connects_total %ld\n",
-        open, busy, errors, connects);
+        "# TYPE koop_db_connects_total counter\nkoop_db_connects_total %ld\n"
+        "# HELP koop_longpoll_waiting Requests waiting for events (no thread, no connection).\n"
+        "# TYPE koop_longpoll_waiting gauge\nkoop_longpoll_waiting %ld\n",
+        open, busy, errors, connects, koop_wait_count());
     pthread_mutex_unlock(&mu);
 #undef APP
     return out;

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum koop_role {
     ROLE_NONE = 0,
@@ -63,6 +64,7 @@ struct kreq {
     const char *if_match;
     const char *idempotency_key;
     const char *accept;
+    uint64_t wait_deadline_us; /* long-poll: 0, or when a waiting request must answer */
     char request_id[64];
     char ip[64];
     struct koop_auth auth;
@@ -83,6 +85,11 @@ struct kres {
         char value[512];
     } headers[KOOP_MAX_HEADERS];
     int nheaders;
+    /* long-poll: set by a handler whose answer is empty and may wait; the
+     * server suspends the connection until an event of wait_tenant commits
+     * or the request's wait_deadline_us, then runs the handler again */
+    bool wait;
+    uint64_t wait_generation;
 };
 
 void koop_res_header(struct kres *res, const char *name, const char *fmt, ...)
