@@ -48,6 +48,18 @@ extern const struct koop_resource task_team_resource, team_member_resource,
 int task_teams_agree(struct kreq *req, struct kres *res);
 int task_teams_timeline(struct kreq *req, struct kres *res);
 
+/* partnership.c: partnership meetings, projects and indicators */
+void partnership_init(void);
+extern const struct koop_resource meeting_resource, project_resource;
+int projects_indicators(struct kreq *req, struct kres *res);
+int projects_families_list(struct kreq *req, struct kres *res);
+int projects_families_link(struct kreq *req, struct kres *res);
+int projects_families_unlink(struct kreq *req, struct kres *res);
+
+/* reports.c: /v1/reports/... */
+void reports_init(void);
+int reports_get(struct kreq *req, struct kres *res);
+
 /* feed.c: /v1/events and /v1/audit-events */
 void feed_init(void);
 int events_list(struct kreq *req, struct kres *res);

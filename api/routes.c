@@ -13,6 +13,7 @@
 #define FAM(m, p, res, op, roles) {m, p, NULL, roles, RT_PERSONAL, &res, op}
 #define FAM_READ (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_SOCIAL_WORKER | ROLE_PARTNER_STAFF)
 #define FAM_WRITE (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_SOCIAL_WORKER)
+#define REPORTS (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_AUDITOR | ROLE_REGIONAL_ANALYST)
 
 const struct koop_route koop_api_routes[] = {
     PUBLIC("/healthz", service_healthz),
@@ -138,6 +139,30 @@ const struct koop_route koop_api_routes[] = {
     FAM("POST", "/v1/referrals/{referral_id}/transitions", referral_resource, OP_TRANSITION,
         ROLE_PARTNER_STAFF),
 
+    CRUD("GET", "/v1/meetings", meeting_resource, OP_LIST, ROLES_TENANT),
+    CRUD("POST", "/v1/meetings", meeting_resource, OP_CREATE, ADM),
+    CRUD("GET", "/v1/meetings/{meeting_id}", meeting_resource, OP_GET, ROLES_TENANT),
+    CRUD("PATCH", "/v1/meetings/{meeting_id}", meeting_resource, OP_PATCH, ADM),
+    CRUD("DELETE", "/v1/meetings/{meeting_id}", meeting_resource, OP_DELETE, ADM),
+    CRUD("GET", "/v1/projects", project_resource, OP_LIST, ROLES_TENANT),
+    CRUD("POST", "/v1/projects", project_resource, OP_CREATE, ADM),
+    CRUD("GET", "/v1/projects/{project_id}", project_resource, OP_GET, ROLES_TENANT),
+    CRUD("PATCH", "/v1/projects/{project_id}", project_resource, OP_PATCH, ADM),
+    CRUD("DELETE", "/v1/projects/{project_id}", project_resource, OP_DELETE, ADM),
+    R("GET", "/v1/projects/{project_id}/indicators", projects_indicators, ROLES_TENANT),
+    {"GET", "/v1/projects/{project_id}/families", projects_families_list, ADM, RT_PERSONAL, NULL,
+     OP_NONE},
+    {"POST", "/v1/projects/{project_id}/families", projects_families_link, ADM, RT_PERSONAL, NULL,
+     OP_NONE},
+    {"DELETE", "/v1/projects/{project_id}/families/{family_id}", projects_families_unlink, ADM,
+     RT_PERSONAL, NULL, OP_NONE},
+    R("GET", "/v1/reports/families", reports_get, REPORTS),
+    R("GET", "/v1/reports/task-teams", reports_get, REPORTS),
+    R("GET", "/v1/reports/referrals", reports_get, REPORTS),
+    R("GET", "/v1/reports/services", reports_get, REPORTS),
+    R("GET", "/v1/reports/partners", reports_get, REPORTS),
+    R("GET", "/v1/reports/benefits", reports_get, REPORTS),
+
     R("GET", "/v1/events", events_list, ROLES_TENANT),
     R("GET", "/v1/audit-events", audit_list, ROLE_ADMIN | ROLE_AUDITOR),
 
@@ -152,5 +177,7 @@ void koop_api_init(void)
     services_init();
     families_init();
     task_teams_init();
+    partnership_init();
+    reports_init();
     feed_init();
 }

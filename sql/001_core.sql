@@ -382,7 +382,7 @@ CREATE POLICY tenants_scope ON tenants
 ALTER TABLE users ENABLE ROW LEVEL SECURITY;
 ALTER TABLE users FORCE ROW LEVEL SECURITY;
 CREATE POLICY users_scope ON users
-    USING (koop.tenant_ok(tenant_id) OR koop.role() = 'platform_admin');
+    USING (koop.tenant_ok(tenant_id) OR koop.role() = 'platform_admin' OR id = koop.user_id());
 
 ALTER TABLE tokens ENABLE ROW LEVEL SECURITY;
 ALTER TABLE tokens FORCE ROW LEVEL SECURITY;

@@ -196,4 +196,33 @@ SELECT koop.referral_transition(NULL, a_training, NULL, 'in_progress', NULL, NUL
 SELECT koop.referral_transition(NULL, a_training, NULL, 'completed', NULL, 'Szkolenie ukończone, uzyskane uprawnienia UDT') FROM demo_team;
 SELECT koop.referral_transition(NULL, a_placement, NULL, 'accepted', NULL, NULL) FROM demo_team;
 SELECT koop.ctx(:'tenant_id', NULL, 'admin', NULL, NULL, 'demo-seed', NULL);
+
+-- the partnership's meetings and the project of the seed article
+SELECT koop.meeting_create(NULL, gen_random_uuid(), jsonb_build_object('kind', 'working_group',
+    'held_on', d, 'place', 'Miejski Ośrodek Pomocy Społecznej', 'title', t,
+    'partner_ids', (SELECT jsonb_agg(id) FROM demo_partner WHERE key IN ('mops', 'pup', 'zs1', 'zsp2', 'ohp', 'dziupla', 'pcpr', 'puls', 'mosir', 'wicher', 'baszta')),
+    'agenda', 'Założenia projektu "Fachowa siła przyszłością dla rodziny"; wstępny model pracy socjalnej; zasady współpracy',
+    'decisions', 'MOPS przygotuje treść porozumień dla instytucji i organizacji zainteresowanych siecią wsparcia.'))
+FROM (VALUES ('2017-05-25'::date, 'Wspólne działania na rzecz rodziny – spotkanie partnerów (1)'),
+             ('2017-05-26'::date, 'Wspólne działania na rzecz rodziny – spotkanie partnerów (2)')) AS m(d, t);
+SELECT koop.meeting_create(NULL, gen_random_uuid(), jsonb_build_object('kind', 'partnership_team',
+    'held_on', '2026-10-14', 'place', 'Urząd Miasta, sala sesyjna', 'title', 'Posiedzenie Partnerskiego Zespołu Kooperacyjnego',
+    'partner_ids', (SELECT jsonb_agg(id) FROM demo_partner WHERE target = 'active'),
+    'agenda', 'Aktualizacja koszyka usług; rejestr wzajemnych korzyści', 'minutes', 'Omówiono stan koszyka usług i wolne miejsca.'));
+CREATE TEMP TABLE demo_project ON COMMIT DROP AS SELECT gen_random_uuid() AS id;
+SELECT koop.project_create(NULL, (SELECT id FROM demo_project), jsonb_build_object(
+    'name', 'Fachowa siła przyszłością dla rodziny',
+    'programme', 'PO WER 2014–2020, Działanie 4.1 Innowacje społeczne',
+    'call_number', 'POWR.04.01.00-IZ.00-00-004/16',
+    'leader_partner_id', (SELECT id FROM demo_partner WHERE key = 'mops'),
+    'partner_ids', (SELECT jsonb_agg(id) FROM demo_partner WHERE key IN ('pup', 'zs1', 'zsp2', 'ohp', 'dziupla', 'pcpr', 'puls', 'mosir', 'wicher', 'baszta')),
+    'starts_on', '2017-03-01', 'ends_on', '2027-12-31',
+    'total_value', 90415000, 'eu_cofinancing', 87615000, 'currency', 'PLN',
+    'indicators', jsonb_build_array(
+        jsonb_build_object('name', 'Rodziny objęte wsparciem', 'unit', 'rodziny', 'target', 30, 'source', 'families_supported'),
+        jsonb_build_object('name', 'Zespoły zadaniowe utworzone', 'unit', 'zespoły', 'target', 30, 'source', 'task_teams_formed'),
+        jsonb_build_object('name', 'Skierowania zrealizowane', 'unit', 'skierowania', 'target', 60, 'source', 'referrals_completed'),
+        jsonb_build_object('name', 'Partnerzy z podpisaną deklaracją', 'unit', 'instytucje', 'target', 10, 'source', 'partners_declared'),
+        jsonb_build_object('name', 'Opracowany model pracy socjalnej', 'unit', 'model', 'target', 1, 'source', NULL))));
+SELECT koop.project_link_family((SELECT id FROM demo_project), id, true) FROM demo_family ORDER BY n;
 COMMIT;

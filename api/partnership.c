@@ -1,0 +1,162 @@
+/* How the cooperation works (SPEC §5 Meetings, Projects):
+ *   GET|POST /v1/meetings, GET|PATCH|DELETE /v1/meetings/{meeting_id}
+ *   GET|POST /v1/projects, GET|PATCH|DELETE /v1/projects/{project_id}
+ *   GET /v1/projects/{project_id}/indicators     actual values where countable
+ *   GET|POST /v1/projects/{project_id}/families, DELETE .../families/{family_id}
+ * SQL: sql/009_partnership.sql. */
+#include "api.h"
+
+#include "../server/db.h"
+#include "../server/problem.h"
+
+#include <stdlib.h>
+
+static const struct fs_field uuid_item = {.type = FS_UUID};
+
+static const char *const meeting_kinds[] = {"partnership_team", "working_group", "educational",
+                                            "ceremony", "other", NULL};
+
+static const struct fs_field meeting_fields[] = {
+    {.name = "kind", .type = FS_ENUM, .flags = FS_REQUIRED, .values = meeting_kinds},
+    {.name = "held_on", .type = FS_DATE, .flags = FS_REQUIRED},
+    {.name = "place", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 200},
+    {.name = "title", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 300},
+    {.name = "partner_ids", .type = FS_ARRAY, .max = 200, .item = &uuid_item},
+    {.name = "agenda", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 8000},
+    {.name = "minutes", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 20000},
+    {.name = "decisions", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 8000},
+    {.name = NULL}};
+static const struct fs_field meeting_filters[] = {
+    {.name = "kind", .type = FS_ENUM, .values = meeting_kinds},
+    {.name = "partner_id", .type = FS_UUID},
+    {.name = "from", .type = FS_DATE},
+    {.name = "to", .type = FS_DATE},
+    {.name = "updated_since", .type = FS_DATETIME},
+    {.name = NULL}};
+static const char *const meeting_sorts[] = {"-held_on",   "held_on",    "created_at",
+                                            "-created_at", "updated_at", "-updated_at", NULL};
+
+const struct koop_resource meeting_resource = {
+    .name = "meeting",
+    .fields = meeting_fields,
+    .filters = meeting_filters,
+    .sorts = meeting_sorts,
+    .ops = OPS_CRUD,
+};
+
+static const char *const currencies[] = {"PLN", "EUR", NULL};
+static const char *const indicator_sources[] = {"families_supported", "task_teams_formed",
+                                                "referrals_completed", "partners_declared", NULL};
+
+static const struct fs_field indicator_fields[] = {
+    {.name = "name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 300},
+    {.name = "unit", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 60},
+    {.name = "target", .type = FS_INT, .flags = FS_REQUIRED, .min = 0, .max = 1000000000},
+    {.name = "source", .type = FS_ENUM, .flags = FS_NULLABLE, .values = indicator_sources},
+    {.name = NULL}};
+static const struct fs_field indicator_item = {.type = FS_OBJECT, .sub = indicator_fields};
+
+/* Money is integer grosze: 904 150,00 zł is 90415000. */
+static const struct fs_field project_fields[] = {
+    {.name = "name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 300},
+    {.name = "programme", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 300},
+    {.name = "call_number", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 100},
+    {.name = "leader_partner_id", .type = FS_UUID, .flags = FS_NULLABLE},
+    {.name = "partner_ids", .type = FS_ARRAY, .max = 200, .item = &uuid_item},
+    {.name = "starts_on", .type = FS_DATE, .flags = FS_NULLABLE},
+    {.name = "ends_on", .type = FS_DATE, .flags = FS_NULLABLE},
+    {.name = "total_value", .type = FS_INT, .flags = FS_NULLABLE, .min = 0,
+     .max = 100000000000000LL},
+    {.name = "eu_cofinancing", .type = FS_INT, .flags = FS_NULLABLE, .min = 0,
+     .max = 100000000000000LL},
+    {.name = "currency", .type = FS_ENUM, .values = currencies},
+    {.name = "indicators", .type = FS_ARRAY, .max = 50, .item = &indicator_item},
+    {.name = "families_count", .type = FS_INT, .flags = FS_READONLY},
+    {.name = NULL}};
+static const struct fs_field project_filters[] = {
+    {.name = "programme", .type = FS_STRING, .min = 1, .max = 300},
+    {.name = "partner_id", .type = FS_UUID},
+    {.name = "active_on", .type = FS_DATE},
+    {.name = "updated_since", .type = FS_DATETIME},
+    {.name = NULL}};
+static const char *const project_sorts[] = {"created_at", "-created_at", "name", "-name",
+                                            "updated_at", "-updated_at", NULL};
+
+const struct koop_resource project_resource = {
+    .name = "project",
+    .fields = project_fields,
+    .filters = project_filters,
+    .sorts = project_sorts,
+    .ops = OPS_CRUD,
+};
+
+static int no_query(struct kreq *req, struct kres *res)
+{
+    if (!req->nquery)
+        return 0;
+    json_t *errors = json_array();
+    json_decref(fs_parse_query((const struct fs_field[]){{.name = NULL}}, req, errors));
+    koop_fail_errors(res, errors);
+    return -1;
+}
+
+int projects_indicators(struct kreq *req, struct kres *res)
+{
+    if (no_query(req, res) != 0)
+        return 0;
+    const char *v[] = {koop_param(req, "project_id")};
+    return koop_res_one(req, res, "koop_project_indicators", 1, v, 200);
+}
+
+int projects_families_list(struct kreq *req, struct kres *res)
+{
+    if (no_query(req, res) != 0)
+        return 0;
+    const char *v[] = {koop_param(req, "project_id")};
+    return koop_res_one(req, res, "koop_project_families", 1, v, 200);
+}
+
+static const struct fs_field link_fields[] = {
+    {.name = "family_id", .type = FS_UUID, .flags = FS_REQUIRED},
+    {.name = NULL}};
+
+int projects_families_link(struct kreq *req, struct kres *res)
+{
+    if (!req->json)
+        return koop_fail_field(res, "body", "body", "required", "a JSON object body is required");
+    json_t *errors = json_array();
+    if (!fs_validate(link_fields, req->json, FS_CREATE, "", errors))
+        return koop_fail_errors(res, errors);
+    json_decref(errors);
+    const char *family = json_string_value(json_object_get(req->json, "family_id"));
+    const char *v[] = {koop_param(req, "project_id"), family, "true"};
+    koop_res_one(req, res, "koop_project_link", 3, v, 201);
+    if (res->status == 201)
+        koop_res_header(res, "Location", "%s/%s", req->path, family);
+    return 0;
+}
+
+int projects_families_unlink(struct kreq *req, struct kres *res)
+{
+    const char *v[] = {koop_param(req, "project_id"), koop_param(req, "family_id"), "false"};
+    koop_res_one(req, res, "koop_project_link", 3, v, 200);
+    if (res->status == 200) { /* the link is gone: nothing to show */
+        free(res->raw);
+        res->raw = NULL;
+        res->raw_len = 0;
+        res->status = 204;
+    }
+    koop_audit_denied(req, res, "delete", "family");
+    return 0;
+}
+
+void partnership_init(void)
+{
+    koop_resource_register(&meeting_resource);
+    koop_resource_register(&project_resource);
+    db_register("koop_project_indicators",
+                "SELECT NULL, koop.project_indicators($1::uuid)::text");
+    db_register("koop_project_families", "SELECT NULL, koop.project_families_list($1::uuid)::text");
+    db_register("koop_project_link",
+                "SELECT NULL, koop.project_link_family($1::uuid, $2::uuid, $3::boolean)::text");
+}

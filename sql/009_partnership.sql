@@ -1,0 +1,396 @@
+-- 009: how the cooperation itself works: partnership meetings and funded
+-- projects with their indicators (SPEC §5 Meetings, Projects).
+
+CREATE TABLE meetings (
+    tenant_id uuid NOT NULL REFERENCES tenants (id),
+    id uuid NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('partnership_team', 'working_group', 'educational',
+                                       'ceremony', 'other')),
+    held_on date NOT NULL,
+    place text CHECK (length(place) <= 200),
+    title text NOT NULL CHECK (length(title) BETWEEN 1 AND 300),
+    partner_ids uuid[] NOT NULL DEFAULT '{}',
+    agenda text CHECK (length(agenda) <= 8000),
+    minutes text CHECK (length(minutes) <= 20000),
+    decisions text CHECK (length(decisions) <= 8000),
+    version int NOT NULL DEFAULT 1,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, id)
+);
+COMMENT ON TABLE meetings IS 'Partnership-level meetings (PZK, working groups, educational meetings).';
+CREATE INDEX meetings_held ON meetings (tenant_id, held_on, id);
+CREATE INDEX meetings_created ON meetings (tenant_id, created_at, id);
+
+CREATE TABLE projects (
+    tenant_id uuid NOT NULL REFERENCES tenants (id),
+    id uuid NOT NULL,
+    name text NOT NULL CHECK (length(name) BETWEEN 1 AND 300),
+    programme text CHECK (length(programme) <= 300),
+    call_number text CHECK (length(call_number) <= 100),
+    leader_partner_id uuid,
+    partner_ids uuid[] NOT NULL DEFAULT '{}',
+    starts_on date,
+    ends_on date,
+    total_value bigint CHECK (total_value >= 0),
+    eu_cofinancing bigint CHECK (eu_cofinancing >= 0),
+    currency text NOT NULL DEFAULT 'PLN' CHECK (currency IN ('PLN', 'EUR')),
+    indicators jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(indicators) = 'array'),
+    version int NOT NULL DEFAULT 1,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, id),
+    FOREIGN KEY (tenant_id, leader_partner_id) REFERENCES partners (tenant_id, id),
+    CHECK (eu_cofinancing IS NULL OR total_value IS NULL OR eu_cofinancing <= total_value),
+    CHECK (ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on)
+);
+COMMENT ON TABLE projects IS 'Funded projects; money in grosze (integer) with currency.';
+CREATE INDEX projects_created ON projects (tenant_id, created_at, id);
+
+CREATE TABLE project_families (
+    tenant_id uuid NOT NULL,
+    project_id uuid NOT NULL,
+    family_id uuid NOT NULL,
+    linked_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, project_id, family_id),
+    FOREIGN KEY (tenant_id, project_id) REFERENCES projects (tenant_id, id),
+    FOREIGN KEY (tenant_id, family_id) REFERENCES families (tenant_id, id)
+);
+COMMENT ON TABLE project_families IS 'Families supported within a project (its indicators count them).';
+
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['meetings', 'projects', 'project_families'] LOOP
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
+        EXECUTE format('CREATE POLICY %I ON %I USING (koop.tenant_ok(tenant_id))', t || '_scope', t);
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I TO koop_app', t);
+    END LOOP;
+END $$;
+
+-- Every id names a partner of the tenant (422 naming the field otherwise).
+CREATE FUNCTION koop.partners_exist(p_field text, p_ids jsonb) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM jsonb_array_elements_text(coalesce(p_ids, '[]')) x
+               WHERE NOT EXISTS (SELECT 1 FROM partners p WHERE p.tenant_id = koop.tenant()
+                                 AND p.id = x::uuid)) THEN
+        PERFORM koop.fail_field(p_field, 'not_found', 'names a partner that is not in this partnership');
+    END IF;
+END $$;
+
+CREATE FUNCTION koop.uuids(j jsonb) RETURNS uuid[] LANGUAGE sql IMMUTABLE AS $$
+    SELECT coalesce(ARRAY(SELECT DISTINCT x::uuid FROM jsonb_array_elements_text(coalesce(j, '[]')) x), '{}')
+$$;
+
+-- ---------------------------------------------------------------------------
+-- Meetings
+
+CREATE FUNCTION koop.meeting_json(m meetings) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('id', m.id, 'kind', m.kind, 'held_on', m.held_on,
+        'place', m.place, 'title', m.title, 'partner_ids', to_jsonb(m.partner_ids),
+        'agenda', m.agenda, 'minutes', m.minutes, 'decisions', m.decisions,
+        'version', m.version, 'created_at', koop.ts(m.created_at),
+        'updated_at', koop.ts(m.updated_at))
+$$;
+
+CREATE FUNCTION koop.meeting_store(p_id uuid, d jsonb, p_new boolean) RETURNS meetings
+LANGUAGE plpgsql AS $$
+DECLARE
+    m meetings;
+BEGIN
+    PERFORM koop.partners_exist('partner_ids', d -> 'partner_ids');
+    IF p_new THEN
+        INSERT INTO meetings (tenant_id, id, kind, held_on, title)
+        VALUES (koop.tenant(), p_id, d ->> 'kind', (d ->> 'held_on')::date, d ->> 'title');
+    END IF;
+    UPDATE meetings SET kind = d ->> 'kind', held_on = (d ->> 'held_on')::date,
+        place = d ->> 'place', title = d ->> 'title', partner_ids = koop.uuids(d -> 'partner_ids'),
+        agenda = d ->> 'agenda', minutes = d ->> 'minutes', decisions = d ->> 'decisions',
+        version = CASE WHEN p_new THEN 1 ELSE version + 1 END, updated_at = now()
+    WHERE tenant_id = koop.tenant() AND id = p_id RETURNING * INTO m;
+    RETURN m;
+END $$;
+
+CREATE FUNCTION koop.meeting_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    m meetings := koop.meeting_store(p_id, p_body, true);
+BEGIN
+    PERFORM koop.emit('meeting.created', 'meeting', m.id, m.version);
+    PERFORM koop.audit('create', 'meeting', m.id, 201);
+    RETURN koop.meeting_json(m);
+END $$;
+
+CREATE FUNCTION koop.meeting_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT koop.meeting_json(m) FROM meetings m WHERE m.tenant_id = koop.tenant() AND m.id = p_id
+$$;
+
+CREATE FUNCTION koop.meeting_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
+                                  p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    s record := koop.sort_key(p_sort, '{"held_on": ["t.held_on", "date"],
+        "created_at": ["t.created_at", "timestamptz"], "updated_at": ["t.updated_at", "timestamptz"]}');
+    w text := 'true';
+BEGIN
+    IF p_filters ? 'kind' THEN w := w || ' AND t.kind = $1->>''kind'''; END IF;
+    IF p_filters ? 'partner_id' THEN
+        w := w || ' AND ($1->>''partner_id'')::uuid = ANY (t.partner_ids)';
+    END IF;
+    IF p_filters ? 'from' THEN w := w || ' AND t.held_on >= ($1->>''from'')::date'; END IF;
+    IF p_filters ? 'to' THEN w := w || ' AND t.held_on <= ($1->>''to'')::date'; END IF;
+    IF p_filters ? 'updated_since' THEN
+        w := w || ' AND t.updated_at >= ($1->>''updated_since'')::timestamptz';
+    END IF;
+    RETURN koop.page('meetings', 'koop.meeting_json(t)', w, s.key, s.keytype, s.descending,
+                     p_filters, p_after, p_limit, p_parent);
+END $$;
+
+CREATE FUNCTION koop.meeting_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    m meetings;
+BEGIN
+    SELECT * INTO m FROM meetings WHERE tenant_id = koop.tenant() AND id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        PERFORM koop.not_found('meeting');
+    END IF;
+    PERFORM koop.check_version(m.version, p_version);
+    m := koop.meeting_store(p_id, koop.merge_patch(koop.meeting_json(m), p_patch), false);
+    PERFORM koop.emit('meeting.updated', 'meeting', m.id, m.version);
+    PERFORM koop.audit('update', 'meeting', m.id, 200);
+    RETURN koop.meeting_json(m);
+END $$;
+
+CREATE FUNCTION koop.meeting_delete(p_parent uuid, p_id uuid, p_version int) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    m meetings;
+BEGIN
+    SELECT * INTO m FROM meetings WHERE tenant_id = koop.tenant() AND id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        PERFORM koop.not_found('meeting');
+    END IF;
+    PERFORM koop.check_version(m.version, p_version);
+    DELETE FROM meetings WHERE tenant_id = koop.tenant() AND id = p_id;
+    PERFORM koop.emit('meeting.deleted', 'meeting', p_id, m.version);
+    PERFORM koop.audit('delete', 'meeting', p_id, 204);
+END $$;
+
+-- ---------------------------------------------------------------------------
+-- Projects
+
+CREATE FUNCTION koop.project_json(p projects) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('id', p.id, 'name', p.name, 'programme', p.programme,
+        'call_number', p.call_number, 'leader_partner_id', p.leader_partner_id,
+        'partner_ids', to_jsonb(p.partner_ids), 'starts_on', p.starts_on, 'ends_on', p.ends_on,
+        'total_value', p.total_value, 'eu_cofinancing', p.eu_cofinancing,
+        'currency', p.currency, 'indicators', p.indicators,
+        'families_count', (SELECT count(*) FROM project_families f
+                           WHERE f.tenant_id = p.tenant_id AND f.project_id = p.id),
+        'version', p.version, 'created_at', koop.ts(p.created_at),
+        'updated_at', koop.ts(p.updated_at))
+$$;
+
+CREATE FUNCTION koop.project_store(p_id uuid, d jsonb, p_new boolean) RETURNS projects
+LANGUAGE plpgsql AS $$
+DECLARE
+    p projects;
+BEGIN
+    PERFORM koop.partners_exist('partner_ids', d -> 'partner_ids');
+    IF d ->> 'leader_partner_id' IS NOT NULL THEN
+        PERFORM koop.partners_exist('leader_partner_id', jsonb_build_array(d -> 'leader_partner_id'));
+    END IF;
+    IF (d ->> 'eu_cofinancing')::bigint > (d ->> 'total_value')::bigint THEN
+        PERFORM koop.fail_field('eu_cofinancing', 'max', 'must not exceed total_value');
+    END IF;
+    IF (d ->> 'ends_on')::date < (d ->> 'starts_on')::date THEN
+        PERFORM koop.fail_field('ends_on', 'min', 'must not be before starts_on');
+    END IF;
+    IF (SELECT count(DISTINCT x ->> 'name') <> count(*)
+        FROM jsonb_array_elements(coalesce(d -> 'indicators', '[]')) x) THEN
+        PERFORM koop.fail_field('indicators', 'invalid', 'names an indicator twice');
+    END IF;
+    IF p_new THEN
+        INSERT INTO projects (tenant_id, id, name) VALUES (koop.tenant(), p_id, d ->> 'name');
+    END IF;
+    UPDATE projects SET name = d ->> 'name', programme = d ->> 'programme',
+        call_number = d ->> 'call_number', leader_partner_id = (d ->> 'leader_partner_id')::uuid,
+        partner_ids = koop.uuids(d -> 'partner_ids'), starts_on = (d ->> 'starts_on')::date,
+        ends_on = (d ->> 'ends_on')::date, total_value = (d ->> 'total_value')::bigint,
+        eu_cofinancing = (d ->> 'eu_cofinancing')::bigint,
+        currency = coalesce(d ->> 'currency', 'PLN'),
+        indicators = coalesce((SELECT jsonb_agg(jsonb_build_object('name', x -> 'name',
+                                   'unit', x -> 'unit', 'target', x -> 'target',
+                                   'source', x -> 'source') ORDER BY n)
+                               FROM jsonb_array_elements(coalesce(d -> 'indicators', '[]'))
+                                    WITH ORDINALITY e(x, n)), '[]'),
+        version = CASE WHEN p_new THEN 1 ELSE version + 1 END, updated_at = now()
+    WHERE tenant_id = koop.tenant() AND id = p_id RETURNING * INTO p;
+    RETURN p;
+END $$;
+
+CREATE FUNCTION koop.project_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    p projects := koop.project_store(p_id, p_body, true);
+BEGIN
+    PERFORM koop.emit('project.created', 'project', p.id, p.version);
+    PERFORM koop.audit('create', 'project', p.id, 201);
+    RETURN koop.project_json(p);
+END $$;
+
+CREATE FUNCTION koop.project_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT koop.project_json(p) FROM projects p WHERE p.tenant_id = koop.tenant() AND p.id = p_id
+$$;
+
+CREATE FUNCTION koop.project_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
+                                  p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    s record := koop.sort_key(p_sort, '{"created_at": ["t.created_at", "timestamptz"],
+        "name": ["lower(t.name)", "text"], "updated_at": ["t.updated_at", "timestamptz"]}');
+    w text := 'true';
+BEGIN
+    IF p_filters ? 'programme' THEN w := w || ' AND t.programme = $1->>''programme'''; END IF;
+    IF p_filters ? 'partner_id' THEN
+        w := w || ' AND (($1->>''partner_id'')::uuid = ANY (t.partner_ids)'
+                  ' OR t.leader_partner_id = ($1->>''partner_id'')::uuid)';
+    END IF;
+    IF p_filters ? 'active_on' THEN
+        w := w || ' AND coalesce(t.starts_on, ''-infinity'') <= ($1->>''active_on'')::date'
+                  ' AND coalesce(t.ends_on, ''infinity'') >= ($1->>''active_on'')::date';
+    END IF;
+    IF p_filters ? 'updated_since' THEN
+        w := w || ' AND t.updated_at >= ($1->>''updated_since'')::timestamptz';
+    END IF;
+    RETURN koop.page('projects', 'koop.project_json(t)', w, s.key, s.keytype, s.descending,
+                     p_filters, p_after, p_limit, p_parent);
+END $$;
+
+CREATE FUNCTION koop.project_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    p projects;
+BEGIN
+    SELECT * INTO p FROM projects WHERE tenant_id = koop.tenant() AND id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        PERFORM koop.not_found('project');
+    END IF;
+    PERFORM koop.check_version(p.version, p_version);
+    p := koop.project_store(p_id, koop.merge_patch(koop.project_json(p), p_patch), false);
+    PERFORM koop.emit('project.updated', 'project', p.id, p.version);
+    PERFORM koop.audit('update', 'project', p.id, 200);
+    RETURN koop.project_json(p);
+END $$;
+
+CREATE FUNCTION koop.project_delete(p_parent uuid, p_id uuid, p_version int) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    p projects;
+BEGIN
+    SELECT * INTO p FROM projects WHERE tenant_id = koop.tenant() AND id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        PERFORM koop.not_found('project');
+    END IF;
+    PERFORM koop.check_version(p.version, p_version);
+    DELETE FROM project_families WHERE tenant_id = koop.tenant() AND project_id = p_id;
+    DELETE FROM projects WHERE tenant_id = koop.tenant() AND id = p_id;
+    PERFORM koop.emit('project.deleted', 'project', p_id, p.version);
+    PERFORM koop.audit('delete', 'project', p_id, 204);
+END $$;
+
+-- Linking families (family data: visible families only, audited).
+CREATE FUNCTION koop.project_link_family(p_project uuid, p_family uuid, p_link boolean)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    f families;
+BEGIN
+    PERFORM 1 FROM projects WHERE tenant_id = koop.tenant() AND id = p_project FOR UPDATE;
+    IF NOT FOUND THEN
+        PERFORM koop.not_found('project');
+    END IF;
+    SELECT * INTO f FROM families WHERE tenant_id = koop.tenant() AND id = p_family;
+    IF NOT FOUND OR NOT koop.family_visible(f.id, f.assigned_worker_id) THEN
+        IF p_link THEN
+            PERFORM koop.fail_field('family_id', 'not_found', 'no such family');
+        END IF;
+        PERFORM koop.not_found('family');
+    END IF;
+    IF p_link THEN
+        INSERT INTO project_families (tenant_id, project_id, family_id)
+        VALUES (koop.tenant(), p_project, p_family) ON CONFLICT DO NOTHING;
+        IF NOT FOUND THEN
+            PERFORM koop.fail(409, 'conflict', 'the family is already linked to the project');
+        END IF;
+    ELSE
+        DELETE FROM project_families WHERE tenant_id = koop.tenant() AND project_id = p_project
+            AND family_id = p_family;
+        IF NOT FOUND THEN
+            PERFORM koop.not_found('link');
+        END IF;
+    END IF;
+    PERFORM koop.emit(CASE WHEN p_link THEN 'project.family_linked' ELSE 'project.family_unlinked' END,
+                      'project', p_project, NULL);
+    PERFORM koop.audit(CASE WHEN p_link THEN 'create' ELSE 'delete' END, 'family', p_family,
+                       CASE WHEN p_link THEN 201 ELSE 204 END);
+    RETURN jsonb_build_object('project_id', p_project, 'family_id', p_family,
+        'linked_at', koop.ts(now()));
+END $$;
+
+CREATE FUNCTION koop.project_families_list(p_project uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    items jsonb;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM projects WHERE tenant_id = koop.tenant() AND id = p_project) THEN
+        RETURN NULL;
+    END IF;
+    SELECT coalesce(jsonb_agg(jsonb_build_object('project_id', l.project_id,
+               'family_id', l.family_id, 'linked_at', koop.ts(l.linked_at)) ORDER BY l.linked_at, l.family_id), '[]')
+    INTO items FROM project_families l JOIN families f ON f.tenant_id = l.tenant_id AND f.id = l.family_id
+    WHERE l.tenant_id = koop.tenant() AND l.project_id = p_project
+      AND koop.family_visible(f.id, f.assigned_worker_id);
+    PERFORM koop.audit_list('family', jsonb_build_object('items',
+        (SELECT coalesce(jsonb_agg(jsonb_build_object('id', x ->> 'family_id')), '[]')
+         FROM jsonb_array_elements(items) x)));
+    RETURN jsonb_build_object('items', items, 'next_cursor', NULL);
+END $$;
+
+-- Indicators: actual values where the system can count them, within the
+-- project's period, over the families linked to it.
+CREATE FUNCTION koop.project_indicators(p_project uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    p projects;
+    fams uuid[];
+    period_from date;
+    period_to date;
+BEGIN
+    SELECT * INTO p FROM projects WHERE tenant_id = koop.tenant() AND id = p_project;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    fams := ARRAY(SELECT family_id FROM project_families WHERE tenant_id = p.tenant_id
+                  AND project_id = p.id);
+    period_from := coalesce(p.starts_on, '-infinity');
+    period_to := coalesce(p.ends_on, 'infinity');
+    RETURN jsonb_build_object('project_id', p.id, 'period', jsonb_build_object(
+            'from', p.starts_on, 'to', p.ends_on),
+        'items', coalesce((SELECT jsonb_agg(jsonb_build_object('name', i ->> 'name',
+            'unit', i -> 'unit', 'target', i -> 'target', 'source', i -> 'source',
+            'actual', CASE i ->> 'source'
+                WHEN 'families_supported' THEN cardinality(fams)
+                WHEN 'task_teams_formed' THEN (SELECT count(*) FROM task_teams t
+                    WHERE t.tenant_id = p.tenant_id AND t.family_id = ANY (fams)
+                      AND t.formed_on BETWEEN period_from AND period_to)
+                WHEN 'referrals_completed' THEN (SELECT count(*) FROM plan_actions a
+                    JOIN task_teams t ON t.tenant_id = a.tenant_id AND t.id = a.team_id
+                    WHERE a.tenant_id = p.tenant_id AND t.family_id = ANY (fams)
+                      AND a.status = 'completed' AND a.service_id IS NOT NULL
+                      AND (a.completed_at AT TIME ZONE 'Europe/Warsaw')::date BETWEEN period_from AND period_to)
+                WHEN 'partners_declared' THEN (SELECT count(*) FROM partners pa
+                    WHERE pa.tenant_id = p.tenant_id
+                      AND (pa.id = ANY (p.partner_ids) OR pa.id = p.leader_partner_id)
+                      AND pa.status <> 'withdrawn' AND pa.declaration ->> 'signed_on' IS NOT NULL)
+                END) ORDER BY n)
+            FROM jsonb_array_elements(p.indicators) WITH ORDINALITY e(i, n)), '[]'));
+END $$;
