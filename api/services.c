@@ -345,8 +345,10 @@ static json_t *convert(const struct column *c, const char *s, size_t row, json_t
     return json_string(s);
 }
 
-/* Builds the service documents from the parsed CSV; errors name row and column. */
-static json_t *rows_to_docs(json_t *rows, json_t *errors)
+/* Builds the service documents from the parsed CSV, one per data row, each
+ * with "_row" (its number as a spreadsheet shows it) and "_invalid" when a
+ * cell could not be read; errors name row and column. */
+static json_t *rows_to_docs(json_t *rows, json_t *numbers, json_t *errors)
 {
     json_t *header = json_array_get(rows, 0);
     size_t ncols = json_array_size(header);
@@ -379,15 +381,20 @@ static json_t *rows_to_docs(json_t *rows, json_t *errors)
     json_t *docs = json_array();
     for (size_t r = 1; r < json_array_size(rows); r++) {
         json_t *cells = json_array_get(rows, r);
-        size_t rownum = r + 1; /* as a spreadsheet numbers it: the header is row 1 */
+        size_t rownum = (size_t)json_integer_value(json_array_get(numbers, r));
+        json_t *doc = json_object();
+        json_object_set_new(doc, "_row", json_integer((json_int_t)rownum));
+        json_array_append_new(docs, doc);
         if (json_array_size(cells) != ncols) {
             char msg[96];
             snprintf(msg, sizeof msg, "has %zu fields, the header has %zu",
                      json_array_size(cells), ncols);
             row_error(errors, rownum, "row", "invalid", msg);
+            json_object_set_new(doc, "_invalid", json_true());
+            json_object_set_new(doc, "_short", json_true());
             continue;
         }
-        json_t *doc = json_object();
+        size_t before = json_array_size(errors);
         for (size_t i = 0; i < ncols; i++) {
             const char *s = json_string_value(json_array_get(cells, i));
             if (!*s)
@@ -396,7 +403,8 @@ static json_t *rows_to_docs(json_t *rows, json_t *errors)
             if (v)
                 set_path(doc, map[i]->path, v);
         }
-        json_array_append_new(docs, doc);
+        if (json_array_size(errors) != before)
+            json_object_set_new(doc, "_invalid", json_true());
     }
     return docs;
 }
@@ -425,19 +433,43 @@ static void validate_docs(json_t *docs, json_t *errors)
     json_t *doc;
     json_array_foreach(docs, i, doc)
     {
+        if (json_object_get(doc, "_short"))
+            continue;
+        size_t row = (size_t)json_integer_value(json_object_get(doc, "_row"));
+        json_t *fields = json_deep_copy(doc);
+        json_object_del(fields, "_row");
+        json_object_del(fields, "_invalid");
         json_t *errs = json_array();
-        fs_validate(spec, doc, FS_CREATE, "", errs);
+        fs_validate(spec, fields, FS_CREATE, "", errs);
+        json_decref(fields);
         size_t j;
         json_t *e;
         json_array_foreach(errs, j, e)
         {
-            row_error(errors, i + 2, column_of(json_string_value(json_object_get(e, "field"))),
+            row_error(errors, row, column_of(json_string_value(json_object_get(e, "field"))),
                       json_string_value(json_object_get(e, "code")),
                       json_string_value(json_object_get(e, "message")));
         }
+        if (json_array_size(errs))
+            json_object_set_new(doc, "_invalid", json_true());
         json_decref(errs);
-        if (!json_object_get(doc, "partner_id") && !json_object_get(doc, "partner_name"))
-            row_error(errors, i + 2, "partner", "required", "names no partner");
+        if (!json_object_get(doc, "partner_id") && !json_object_get(doc, "partner_name")) {
+            row_error(errors, row, "partner", "required", "names no partner");
+            json_object_set_new(doc, "_invalid", json_true());
+        }
+    }
+}
+
+/* The database's errors name document paths: name the CSV columns instead. */
+static void errors_to_columns(json_t *problem)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(problem, "errors"), i, e)
+    {
+        const char *field = json_string_value(json_object_get(e, "field"));
+        if (field)
+            json_object_set_new(e, "field", json_string(column_of(field)));
     }
 }
 
@@ -455,26 +487,27 @@ int services_import(struct kreq *req, struct kres *res)
     if (memchr(req->body, 0, req->body_len) || fs_utf8_len(req->body) < 0)
         return koop_fail(res, P_MALFORMED, "the CSV is not valid UTF-8 text");
     char why[160];
-    json_t *rows = koop_csv_parse(req->body, req->body_len, MAX_IMPORT_ROWS + 1, why, sizeof why);
+    json_t *numbers = NULL;
+    json_t *rows = koop_csv_parse(req->body, req->body_len, MAX_IMPORT_ROWS + 1, &numbers, why,
+                                  sizeof why);
     if (!rows)
         return koop_fail(res, P_MALFORMED, "the CSV cannot be read: %s", why);
     if (json_array_size(rows) < 2) {
         json_decref(rows);
+        json_decref(numbers);
         return koop_fail_field(res, "body", "body", "required",
                                "the CSV needs a header row and at least one service");
     }
     json_t *errors = json_array();
-    json_t *docs = rows_to_docs(rows, errors);
+    json_t *docs = rows_to_docs(rows, numbers, errors);
     json_decref(rows);
-    if (docs)
-        validate_docs(docs, errors);
-    if (json_array_size(errors)) {
-        json_decref(docs);
+    json_decref(numbers);
+    if (!docs) { /* the header itself is wrong: nothing else can be read */
         json_t *p = koop_problem_json(P_VALIDATION, "the file has invalid rows; nothing was imported");
         json_object_set_new(p, "errors", errors);
         return koop_res_json(res, 422, p);
     }
-    json_decref(errors);
+    validate_docs(docs, errors);
     /* ids made here, time-ordered like every other id */
     size_t i;
     json_t *doc;
@@ -484,11 +517,18 @@ int services_import(struct kreq *req, struct kres *res)
         koop_uuid7(id);
         json_object_set_new(doc, "id", json_string(id));
     }
+    /* the database checks what needs it (partners, rules) for every row and
+     * answers with all errors, ours included, or imports every row */
     char *txt = json_dumps(docs, JSON_COMPACT);
+    char *etxt = json_dumps(errors, JSON_COMPACT);
     json_decref(docs);
-    const char *v[] = {txt};
-    koop_res_one(req, res, "koop_services_import", 1, v, 200);
+    json_decref(errors);
+    const char *v[] = {txt, etxt};
+    koop_res_one(req, res, "koop_services_import", 2, v, 200);
     free(txt);
+    free(etxt);
+    if (res->status == 422 && res->json)
+        errors_to_columns(res->json);
     return 0;
 }
 
@@ -498,5 +538,6 @@ void services_init(void)
     db_register("koop_service_capacity", "SELECT r->>'version', r::text FROM "
                                          "koop.service_capacity($1::uuid, $2::jsonb) r");
     db_register("koop_services_hsds", "SELECT NULL, koop.services_hsds()::text");
-    db_register("koop_services_import", "SELECT NULL, koop.services_import($1::jsonb)::text");
+    db_register("koop_services_import",
+                "SELECT NULL, koop.services_import($1::jsonb, $2::jsonb)::text");
 }

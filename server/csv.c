@@ -40,8 +40,11 @@ static int field_add(struct field *f, char c)
     return 0;
 }
 
-json_t *koop_csv_parse(const char *data, size_t len, size_t max_rows, char *err, size_t errlen)
+json_t *koop_csv_parse(const char *data, size_t len, size_t max_rows, json_t **sheet_rows,
+                       char *err, size_t errlen)
 {
+    json_t *numbers = json_array();
+    size_t sheet_row = 1;
     if (len >= 3 && (unsigned char)data[0] == 0xEF && (unsigned char)data[1] == 0xBB &&
         (unsigned char)data[2] == 0xBF) {
         data += 3;
@@ -93,8 +96,13 @@ json_t *koop_csv_parse(const char *data, size_t len, size_t max_rows, char *err,
                 row_has_data = true;
             if (c != sep && !row_has_data && f.n == 0) {
                 /* a blank line (or the LF of a CRLF) */
-                if (c == '\n')
+                if (c == '\n') {
                     line++;
+                    if (i > 0 && data[i - 1] != '\r')
+                        sheet_row++;
+                } else if (c == '\r') {
+                    sheet_row++;
+                }
                 continue;
             }
             json_t *s = json_stringn(f.p ? f.p : "", f.n);
@@ -107,6 +115,7 @@ json_t *koop_csv_parse(const char *data, size_t len, size_t max_rows, char *err,
             was_quoted = false;
             if (c != sep) {
                 json_array_append_new(rows, row);
+                json_array_append_new(numbers, json_integer((json_int_t)sheet_row++));
                 row = json_array();
                 row_has_data = false;
                 if (json_array_size(rows) > max_rows) {
@@ -128,6 +137,10 @@ json_t *koop_csv_parse(const char *data, size_t len, size_t max_rows, char *err,
     }
     free(f.p);
     json_decref(row);
+    if (sheet_rows)
+        *sheet_rows = numbers;
+    else
+        json_decref(numbers);
     return rows;
 oom:
     snprintf(err, errlen, "out of memory");
@@ -135,5 +148,6 @@ fail:
     free(f.p);
     json_decref(row);
     json_decref(rows);
+    json_decref(numbers);
     return NULL;
 }

@@ -10,8 +10,12 @@
 /* Parses data into a new JSON array of rows, each an array of strings (the
  * header is row 0). Blank lines are skipped. Returns the array, or NULL with
  * a client-facing reason in err (e.g. an unterminated quote and its line).
- * max_rows bounds the rows accepted (header included). */
-json_t *koop_csv_parse(const char *data, size_t len, size_t max_rows, char *err, size_t errlen);
+ * max_rows bounds the rows accepted (header included). When sheet_rows is
+ * not NULL it receives a parallel array of the rows' numbers as a
+ * spreadsheet shows them (header = 1; blank lines count, line breaks inside
+ * quoted fields do not). */
+json_t *koop_csv_parse(const char *data, size_t len, size_t max_rows, json_t **sheet_rows,
+                       char *err, size_t errlen);
 
 /* The separator the header line uses: ';' when it has more semicolons than
  * commas outside quotes, else ','. */

@@ -157,26 +157,29 @@ CREATE FUNCTION koop.services_hsds() RETURNS jsonb LANGUAGE sql STABLE AS $$
                   SELECT s.id, 'target_group', unnest(s.target_groups) FROM s) a), '[]'::jsonb))
 $$;
 
--- All-or-nothing import of validated service documents (p_docs: array of
--- objects with "id", optional "partner_name" instead of "partner_id", and
--- optional "status": draft|active). Every row is tried; the errors of all
--- rows (with the row number as a spreadsheet shows it: header = 1) are raised
--- together, which rolls back everything.
-CREATE FUNCTION koop.services_import(p_docs jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
+-- All-or-nothing import of service documents from a CSV (p_docs: one per
+-- data row, with "_row" — its spreadsheet row number —, "id", optional
+-- "partner_name" instead of "partner_id", optional "status": draft|active,
+-- and "_invalid" when the daemon already found an error in it, listed in
+-- p_errors). Every row is checked (partner names always; the rest by trying
+-- it); the errors of all rows are raised together, which rolls back
+-- everything; with none, every row is imported.
+CREATE FUNCTION koop.services_import(p_docs jsonb, p_errors jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
 DECLARE
     d jsonb;
-    n int;
     row_no int;
     pid uuid;
     matches int;
-    errors jsonb := '[]';
+    errors jsonb := coalesce(p_errors, '[]');
     created jsonb := '[]';
     e_state text;
     e_detail text;
     e_msg text;
 BEGIN
-    FOR d, n IN SELECT x, i FROM jsonb_array_elements(p_docs) WITH ORDINALITY AS a(x, i) LOOP
-        row_no := n + 1;
+    FOR d IN SELECT x FROM jsonb_array_elements(p_docs) AS a(x) LOOP
+        row_no := (d ->> '_row')::int;
+        CONTINUE WHEN d ? '_short';
         IF d ? 'partner_name' AND NOT d ? 'partner_id' THEN
             SELECT count(*), min(id::text)::uuid INTO matches, pid FROM partners
             WHERE tenant_id = koop.tenant()
@@ -191,9 +194,10 @@ BEGIN
             END IF;
             d := d || jsonb_build_object('partner_id', pid);
         END IF;
+        CONTINUE WHEN d ? '_invalid';
         BEGIN
             PERFORM koop.service_create(NULL, (d ->> 'id')::uuid,
-                                        d - 'id' - 'partner_name' - 'status');
+                                        d - 'id' - 'partner_name' - 'status' - '_row');
             IF d ->> 'status' = 'active' THEN
                 PERFORM koop.service_transition(NULL, (d ->> 'id')::uuid, NULL, 'active', NULL);
             END IF;
@@ -216,7 +220,8 @@ BEGIN
     IF jsonb_array_length(errors) > 0 THEN
         PERFORM koop.fail(422, 'validation_failed',
             'the file has invalid rows; nothing was imported',
-            jsonb_build_object('errors', errors));
+            jsonb_build_object('errors', (SELECT jsonb_agg(x ORDER BY (x ->> 'row')::int, n)
+                                          FROM jsonb_array_elements(errors) WITH ORDINALITY e(x, n))));
     END IF;
     RETURN jsonb_build_object('imported', jsonb_array_length(created), 'items', created);
 END $$;
