@@ -20,7 +20,7 @@ static const struct fs_field event_params[] = {
     {.name = "after", .type = FS_INT, .min = 0, .max = 9007199254740991LL},
     {.name = "limit", .type = FS_INT, .min = 1, .max = 200},
     {.name = "wait", .type = FS_INT, .min = 0, .max = 60},
-    {.name = "types", .type = FS_ARRAY, .max = 20, .item = &type_item},
+    {.name = "types", .type = FS_ARRAY, .max = 50, .item = &type_item},
     {.name = NULL}};
 
 /* Event types are resource.verb: lower-case letters and underscores. */

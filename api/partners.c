@@ -65,7 +65,7 @@ static const struct fs_field partner_fields[] = {
 static const struct fs_field partner_filters[] = {
     {.name = "status", .type = FS_ENUM, .values = statuses},
     {.name = "sector", .type = FS_ENUM, .values = sectors},
-    {.name = "q", .type = FS_STRING, .min = 1, .max = 100},
+    {.name = "q", .type = FS_STRING, .min = 1, .max = 200},
     {.name = "is_leader", .type = FS_BOOL},
     {.name = "updated_since", .type = FS_DATETIME},
     {.name = NULL}};

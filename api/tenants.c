@@ -29,8 +29,9 @@ static const struct fs_field tenant_patch_fields[] = {
     {.name = NULL}};
 
 static const struct fs_field tenant_filters[] = {
-    {.name = "q", .type = FS_STRING, .min = 1, .max = 100},
+    {.name = "q", .type = FS_STRING, .min = 1, .max = 200},
     {.name = "active", .type = FS_BOOL},
+    {.name = "updated_since", .type = FS_DATETIME},
     {.name = NULL}};
 
 static const char *const tenant_sorts[] = {"created_at", "-created_at", "name",

@@ -34,7 +34,7 @@ static const struct fs_field user_filters[] = {
     {.name = "role", .type = FS_ENUM, .values = roles},
     {.name = "active", .type = FS_BOOL},
     {.name = "partner_id", .type = FS_UUID},
-    {.name = "q", .type = FS_STRING, .min = 1, .max = 100},
+    {.name = "q", .type = FS_STRING, .min = 1, .max = 200},
     {.name = NULL}};
 
 static const char *const user_sorts[] = {"created_at", "-created_at", "name",        "-name",

@@ -238,9 +238,10 @@ bool db_map_error(const PGresult *r, struct kres *res)
         return true;
     }
     if (!strncmp(state, "22", 2)) {
-        /* a data exception: a value the client sent (e.g. in a cursor) that
-         * the database cannot interpret */
-        koop_fail(res, P_VALIDATION, "a value could not be interpreted");
+        /* a data exception: a value the client sent (a forged cursor, a date
+         * beyond PostgreSQL's range) that the database cannot interpret */
+        koop_fail_field(res, "query", "request", "invalid",
+                        "a value could not be interpreted by the database");
         return false;
     }
     if (!strcmp(state, "23505")) {

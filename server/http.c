@@ -110,7 +110,7 @@ static int parse_body(const struct koop_route *rt, struct kreq *req, struct kres
                          koop_cfg.max_depth),
                -1;
     json_error_t err;
-    req->json = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &err);
+    req->json = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
     if (!req->json) {
         /* never echo err.text: it quotes the input, which may be personal data */
         const char *why = json_error_code(&err) == json_error_invalid_utf8  ? "invalid UTF-8"

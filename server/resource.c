@@ -98,6 +98,10 @@ long koop_if_match(const struct kreq *req, struct kres *res, bool required)
         }
         v = v * 10 + (im[i] - '0');
     }
+    if (v > 2147483647L) { /* no record reaches this version */
+        koop_fail(res, P_PRECONDITION_FAILED, "If-Match does not match the record's ETag");
+        return -1;
+    }
     return v;
 }
 

@@ -111,7 +111,7 @@ bool fs_is_datetime(const char *s)
         return true;
     if ((*p == '+' || *p == '-') && strlen(p) == 6 && all_digits(p + 1, 2) && p[3] == ':' &&
         all_digits(p + 4, 2))
-        return atoi(p + 1) <= 23 && atoi(p + 4) <= 59;
+        return atoi(p + 1) <= 15 && atoi(p + 4) <= 59; /* PostgreSQL's range of offsets */
     return false;
 }
 

@@ -52,9 +52,10 @@ BEGIN
     RETURN koop.tenant_json(t);
 END $$;
 
-CREATE FUNCTION koop.tenant_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE sql STABLE AS $$
-    SELECT koop.tenant_json(t) FROM tenants t WHERE t.id = p_id
-$$;
+CREATE FUNCTION koop.tenant_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT koop.tenant_json(t) FROM tenants t WHERE t.id = p_id);
+END $$;
 
 CREATE FUNCTION koop.tenant_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
                                  p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
@@ -69,6 +70,9 @@ BEGIN
     END IF;
     IF p_filters ? 'active' THEN
         w := w || ' AND t.active = ($1->>''active'')::boolean';
+    END IF;
+    IF p_filters ? 'updated_since' THEN
+        w := w || ' AND t.updated_at >= ($1->>''updated_since'')::timestamptz';
     END IF;
     -- tenants are platform-level rows: page over them with a NULL tenant_id
     RETURN koop.page('(SELECT tn AS rec, tn.id, tn.name, tn.teryt, tn.active, tn.created_at, tn.updated_at, '
@@ -198,9 +202,10 @@ CREATE FUNCTION koop.user_visible(u users) RETURNS boolean LANGUAGE sql STABLE A
         OR (koop.role() = 'platform_admin' AND (u.tenant_id IS NULL OR u.role = 'admin'))
 $$;
 
-CREATE FUNCTION koop.user_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE sql STABLE AS $$
-    SELECT koop.user_json(u) FROM users u WHERE u.id = p_id AND koop.user_visible(u)
-$$;
+CREATE FUNCTION koop.user_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT koop.user_json(u) FROM users u WHERE u.id = p_id AND koop.user_visible(u));
+END $$;
 
 CREATE FUNCTION koop.user_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
                                p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
@@ -314,10 +319,10 @@ BEGIN
                ((p_after ->> 'k')::timestamptz, (p_after ->> 'i')::uuid))
         ORDER BY t.created_at DESC, t.id DESC LIMIT p_limit + 1)
     SELECT jsonb_build_object(
-        'items', coalesce((SELECT jsonb_agg(koop.token_json(p::tokens) ORDER BY p.rn)
-                           FROM (SELECT id, tenant_id, user_id, name, hash, created_at, expires_at,
-                                        last_used_at, revoked_at, rn FROM page WHERE rn <= p_limit) p),
-                          '[]'::jsonb),
+        'items', coalesce((SELECT jsonb_agg(koop.token_json(ROW(p.id, p.tenant_id, p.user_id,
+                               p.name, p.hash, p.created_at, p.expires_at, p.last_used_at,
+                               p.revoked_at)::tokens) ORDER BY p.rn)
+                           FROM page p WHERE p.rn <= p_limit), '[]'::jsonb),
         'next', (SELECT jsonb_build_object('k', created_at::text, 'i', id) FROM page
                  WHERE rn = p_limit AND EXISTS (SELECT 1 FROM page WHERE rn = p_limit + 1))));
 END $$;

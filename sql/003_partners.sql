@@ -151,9 +151,12 @@ BEGIN
     RETURN koop.partner_json(p);
 END $$;
 
-CREATE FUNCTION koop.partner_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE sql STABLE AS $$
-    SELECT koop.partner_json(p) FROM partners p WHERE p.tenant_id = koop.tenant() AND p.id = p_id
-$$;
+-- plpgsql, not sql: a non-inlinable sql function is planned on every call;
+-- plpgsql keeps the plan for the session.
+CREATE FUNCTION koop.partner_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT koop.partner_json(p) FROM partners p WHERE p.tenant_id = koop.tenant() AND p.id = p_id);
+END $$;
 
 CREATE FUNCTION koop.partner_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
                                   p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
@@ -315,10 +318,11 @@ BEGIN
     RETURN koop.agreement_json(a);
 END $$;
 
-CREATE FUNCTION koop.agreement_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE sql STABLE AS $$
-    SELECT koop.agreement_json(a) FROM partner_agreements a
-    WHERE a.tenant_id = koop.tenant() AND a.partner_id = p_parent AND a.id = p_id
-$$;
+CREATE FUNCTION koop.agreement_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT koop.agreement_json(a) FROM partner_agreements a
+    WHERE a.tenant_id = koop.tenant() AND a.partner_id = p_parent AND a.id = p_id);
+END $$;
 
 CREATE FUNCTION koop.agreement_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
                                     p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
@@ -412,10 +416,11 @@ BEGIN
     RETURN koop.benefit_json(b);
 END $$;
 
-CREATE FUNCTION koop.benefit_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE sql STABLE AS $$
-    SELECT koop.benefit_json(b) FROM partner_benefits b
-    WHERE b.tenant_id = koop.tenant() AND b.partner_id = p_parent AND b.id = p_id
-$$;
+CREATE FUNCTION koop.benefit_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT koop.benefit_json(b) FROM partner_benefits b
+    WHERE b.tenant_id = koop.tenant() AND b.partner_id = p_parent AND b.id = p_id);
+END $$;
 
 CREATE FUNCTION koop.benefit_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
                                   p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$

@@ -178,9 +178,10 @@ BEGIN
     RETURN koop.service_json(s);
 END $$;
 
-CREATE FUNCTION koop.service_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE sql STABLE AS $$
-    SELECT koop.service_json(s) FROM services s WHERE s.tenant_id = koop.tenant() AND s.id = p_id
-$$;
+CREATE FUNCTION koop.service_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT koop.service_json(s) FROM services s WHERE s.tenant_id = koop.tenant() AND s.id = p_id);
+END $$;
 
 -- Lists. With ?q= every word must occur (trigram-indexed LIKE on the
 -- normalised text) and the default order is relevance (word similarity).

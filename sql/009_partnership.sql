@@ -123,9 +123,10 @@ BEGIN
     RETURN koop.meeting_json(m);
 END $$;
 
-CREATE FUNCTION koop.meeting_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE sql STABLE AS $$
-    SELECT koop.meeting_json(m) FROM meetings m WHERE m.tenant_id = koop.tenant() AND m.id = p_id
-$$;
+CREATE FUNCTION koop.meeting_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT koop.meeting_json(m) FROM meetings m WHERE m.tenant_id = koop.tenant() AND m.id = p_id);
+END $$;
 
 CREATE FUNCTION koop.meeting_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
                                   p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
@@ -241,9 +242,10 @@ BEGIN
     RETURN koop.project_json(p);
 END $$;
 
-CREATE FUNCTION koop.project_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE sql STABLE AS $$
-    SELECT koop.project_json(p) FROM projects p WHERE p.tenant_id = koop.tenant() AND p.id = p_id
-$$;
+CREATE FUNCTION koop.project_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT koop.project_json(p) FROM projects p WHERE p.tenant_id = koop.tenant() AND p.id = p_id);
+END $$;
 
 CREATE FUNCTION koop.project_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
                                   p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$

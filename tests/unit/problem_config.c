@@ -220,7 +220,7 @@ START_TEST(config_defaults)
     ck_assert_uint_eq(c.max_body, 1048576);
     ck_assert_int_eq(c.max_depth, 16);
     ck_assert_int_eq(c.conn_timeout, 30);
-    ck_assert_int_eq(c.per_ip_limit, 64);
+    ck_assert_int_eq(c.per_ip_limit, 256);
     ck_assert_int_eq(c.conn_limit, 1024);
     ck_assert_int_eq(c.statement_timeout_ms, 5000);
     ck_assert_int_eq(c.connect_timeout_s, 2);
