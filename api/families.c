@@ -27,14 +27,6 @@ static const char *const problem_codes[] = {
     "addiction",    "domestic_violence", "homelessness", "housing", "debt", "education",
     "justice",      "other",    NULL};
 
-static const struct fs_field address_fields[] = {
-    {.name = "street", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 200},
-    {.name = "building", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 50},
-    {.name = "postal_code", .type = FS_STRING, .flags = FS_NULLABLE,
-     .check = koop_check_postal_code},
-    {.name = "city", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 100},
-    {.name = NULL}};
-
 static const struct fs_field problem_fields[] = {
     {.name = "code", .type = FS_ENUM, .flags = FS_REQUIRED, .values = problem_codes},
     {.name = "notes", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 2000},
@@ -43,7 +35,7 @@ static const struct fs_field problem_item = {.type = FS_OBJECT, .sub = problem_f
 
 static const struct fs_field family_fields[] = {
     {.name = "district", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 100},
-    {.name = "address", .type = FS_OBJECT, .flags = FS_NULLABLE, .sub = address_fields},
+    {.name = "address", .type = FS_OBJECT, .flags = FS_NULLABLE, .sub = koop_address_fields},
     {.name = "assigned_worker_id", .type = FS_UUID, .flags = FS_NULLABLE},
     {.name = "external_ref", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 100},
     {.name = "problems", .type = FS_ARRAY, .max = 13, .item = &problem_item},
@@ -165,11 +157,8 @@ int consents_withdraw(struct kreq *req, struct kres *res)
 
 int families_export(struct kreq *req, struct kres *res)
 {
-    if (req->nquery) {
-        json_t *errors = json_array();
-        json_decref(fs_parse_query((const struct fs_field[]){{.name = NULL}}, req, errors));
-        return koop_fail_errors(res, errors);
-    }
+    if (koop_no_query(req, res) != 0)
+        return 0;
     const char *v[] = {koop_param(req, "family_id")};
     koop_res_one(req, res, "koop_family_export", 1, v, 200);
     koop_audit_denied(req, res, "export", "family");

@@ -1,5 +1,7 @@
 #include "identifiers.h"
 
+#include "../server/spec.h"
+
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,3 +132,11 @@ const char *koop_check_pesel(const char *s, const char **msg)
     }
     return NULL;
 }
+
+const struct fs_field koop_address_fields[] = {
+    {.name = "street", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 200},
+    {.name = "building", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 50},
+    {.name = "postal_code", .type = FS_STRING, .flags = FS_NULLABLE,
+     .check = koop_check_postal_code},
+    {.name = "city", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 100},
+    {.name = NULL}};

@@ -13,4 +13,10 @@ const char *koop_check_postal_code(const char *s, const char **msg);
  * the century encoded in the month (+80 1800s, +20 2000s, +40, +60). */
 const char *koop_check_pesel(const char *s, const char **msg);
 
+#include "../server/spec.h"
+
+/* A Polish postal address (street, building, postal_code, city), every part
+ * optional; shared by partners, services' locations and families. */
+extern const struct fs_field koop_address_fields[];
+
 #endif

@@ -27,14 +27,6 @@ static const struct fs_field identifiers[] = {
     {.name = "krs", .type = FS_STRING, .flags = FS_NULLABLE, .check = koop_check_krs},
     {.name = NULL}};
 
-static const struct fs_field address[] = {
-    {.name = "street", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 200},
-    {.name = "building", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 50},
-    {.name = "postal_code", .type = FS_STRING, .flags = FS_NULLABLE,
-     .check = koop_check_postal_code},
-    {.name = "city", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 100},
-    {.name = NULL}};
-
 static const struct fs_field contact[] = {
     {.name = "name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 200},
     {.name = "role", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 200},
@@ -55,7 +47,7 @@ static const struct fs_field partner_fields[] = {
     {.name = "sector", .type = FS_ENUM, .flags = FS_REQUIRED, .values = sectors},
     {.name = "is_leader", .type = FS_BOOL},
     {.name = "identifiers", .type = FS_OBJECT, .sub = identifiers},
-    {.name = "address", .type = FS_OBJECT, .flags = FS_NULLABLE, .sub = address},
+    {.name = "address", .type = FS_OBJECT, .flags = FS_NULLABLE, .sub = koop_address_fields},
     {.name = "website", .type = FS_URL, .flags = FS_NULLABLE, .max = 500},
     {.name = "contacts", .type = FS_ARRAY, .max = 20, .item = &contact_item},
     {.name = "competences", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 4000},

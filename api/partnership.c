@@ -90,19 +90,9 @@ const struct koop_resource project_resource = {
     .ops = OPS_CRUD,
 };
 
-static int no_query(struct kreq *req, struct kres *res)
-{
-    if (!req->nquery)
-        return 0;
-    json_t *errors = json_array();
-    json_decref(fs_parse_query((const struct fs_field[]){{.name = NULL}}, req, errors));
-    koop_fail_errors(res, errors);
-    return -1;
-}
-
 int projects_indicators(struct kreq *req, struct kres *res)
 {
-    if (no_query(req, res) != 0)
+    if (koop_no_query(req, res) != 0)
         return 0;
     const char *v[] = {koop_param(req, "project_id")};
     return koop_res_one(req, res, "koop_project_indicators", 1, v, 200);
@@ -110,7 +100,7 @@ int projects_indicators(struct kreq *req, struct kres *res)
 
 int projects_families_list(struct kreq *req, struct kres *res)
 {
-    if (no_query(req, res) != 0)
+    if (koop_no_query(req, res) != 0)
         return 0;
     const char *v[] = {koop_param(req, "project_id")};
     return koop_res_one(req, res, "koop_project_families", 1, v, 200);

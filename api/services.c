@@ -69,14 +69,6 @@ static const struct fs_field capacity_fields[] = {
     {.name = "updated_by", .type = FS_UUID, .flags = FS_READONLY},
     {.name = NULL}};
 
-static const struct fs_field address_fields[] = {
-    {.name = "street", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 200},
-    {.name = "building", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 50},
-    {.name = "postal_code", .type = FS_STRING, .flags = FS_NULLABLE,
-     .check = koop_check_postal_code},
-    {.name = "city", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 100},
-    {.name = NULL}};
-
 static const struct fs_field hours_fields[] = {
     {.name = "days", .type = FS_ARRAY, .flags = FS_REQUIRED, .min = 1, .max = 7, .item = &day_item},
     {.name = "opens", .type = FS_STRING, .flags = FS_REQUIRED, .check = check_hhmm},
@@ -87,7 +79,7 @@ static const struct fs_field hours_item = {.type = FS_OBJECT, .sub = hours_field
 
 static const struct fs_field location_fields[] = {
     {.name = "name", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 200},
-    {.name = "address", .type = FS_OBJECT, .flags = FS_REQUIRED, .sub = address_fields},
+    {.name = "address", .type = FS_OBJECT, .flags = FS_REQUIRED, .sub = koop_address_fields},
     {.name = "opening_hours", .type = FS_ARRAY, .max = 14, .item = &hours_item},
     {.name = NULL}};
 static const struct fs_field location_item = {.type = FS_OBJECT, .sub = location_fields};
@@ -170,11 +162,8 @@ int services_capacity(struct kreq *req, struct kres *res)
 
 int services_hsds(struct kreq *req, struct kres *res)
 {
-    if (req->nquery) {
-        json_t *errors = json_array();
-        json_decref(fs_parse_query((const struct fs_field[]){{.name = NULL}}, req, errors));
-        return koop_fail_errors(res, errors);
-    }
+    if (koop_no_query(req, res) != 0)
+        return 0;
     return koop_res_one(req, res, "koop_services_hsds", 0, NULL, 200);
 }
 

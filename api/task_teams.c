@@ -219,11 +219,8 @@ int task_teams_agree(struct kreq *req, struct kres *res)
 
 int task_teams_timeline(struct kreq *req, struct kres *res)
 {
-    if (req->nquery) {
-        json_t *errors = json_array();
-        json_decref(fs_parse_query((const struct fs_field[]){{.name = NULL}}, req, errors));
-        return koop_fail_errors(res, errors);
-    }
+    if (koop_no_query(req, res) != 0)
+        return 0;
     const char *v[] = {koop_param(req, "team_id")};
     koop_res_one(req, res, "koop_team_timeline", 1, v, 200);
     koop_audit_denied(req, res, "read", "task_team");

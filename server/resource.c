@@ -176,6 +176,17 @@ void koop_audit_denied(struct kreq *req, const struct kres *res, const char *act
     free(tmp.raw);
 }
 
+int koop_no_query(const struct kreq *req, struct kres *res)
+{
+    if (!req->nquery && !req->query_overflow)
+        return 0;
+    json_t *errors = json_array();
+    static const struct fs_field none[] = {{.name = NULL}};
+    json_decref(fs_parse_query(none, req, errors));
+    koop_fail_errors(res, errors);
+    return -1;
+}
+
 /* ---- create ---- */
 
 struct create_arg {

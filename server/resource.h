@@ -70,6 +70,10 @@ int koop_res_one(struct kreq *req, struct kres *res, const char *stmt, int n,
 void koop_audit_denied(struct kreq *req, const struct kres *res, const char *action,
                        const char *resource);
 
+/* For routes that take no query parameters: 422 naming each one given.
+ * Returns 0 when there are none, -1 after filling res. */
+int koop_no_query(const struct kreq *req, struct kres *res);
+
 /* Runs one statement without a result body and answers 204. */
 int koop_res_exec(struct kreq *req, struct kres *res, const char *stmt, int n,
                   const char *const *vals);

@@ -366,6 +366,7 @@ BEGIN
                AND status IN ('planned', 'referred', 'accepted', 'in_progress', 'on_hold')
              RETURNING id, version LOOP
         PERFORM koop.emit('action.cancelled', 'action', a.id, a.version);
+        PERFORM koop.audit('transition', 'action', a.id, 200);
     END LOOP;
 END $$;
 
@@ -430,6 +431,7 @@ BEGIN
              RETURNING * LOOP
         PERFORM koop.team_cancel_actions(t.id, 'team_closed');
         PERFORM koop.emit('task_team.closed', 'task_team', t.id, t.version);
+        PERFORM koop.audit('transition', 'task_team', t.id, 200);
     END LOOP;
     RETURN NULL;
 END $$;
@@ -975,7 +977,10 @@ BEGIN
     IF a.service_id IS NOT NULL THEN
         SELECT * INTO s FROM services WHERE tenant_id = koop.tenant() AND id = a.service_id;
     END IF;
-    IF p_to = 'referred' THEN
+    IF p_to = 'referred' AND a.status = 'planned' THEN
+        IF NOT koop.partner_on_open_team(t.family_id, a.partner_id) THEN
+            missing := array_append(missing, 'partner_representative');
+        END IF;
         IF t.status <> 'active' THEN
             missing := array_append(missing, 'task_team.active');
         END IF;
@@ -999,7 +1004,7 @@ BEGIN
             'the hold is for a withdrawn consent: a covering consent must be active again',
             jsonb_build_object('allowed', to_jsonb(allowed), 'missing', jsonb_build_array('consent')));
     END IF;
-    IF p_to = 'accepted' AND s.capacity_available IS NOT NULL THEN
+    IF p_to = 'accepted' AND a.status = 'referred' AND s.capacity_available IS NOT NULL THEN
         UPDATE services SET capacity_available = greatest(capacity_available - 1, 0),
             capacity_updated_at = now(), capacity_updated_by = koop.user_id(),
             version = version + 1, updated_at = now()
@@ -1012,8 +1017,10 @@ BEGIN
                              THEN p_reason END,
         outcome = CASE WHEN p_to IN ('completed', 'failed') THEN p_outcome ELSE outcome END,
         capacity_warning = warn,
-        referred_at = CASE WHEN p_to = 'referred' THEN now() ELSE referred_at END,
-        accepted_at = CASE WHEN p_to = 'accepted' THEN now() ELSE accepted_at END,
+        referred_at = CASE WHEN p_to = 'referred' AND a.status = 'planned' THEN now()
+                           ELSE referred_at END,
+        accepted_at = CASE WHEN p_to = 'accepted' AND a.status = 'referred' THEN now()
+                           ELSE accepted_at END,
         completed_at = CASE WHEN p_to IN ('completed', 'failed') THEN now() ELSE completed_at END,
         version = version + 1, updated_at = now()
     WHERE tenant_id = koop.tenant() AND id = a.id RETURNING * INTO a;
@@ -1041,12 +1048,13 @@ END $$;
 -- Referrals as the providing partner sees them (and coordinators, admins;
 -- social workers those of teams they see).
 CREATE FUNCTION koop.referral_visible(a plan_actions) RETURNS boolean LANGUAGE sql STABLE AS $$
-    SELECT a.service_id IS NOT NULL AND a.status <> 'planned' AND CASE koop.role()
+    SELECT a.service_id IS NOT NULL AND a.referred_at IS NOT NULL AND CASE koop.role()
         WHEN 'admin' THEN true
         WHEN 'coordinator' THEN true
         WHEN 'partner_staff' THEN a.partner_id = koop.partner() AND EXISTS (
             SELECT 1 FROM task_teams t WHERE t.tenant_id = a.tenant_id AND t.id = a.team_id
-              AND t.status <> 'closed' AND koop.consent_covers(t.family_id, a.partner_id))
+              AND t.status <> 'closed' AND koop.partner_on_open_team(t.family_id, a.partner_id)
+              AND koop.consent_covers(t.family_id, a.partner_id))
         WHEN 'social_worker' THEN EXISTS (SELECT 1 FROM task_teams t WHERE t.tenant_id = a.tenant_id
               AND t.id = a.team_id AND koop.team_visible(t))
         ELSE false END
@@ -1115,6 +1123,7 @@ BEGIN
                AND NOT koop.consent_covers(NEW.family_id, p.partner_id)
              RETURNING p.id, p.version LOOP
         PERFORM koop.emit('action.on_hold', 'action', a.id, a.version);
+        PERFORM koop.audit('transition', 'action', a.id, 200);
     END LOOP;
     RETURN NULL;
 END $$;
