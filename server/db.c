@@ -22,6 +22,7 @@ static struct {
 static int nstmts;
 
 static atomic_long st_open, st_busy, st_errors, st_connects;
+static atomic_uint_fast64_t last_connect_ok; /* koop_now_us of the latest successful connect */
 
 static pthread_key_t conn_key;
 static pthread_once_t conn_once = PTHREAD_ONCE_INIT;
@@ -121,7 +122,9 @@ PGconn *db_thread_conn(void)
     if (t_conn)
         db_thread_reset();
     uint64_t now = koop_now_us();
-    if (t_failed_at && now - t_failed_at < 500000) /* don't hammer a database that is down */
+    /* don't hammer a database that is down: after a failed connect this thread
+     * answers 503 at once for a while, unless another thread got through since */
+    if (t_failed_at && now - t_failed_at < 500000 && atomic_load(&last_connect_ok) < t_failed_at)
         return NULL;
     atomic_fetch_add(&st_connects, 1);
     PGconn *c = open_conn(koop_cfg.database_url, true);
@@ -134,6 +137,7 @@ PGconn *db_thread_conn(void)
         return NULL;
     }
     t_failed_at = 0;
+    atomic_store(&last_connect_ok, koop_now_us());
     t_conn = c;
     pthread_setspecific(conn_key, c);
     atomic_fetch_add(&st_open, 1);

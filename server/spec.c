@@ -11,7 +11,6 @@
 
 const struct fs_field fs_common_readonly[] = {
     {.name = "id", .type = FS_UUID, .flags = FS_READONLY},
-    {.name = "tenant_id", .type = FS_UUID, .flags = FS_READONLY},
     {.name = "version", .type = FS_INT, .flags = FS_READONLY},
     {.name = "created_at", .type = FS_DATETIME, .flags = FS_READONLY},
     {.name = "updated_at", .type = FS_DATETIME, .flags = FS_READONLY},

@@ -407,9 +407,9 @@ START_TEST(query_abuse)
         resp_free(r);
     }
     /* an over-long q, and a q of only a NUL */
-    char q[256] = "?q=";
-    memset(q + 3, 'a', 101);
-    q[104] = 0;
+    char q[320] = "?q=";
+    memset(q + 3, 'a', 201);
+    q[204] = 0;
     struct resp *r = direct("GET", fmt("/v1/partners%s", q), w->admin_a, NULL, NULL);
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "q", "max_length", "query");

@@ -274,7 +274,7 @@ static const struct vrow vrows[] = {
     {FS_PATCH, "{\"version\":3}", "version:read_only"},
     {FS_PATCH, "{\"created_at\":\"2026-01-01T00:00:00Z\"}", "created_at:read_only"},
     {FS_PATCH, "{\"updated_at\":null}", "updated_at:read_only"},
-    {FS_PATCH, "{\"tenant_id\":\"" U "\"}", "tenant_id:read_only"},
+    {FS_PATCH, "{\"tenant_id\":\"" U "\"}", "tenant_id:unknown_field"},
     {FS_PATCH, "{\"id\":\"" U "\",\"version\":1,\"status\":\"x\"}",
      "id:read_only version:read_only status:read_only"},
     {FS_CREATE, "{" B "\"foo\":1}", "foo:unknown_field"},
