@@ -29,6 +29,11 @@ static atomic_bool stopping;
 static pthread_t listener;
 static bool started;
 
+bool koop_wait_stopping(void)
+{
+    return atomic_load(&stopping);
+}
+
 uint64_t koop_wait_generation(void)
 {
     return atomic_load(&generation);

@@ -25,6 +25,9 @@ uint64_t koop_wait_generation(void);
  * (the caller should run its query again) or when shutting down. */
 bool koop_wait_suspend(void *conn, const char *tenant, uint64_t deadline_us, uint64_t seen);
 
+/* True once koop_wait_stop began: waiting requests must answer now. */
+bool koop_wait_stopping(void);
+
 /* Number of requests waiting now (for /metrics). */
 long koop_wait_count(void);
 
