@@ -72,6 +72,8 @@ Suite *suite_database(void);
 Suite *suite_services(void);
 Suite *suite_families(void);
 Suite *suite_task_teams(void);
+Suite *suite_partnership(void);
+Suite *suite_feed(void);
 
 #endif
 
