@@ -42,8 +42,8 @@ build_pkgs=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libpq-de
 node_pkgs=(ca-certificates) # plus nodejs/npm when needed, decided below
 # postgresql-15 ships the contrib extensions (pg_trgm, unaccent) in Debian 12;
 # "postgresql-contrib-15" is only a virtual package it provides, which dpkg-query cannot see.
-run_pkgs=(postgresql-15 postgresql-client-15)
-bench_pkgs=(wrk)
+run_pkgs=(postgresql-15 postgresql-client-15 curl) # curl: readiness checks, the README's examples
+bench_pkgs=(wrk procps)
 
 need_node=1
 case $mode in
