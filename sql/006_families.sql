@@ -382,6 +382,9 @@ BEGIN
     IF koop.pesel_birth_date(pesel) IS NULL THEN
         PERFORM koop.fail_field('pesel', 'invalid', 'does not encode a valid birth date');
     END IF;
+    IF koop.pesel_birth_date(pesel) > koop.today() THEN
+        PERFORM koop.fail_field('pesel', 'invalid', 'encodes a birth date in the future');
+    END IF;
     IF d ->> 'birth_date' IS NOT NULL AND koop.pesel_birth_date(pesel) <> (d ->> 'birth_date')::date THEN
         PERFORM koop.fail_field('pesel', 'invalid', 'does not match birth_date');
     END IF;
@@ -623,6 +626,13 @@ END $$;
 -- ---------------------------------------------------------------------------
 -- GDPR: export and anonymisation
 
+-- The export's task-team part: {task_teams, plans, referrals}. Empty here;
+-- the task-team migration replaces it with the family's teams.
+CREATE FUNCTION koop.family_export_teams(f families) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('task_teams', '[]'::jsonb, 'plans', '[]'::jsonb,
+                              'referrals', '[]'::jsonb)
+$$;
+
 CREATE FUNCTION koop.family_export(p_id uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     f families;
@@ -642,7 +652,6 @@ BEGIN
         'consents', coalesce((SELECT jsonb_agg(koop.consent_json(c) ORDER BY c.created_at, c.id)
                               FROM consents c
                               WHERE c.tenant_id = f.tenant_id AND c.family_id = f.id), '[]'),
-        'task_teams', '[]'::jsonb, 'plans', '[]'::jsonb, 'referrals', '[]'::jsonb,
         -- who accessed the family's data, this export included
         'access_log', coalesce((SELECT jsonb_agg(jsonb_build_object('id', a.id,
                 'occurred_at', koop.ts(a.occurred_at), 'actor_id', a.actor_id,
@@ -654,7 +663,7 @@ BEGIN
                                         WHERE m.tenant_id = f.tenant_id AND m.family_id = f.id)
                    OR a.resource_id IN (SELECT id FROM consents c
                                         WHERE c.tenant_id = f.tenant_id AND c.family_id = f.id))),
-            '[]'));
+            '[]')) || koop.family_export_teams(f);
     RETURN doc;
 END $$;
 

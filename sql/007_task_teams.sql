@@ -1180,3 +1180,29 @@ BEGIN
 END $$;
 CREATE INDEX events_resource ON events (tenant_id, resource_id);
 COMMENT ON INDEX events_resource IS 'team_timeline';
+
+-- The family's teams, their plans and referrals in the GDPR export.
+CREATE OR REPLACE FUNCTION koop.family_export_teams(f families) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'task_teams', coalesce((SELECT jsonb_agg(koop.task_team_json(t) || jsonb_build_object(
+                'members', coalesce((SELECT jsonb_agg(koop.team_member_json(m) ORDER BY m.created_at, m.id)
+                                     FROM team_members m WHERE m.tenant_id = t.tenant_id AND m.team_id = t.id), '[]'),
+                'meetings', coalesce((SELECT jsonb_agg(koop.team_meeting_json(x) ORDER BY x.held_on, x.id)
+                                      FROM team_meetings x WHERE x.tenant_id = t.tenant_id AND x.team_id = t.id), '[]'))
+            ORDER BY t.created_at, t.id)
+            FROM task_teams t WHERE t.tenant_id = f.tenant_id AND t.family_id = f.id), '[]'),
+        'plans', coalesce((SELECT jsonb_agg(jsonb_build_object('team_id', t.id,
+                'plan_version', t.plan_version, 'plan_agreed_on', t.plan_agreed_on,
+                'agreed_by_member_id', t.agreed_by_member_id,
+                'goals', coalesce((SELECT jsonb_agg(koop.goal_json(g) ORDER BY g.created_at, g.id)
+                                   FROM plan_goals g WHERE g.tenant_id = t.tenant_id AND g.team_id = t.id), '[]'),
+                'actions', coalesce((SELECT jsonb_agg(koop.action_json(a) ORDER BY a.created_at, a.id)
+                                     FROM plan_actions a WHERE a.tenant_id = t.tenant_id AND a.team_id = t.id), '[]'))
+            ORDER BY t.created_at, t.id)
+            FROM task_teams t WHERE t.tenant_id = f.tenant_id AND t.family_id = f.id), '[]'),
+        'referrals', coalesce((SELECT jsonb_agg(koop.action_json(a) ORDER BY a.referred_at, a.id)
+            FROM plan_actions a JOIN task_teams t ON t.tenant_id = a.tenant_id AND t.id = a.team_id
+            WHERE a.tenant_id = f.tenant_id AND t.family_id = f.id AND a.service_id IS NOT NULL
+              AND a.referred_at IS NOT NULL), '[]'))
+$$;
