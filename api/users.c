@@ -28,6 +28,7 @@ static const struct fs_field user_fields[] = {
     {.name = "partner_id", .type = FS_UUID, .flags = FS_NULLABLE},
     {.name = "active", .type = FS_BOOL},
     {.name = "granted_tenant_ids", .type = FS_ARRAY, .max = 1000, .item = &uuid_item},
+    {.name = "tenant_id", .type = FS_UUID, .flags = FS_READONLY},
     {.name = NULL}};
 
 static const struct fs_field user_filters[] = {

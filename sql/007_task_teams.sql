@@ -142,17 +142,6 @@ GRANT DELETE ON team_meetings TO koop_app;
 -- ---------------------------------------------------------------------------
 -- Visibility
 
--- A consent of the family covers sharing with the partner now (active: not
--- withdrawn, not past valid_until in Europe/Warsaw).
-CREATE FUNCTION koop.consent_covers(p_family uuid, p_partner uuid) RETURNS boolean
-LANGUAGE sql STABLE AS $$
-    SELECT EXISTS (SELECT 1 FROM consents c WHERE c.tenant_id = koop.tenant()
-        AND c.family_id = p_family AND c.withdrawn_on IS NULL
-        AND (c.valid_until IS NULL OR c.valid_until >= koop.today())
-        AND (c.scope = 'sharing_with_team'
-             OR (c.scope = 'sharing_with_partner' AND c.partner_id = p_partner)))
-$$;
-
 -- The partner has a current representative on the family's open team.
 CREATE FUNCTION koop.partner_on_open_team(p_family uuid, p_partner uuid) RETURNS boolean
 LANGUAGE sql STABLE AS $$
@@ -160,6 +149,18 @@ LANGUAGE sql STABLE AS $$
         ON m.tenant_id = t.tenant_id AND m.team_id = t.id
         WHERE t.tenant_id = koop.tenant() AND t.family_id = p_family AND t.status <> 'closed'
           AND m.kind = 'partner_representative' AND m.partner_id = p_partner AND m.left_on IS NULL)
+$$;
+
+-- A consent of the family covers sharing with the partner now (active: not
+-- withdrawn, not past valid_until in Europe/Warsaw): one naming the partner,
+-- or one for the team while the partner sits on the family's open team.
+CREATE FUNCTION koop.consent_covers(p_family uuid, p_partner uuid) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM consents c WHERE c.tenant_id = koop.tenant()
+        AND c.family_id = p_family AND c.withdrawn_on IS NULL
+        AND (c.valid_until IS NULL OR c.valid_until >= koop.today())
+        AND ((c.scope = 'sharing_with_partner' AND c.partner_id = p_partner)
+             OR (c.scope = 'sharing_with_team' AND koop.partner_on_open_team(p_family, p_partner))))
 $$;
 
 -- The caller moderates or belongs to (currently) a team of the family.
