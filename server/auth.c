@@ -4,11 +4,13 @@
 #include "db.h"
 #include "problem.h"
 #include "util.h"
+#include "wait.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <stdlib.h>
 #include <time.h>
 
 #define SLOTS 1024
@@ -52,6 +54,66 @@ bool koop_auth_note_failure(const char *ip, long now_s, int limit)
     return under;
 }
 
+/* Successful lookups are cached for a few seconds, and only while the event
+ * listener is connected: every change that can end a token's validity
+ * (revocation, expiry change, user deactivation or role change, tenant
+ * deactivation) NOTIFYs koop_auth at commit and the listener flushes the
+ * cache; this daemon also flushes after its own such writes. */
+#define CACHE_SLOTS 4096
+#define CACHE_TTL_US (10 * 1000000ull)
+static struct {
+    char hash[65];
+    struct koop_auth auth;
+    uint64_t until_us;  /* koop_now_us clock */
+    long long expires; /* token's expiry, Unix seconds */
+    uint64_t epoch;
+} cache[CACHE_SLOTS];
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t cache_epoch = 1;
+
+void koop_auth_flush(void)
+{
+    pthread_mutex_lock(&cache_mu);
+    cache_epoch++;
+    pthread_mutex_unlock(&cache_mu);
+}
+
+static unsigned cache_slot(const char *hash)
+{
+    return (unsigned)strtoul(hash + 56, NULL, 16) % CACHE_SLOTS;
+}
+
+static bool cache_get(const char *hash, struct koop_auth *out)
+{
+    if (!koop_wait_listening())
+        return false;
+    bool hit = false;
+    unsigned s = cache_slot(hash);
+    pthread_mutex_lock(&cache_mu);
+    if (cache[s].epoch == cache_epoch && strcmp(cache[s].hash, hash) == 0 &&
+        cache[s].until_us > koop_now_us() && cache[s].expires > (long long)time(NULL)) {
+        *out = cache[s].auth;
+        hit = true;
+    }
+    pthread_mutex_unlock(&cache_mu);
+    return hit;
+}
+
+static void cache_put(const char *hash, const struct koop_auth *a, long long expires,
+                      uint64_t epoch)
+{
+    unsigned s = cache_slot(hash);
+    pthread_mutex_lock(&cache_mu);
+    if (epoch == cache_epoch) { /* not flushed while we were asking the database */
+        snprintf(cache[s].hash, sizeof cache[s].hash, "%s", hash);
+        cache[s].auth = *a;
+        cache[s].until_us = koop_now_us() + CACHE_TTL_US;
+        cache[s].expires = expires;
+        cache[s].epoch = epoch;
+    }
+    pthread_mutex_unlock(&cache_mu);
+}
+
 static int unauthorized(struct kres *res, const char *detail, const char *err)
 {
     koop_fail(res, P_UNAUTHORIZED, "%s", detail);
@@ -86,6 +148,11 @@ int koop_authenticate(struct kreq *req, const char *authz, struct kres *res)
     size_t n = strlen(tok);
     char hash[65];
     koop_sha256_hex(tok, n, hash);
+    if (cache_get(hash, &req->auth))
+        return 0;
+    pthread_mutex_lock(&cache_mu);
+    uint64_t epoch = cache_epoch;
+    pthread_mutex_unlock(&cache_mu);
     const char *vals[] = {hash, req->ip, req->request_id};
     PGresult *r = db_exec_once(res, "koop_auth", 3, vals);
     if (!r)
@@ -100,9 +167,11 @@ int koop_authenticate(struct kreq *req, const char *authz, struct kres *res)
     copy(req->auth.tenant_id, sizeof req->auth.tenant_id, PQgetvalue(r, 0, 2));
     req->auth.role = koop_role_parse(PQgetvalue(r, 0, 3));
     copy(req->auth.partner_id, sizeof req->auth.partner_id, PQgetvalue(r, 0, 4));
+    long long expires = atoll(PQgetvalue(r, 0, 5));
     PQclear(r);
     if (req->auth.role == ROLE_NONE)
         return unauthorized(res, "the token's user has no valid role", "invalid_token");
+    cache_put(hash, &req->auth, expires, epoch);
     return 0;
 }
 

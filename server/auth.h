@@ -10,6 +10,9 @@
  * WWW-Authenticate, 429 when the IP failed too often, 503). */
 int koop_authenticate(struct kreq *req, const char *authorization, struct kres *res);
 
+/* Forgets every cached token lookup (a token, user or tenant changed). */
+void koop_auth_flush(void);
+
 /* Failed-login limiter (exposed for tests): records a failure for ip and
  * returns true while ip is under the limit per minute. */
 bool koop_auth_note_failure(const char *ip, long now_s, int limit);

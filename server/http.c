@@ -169,6 +169,9 @@ void koop_http_dispatch(const struct koop_route *routes, struct kreq *req, struc
         rt->handler(req, res);
     else
         koop_res_op(rt->resource, rt->op, req, res);
+    /* this daemon forgets at once; the others on NOTIFY koop_auth */
+    if ((rt->flags & RT_AUTH_CHANGE) && res->status >= 200 && res->status < 300)
+        koop_auth_flush();
     if (res->status == 0) {
         koop_log_error("handler for %s %s set no status", req->method, rt->pattern);
         koop_fail(res, P_INTERNAL, "an internal error occurred; it has been logged");

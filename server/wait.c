@@ -1,5 +1,7 @@
 #include "wait.h"
 
+#include "auth.h"
+
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -26,8 +28,14 @@ static struct waiter *waiters;
 static long nwaiters;
 static atomic_uint_fast64_t generation;
 static atomic_bool stopping;
+static atomic_bool listening; /* the listener holds a working connection */
 static pthread_t listener;
 static bool started;
+
+bool koop_wait_listening(void)
+{
+    return atomic_load(&listening);
+}
 
 bool koop_wait_stopping(void)
 {
@@ -100,7 +108,7 @@ static PGconn *listen_conn(void)
     PGconn *c = db_admin_connect_quiet(koop_cfg.database_url);
     if (!c)
         return NULL;
-    PGresult *r = PQexec(c, "LISTEN koop_events");
+    PGresult *r = PQexec(c, "LISTEN koop_events; LISTEN koop_auth");
     bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
     if (!ok) {
@@ -121,7 +129,10 @@ static void *listen_main(void *arg)
             if (!c) {
                 next_try = koop_now_us() + 1000000;
             } else {
-                /* events may have committed while we were not listening */
+                /* events may have committed, tokens been revoked, while we
+                 * were not listening */
+                koop_auth_flush();
+                atomic_store(&listening, true);
                 atomic_fetch_add(&generation, 1);
                 resume(NULL, true);
             }
@@ -130,6 +141,8 @@ static void *listen_main(void *arg)
             struct pollfd p = {.fd = PQsocket(c), .events = POLLIN};
             int n = poll(&p, 1, 200);
             if (n > 0 && (!PQconsumeInput(c) || PQstatus(c) != CONNECTION_OK)) {
+                atomic_store(&listening, false);
+                koop_auth_flush();
                 koop_log_warn("event listener lost its database connection");
                 PQfinish(c);
                 c = NULL;
@@ -137,8 +150,12 @@ static void *listen_main(void *arg)
             }
             PGnotify *nf;
             while ((nf = PQnotifies(c)) != NULL) {
-                atomic_fetch_add(&generation, 1);
-                resume(nf->extra, false);
+                if (strcmp(nf->relname, "koop_auth") == 0) {
+                    koop_auth_flush();
+                } else {
+                    atomic_fetch_add(&generation, 1);
+                    resume(nf->extra, false);
+                }
                 PQfreemem(nf);
             }
         } else {

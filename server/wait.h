@@ -25,6 +25,10 @@ uint64_t koop_wait_generation(void);
  * (the caller should run its query again) or when shutting down. */
 bool koop_wait_suspend(void *conn, const char *tenant, uint64_t deadline_us, uint64_t seen);
 
+/* True while the listener holds a working connection, so that cached
+ * authentication is invalidated by NOTIFY koop_auth at once. */
+bool koop_wait_listening(void);
+
 /* True once koop_wait_stop began: waiting requests must answer now. */
 bool koop_wait_stopping(void);
 

@@ -356,7 +356,8 @@ END $$;
 -- tenants (the caller's tenant is what it finds out). Records failed logins.
 
 CREATE FUNCTION koop.auth(p_hash text, p_ip text, p_request text)
-RETURNS TABLE (token_id uuid, user_id uuid, tenant_id uuid, role text, partner_id uuid)
+RETURNS TABLE (token_id uuid, user_id uuid, tenant_id uuid, role text, partner_id uuid,
+               expires_epoch bigint)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     t tokens;
@@ -376,10 +377,26 @@ BEGIN
     IF t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute' THEN
         UPDATE tokens SET last_used_at = now() WHERE id = t.id;
     END IF;
-    RETURN QUERY SELECT t.id, u.id, u.tenant_id, u.role, u.partner_id;
+    RETURN QUERY SELECT t.id, u.id, u.tenant_id, u.role, u.partner_id,
+        extract(epoch FROM t.expires_at)::bigint;
 END $$;
 REVOKE ALL ON FUNCTION koop.auth(text, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION koop.auth(text, text, text) TO koop_app;
+
+-- Daemons cache successful token lookups; any change that could end a
+-- token's validity tells them to forget (NOTIFY at commit).
+CREATE FUNCTION koop.auth_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('koop_auth', '');
+    RETURN NULL;
+END $$;
+-- (not on last_used_at, which koop.auth itself moves)
+CREATE TRIGGER tokens_auth_changed AFTER UPDATE OF revoked_at, expires_at, user_id OR DELETE
+    ON tokens FOR EACH STATEMENT EXECUTE FUNCTION koop.auth_changed();
+CREATE TRIGGER users_auth_changed AFTER UPDATE OF active, role, partner_id, tenant_id OR DELETE
+    ON users FOR EACH STATEMENT EXECUTE FUNCTION koop.auth_changed();
+CREATE TRIGGER tenants_auth_changed AFTER UPDATE OF active OR DELETE ON tenants
+    FOR EACH STATEMENT EXECUTE FUNCTION koop.auth_changed();
 
 -- ---------------------------------------------------------------------------
 -- Row-level security, forced, on every table.

@@ -137,6 +137,44 @@ START_TEST(audit_log_is_append_only)
 }
 END_TEST
 
+/* Another daemon (here: SQL) revokes a token this daemon has cached: the
+ * NOTIFY at commit makes it refuse the token within moments. */
+START_TEST(revocation_elsewhere_reaches_the_cache)
+{
+    const struct world *w = world();
+    struct resp *r = direct("GET", fmt("/v1/users/%s/tokens", w->admin_a_id), w->admin_a, NULL, NULL);
+    ck_assert_int_eq(r->status, 200);
+    resp_free(r);
+    r = direct("POST", fmt("/v1/users/%s/tokens", w->admin_a_id), w->admin_a, "{}", NULL);
+    ck_assert_int_eq(r->status, 201);
+    char token[80], id[37];
+    snprintf(token, sizeof token, "%s", jstr(r->json, "token"));
+    snprintf(id, sizeof id, "%s", jstr(r->json, "id"));
+    resp_free(r);
+    for (int i = 0; i < 3; i++) { /* used, so cached */
+        r = direct("GET", "/v1/partners", token, NULL, NULL);
+        ck_assert_int_eq(r->status, 200);
+        resp_free(r);
+    }
+    PGconn *c = owner();
+    const char *v[] = {id};
+    PGresult *pr = PQexecParams(c, "UPDATE tokens SET revoked_at = now() WHERE id = $1", 1, NULL,
+                                v, NULL, NULL, 0);
+    ck_assert_int_eq(PQresultStatus(pr), PGRES_COMMAND_OK);
+    PQclear(pr);
+    PQfinish(c);
+    long status = 200;
+    for (int i = 0; i < 20 && status == 200; i++) { /* NOTIFY travels in milliseconds */
+        r = direct("GET", "/v1/partners", token, NULL, NULL);
+        status = r->status;
+        resp_free(r);
+        if (status == 200)
+            usleep(50 * 1000);
+    }
+    ck_assert_int_eq(status, 401);
+}
+END_TEST
+
 static int pg_ctl(const char *what)
 {
     char cmd[512];
@@ -193,6 +231,7 @@ Suite *suite_database(void)
     tcase_add_test(tc, changed_migration_stops_startup);
     tcase_add_test(tc, rls_hides_other_tenants_from_serving_role);
     tcase_add_test(tc, audit_log_is_append_only);
+    tcase_add_test(tc, revocation_elsewhere_reaches_the_cache);
     suite_add_tcase(s, tc);
     TCase *out = tcase_create("outage");
     tcase_set_timeout(out, 120);
