@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 static const struct fs_field report_params[] = {
     {.name = "from", .type = FS_DATE},
@@ -83,17 +82,47 @@ static char *report_csv(const json_t *doc)
     return buf;
 }
 
-/* JSON unless the client prefers CSV; 406 for neither. */
+/* Content negotiation (RFC 9110 §12.5.1): 1 for CSV, 0 for JSON, -1 when
+ * the client accepts neither. No Accept header means JSON. */
 static int wants_csv(const char *accept)
 {
     if (!accept || !*accept)
         return 0;
-    if (strcasestr(accept, "text/csv"))
-        return 1;
-    if (strcasestr(accept, "application/json") || strcasestr(accept, "*/*") ||
-        strcasestr(accept, "application/*"))
-        return 0;
-    return -1;
+    double json_q = -1, csv_q = -1;
+    const char *p = accept;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        char range[128];
+        snprintf(range, sizeof range, "%.*s", (int)(len < sizeof range ? len : sizeof range - 1), p);
+        double q = 1.0;
+        char *semi = strchr(range, ';');
+        if (semi) {
+            const char *qp = strstr(semi, "q=");
+            if (qp)
+                q = atof(qp + 2);
+            *semi = 0;
+        }
+        size_t rl = strlen(range);
+        while (rl && range[rl - 1] == ' ')
+            range[--rl] = 0;
+        if (!strcasecmp(range, "text/csv") || !strcasecmp(range, "text/*"))
+            csv_q = csv_q < q ? q : csv_q;
+        if (!strcasecmp(range, "application/json") || !strcasecmp(range, "application/*"))
+            json_q = json_q < q ? q : json_q;
+        if (!strcmp(range, "*/*")) {
+            json_q = json_q < q ? q : json_q;
+            csv_q = csv_q < q * 0.5 ? q * 0.5 : csv_q; /* JSON first when anything goes */
+        }
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    if (json_q <= 0 && csv_q <= 0)
+        return -1;
+    return csv_q > json_q ? 1 : 0;
 }
 
 int reports_get(struct kreq *req, struct kres *res)
@@ -117,17 +146,10 @@ int reports_get(struct kreq *req, struct kres *res)
         return koop_fail_errors(res, errors);
     }
     json_decref(errors);
-    /* default period: the current calendar year */
-    char from[24], to[24];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    snprintf(from, sizeof from, "%04d-01-01", tm.tm_year + 1900);
-    snprintf(to, sizeof to, "%04d-12-31", tm.tm_year + 1900);
-    const char *f = json_string_value(json_object_get(q, "from"));
-    const char *t = json_string_value(json_object_get(q, "to"));
-    const char *v[] = {name, json_string_value(json_object_get(q, "tenant_id")), f ? f : from,
-                       t ? t : to};
+    /* no from/to: the SQL takes the current year in Europe/Warsaw */
+    const char *v[] = {name, json_string_value(json_object_get(q, "tenant_id")),
+                       json_string_value(json_object_get(q, "from")),
+                       json_string_value(json_object_get(q, "to"))};
     koop_res_one(req, res, "koop_report", 4, v, 200);
     json_decref(q);
     if (res->status == 200 && csv) {

@@ -232,7 +232,7 @@ BEGIN
     RETURNING last INTO n;
     INSERT INTO families (tenant_id, id, reference_number, district, address, assigned_worker_id,
                           external_ref, problems, generations)
-    VALUES (koop.tenant(), p_id, format('%s/%s', y, lpad(n::text, 4, '0')), p_body ->> 'district',
+    VALUES (koop.tenant(), p_id, format('%s/%s', y, lpad(n::text, greatest(4, length(n::text)), '0')), p_body ->> 'district',
             koop.address_norm(p_body -> 'address'), (p_body ->> 'assigned_worker_id')::uuid,
             p_body ->> 'external_ref', koop.problems_norm(p_body -> 'problems'),
             (p_body ->> 'generations')::int)

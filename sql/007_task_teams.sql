@@ -1161,7 +1161,7 @@ BEGIN
 END $$;
 
 -- Meetings, plan changes and referral transitions in commit order, from the
--- change feed (types and ids only), with who did each from the audit log.
+-- change feed (types, ids and versions; who did what is in the audit log).
 CREATE FUNCTION koop.team_timeline(p_team uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     t task_teams := koop.team_must_see(p_team);

@@ -191,6 +191,9 @@ BEGIN
     IF ts IS NULL THEN
         RETURN NULL;
     END IF;
+    -- the default period is the current calendar year in Europe/Warsaw
+    p_from := coalesce(p_from, date_trunc('year', koop.today())::date);
+    p_to := coalesce(p_to, (date_trunc('year', koop.today()) + interval '1 year - 1 day')::date);
     IF p_to < p_from THEN
         PERFORM koop.fail(422, 'validation_failed', 'to is before from',
             jsonb_build_object('errors', jsonb_build_array(jsonb_build_object('field', 'to',

@@ -73,17 +73,25 @@ KOOP_TEST_PLATFORM_TOKEN=$("$BUILD/kooperd" create-token --role platform_admin -
 export KOOP_TEST_PLATFORM_TOKEN
 
 echo "== daemon"
-port=$(free_port)
 wrap=()
 if [[ ${KOOP_VALGRIND:-0} == 1 ]]; then
     wrap=(valgrind --quiet --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite
           --error-exitcode=97 --suppressions="$root/tests/valgrind.supp")
 fi
-KOOP_LISTEN=127.0.0.1:$port KOOP_CORS_ORIGINS=https://portal.example KOOP_THREADS=4 \
-    KOOP_AUTH_FAIL_LIMIT=1000 KOOP_DRAIN_TIMEOUT=10 \
-    "${wrap[@]}" "$BUILD/kooperd" serve 2>"$out/daemon.log" &
-daemon_pid=$!
-wait_http "http://127.0.0.1:$port/healthz" 60 || { echo "daemon did not start" >&2; exit 1; }
+# a free port may be taken by someone else before we bind it: try a few
+for attempt in 1 2 3 4 5; do
+    port=$(free_port)
+    KOOP_LISTEN=127.0.0.1:$port KOOP_CORS_ORIGINS=https://portal.example KOOP_THREADS=4 \
+        KOOP_AUTH_FAIL_LIMIT=1000 KOOP_DRAIN_TIMEOUT=10 KOOP_PER_IP_LIMIT=1000 \
+        "${wrap[@]}" "$BUILD/kooperd" serve 2>"$out/daemon.log" &
+    daemon_pid=$!
+    if wait_http "http://127.0.0.1:$port/healthz" 60; then
+        break
+    fi
+    wait "$daemon_pid" 2>/dev/null || true
+    daemon_pid=""
+    ((attempt < 5)) || { echo "daemon did not start" >&2; exit 1; }
+done
 
 prism_port=$(free_port)
 PRISM_PORT=$prism_port PRISM_DIR=$out UPSTREAM=http://127.0.0.1:$port scripts/prism-check.sh start
