@@ -60,25 +60,21 @@ int events_list(struct kreq *req, struct kres *res)
     json_t *errors = json_array();
     json_t *q = fs_parse_query(event_params, req, errors);
     json_t *types = json_object_get(q, "types");
-    char arr[2048] = "";
-    if (types) {
-        size_t i, used = 0;
-        json_t *t;
-        used += (size_t)snprintf(arr, sizeof arr, "{");
-        json_array_foreach(types, i, t)
-        {
-            const char *s = json_string_value(t);
-            if (!type_ok(s)) {
-                koop_error_add(errors, "query", "types", "format",
-                               "each type is resource.verb, e.g. partner.created");
-                break;
-            }
-            used += (size_t)snprintf(arr + used, sizeof arr - used, "%s%s", i ? "," : "", s);
+    size_t i;
+    json_t *t;
+    json_array_foreach(types, i, t)
+    {
+        if (!type_ok(json_string_value(t))) {
+            koop_error_add(errors, "query", "types", "format",
+                           "each type is resource.verb, e.g. partner.created");
+            break;
         }
-        snprintf(arr + used, sizeof arr - used, "}");
     }
+    /* the types go to SQL as a JSON array: a parameter, of any length */
+    char *arr = types ? json_dumps(types, JSON_COMPACT) : NULL;
     if (json_array_size(errors)) {
         json_decref(q);
+        free(arr);
         return koop_fail_errors(res, errors);
     }
     json_decref(errors);
@@ -99,9 +95,10 @@ int events_list(struct kreq *req, struct kres *res)
         req->wait_deadline_us = koop_now_us() + (uint64_t)wait * 1000000u;
     /* read before the query: a commit after it wakes us even if we sleep late */
     uint64_t generation = koop_wait_generation();
-    const char *v[] = {after, types ? arr : NULL, limit};
+    const char *v[] = {after, arr, limit};
     struct events_arg a = {v, false};
     db_run(req, res, events_fn, &a);
+    free(arr);
     if (a.empty && res->status == 200 && req->wait_deadline_us > koop_now_us()) {
         res->wait = true;
         res->wait_generation = generation;
@@ -167,7 +164,8 @@ void feed_init(void)
 {
     db_register("koop_events",
                 "SELECT jsonb_array_length(r->'items'), r::text "
-                "FROM koop.event_list($1::bigint, $2::text[], $3::int) r");
+                "FROM koop.event_list($1::bigint, "
+                "(SELECT array_agg(x) FROM jsonb_array_elements_text($2::jsonb) x), $3::int) r");
     /* next is {"k": <id>, "i": <nil uuid>} so that the shared cursor codec applies */
     db_register("koop_audit_list",
                 "SELECT (r->'items')::text, CASE WHEN r->'next' IS NOT NULL AND "

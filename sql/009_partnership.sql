@@ -396,3 +396,18 @@ BEGIN
                 END) ORDER BY n)
             FROM jsonb_array_elements(p.indicators) WITH ORDINALITY e(i, n)), '[]'));
 END $$;
+
+-- A partner that took part in meetings or projects stays on record: it is
+-- withdrawn, not deleted (as with users, agreements, benefits, services).
+CREATE FUNCTION koop.partner_in_partnership_records() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM meetings WHERE tenant_id = OLD.tenant_id AND OLD.id = ANY (partner_ids))
+       OR EXISTS (SELECT 1 FROM projects WHERE tenant_id = OLD.tenant_id
+                  AND (OLD.id = ANY (partner_ids) OR leader_partner_id = OLD.id)) THEN
+        PERFORM koop.fail(409, 'conflict',
+            'the partner appears in meetings or projects; withdraw it instead of deleting');
+    END IF;
+    RETURN OLD;
+END $$;
+CREATE TRIGGER partners_partnership_guard BEFORE DELETE ON partners
+    FOR EACH ROW EXECUTE FUNCTION koop.partner_in_partnership_records();
