@@ -94,7 +94,7 @@ int events_list(struct kreq *req, struct kres *res)
     if (wait > 0 && req->wait_deadline_us == 0)
         req->wait_deadline_us = koop_now_us() + (uint64_t)wait * 1000000u;
     /* read before the query: a commit after it wakes us even if we sleep late */
-    uint64_t generation = koop_wait_generation();
+    uint64_t generation = koop_wait_generation(req->auth.tenant_id);
     const char *v[] = {after, arr, limit};
     struct events_arg a = {v, false};
     db_run(req, res, events_fn, &a);

@@ -22,7 +22,7 @@ static const struct fs_field report_params[] = {
 /* Appends one CSV field (RFC 4180 quoting when needed). */
 static void csv_field(char **buf, size_t *len, size_t *cap, const char *s, bool last)
 {
-    size_t need = strlen(s) * 2 + 4;
+    size_t need = strlen(s) * 2 + 8; /* quotes, doubled quotes, ', separator or CRLF */
     if (*len + need + 1 > *cap) {
         *cap = (*len + need + 1) * 2;
         char *nb = realloc(*buf, *cap);
@@ -34,6 +34,9 @@ static void csv_field(char **buf, size_t *len, size_t *cap, const char *s, bool 
     bool quote = strpbrk(s, ",\"\r\n;") != NULL;
     if (quote)
         *o++ = '"';
+    /* a cell a spreadsheet would run as a formula is written as text */
+    if (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r')
+        *o++ = '\'';
     for (const char *p = s; *p; p++) {
         if (*p == '"')
             *o++ = '"';

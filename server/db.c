@@ -341,17 +341,23 @@ PGresult *db_exec(struct db_tx *tx, struct kres *res, unsigned flags, const char
 
 PGresult *db_exec_once(struct kres *res, const char *stmt, int n, const char *const *vals)
 {
-    PGconn *c = db_thread_conn();
-    if (!c) {
-        unavailable(res);
-        return NULL;
-    }
     struct step s = {.stmt = stmt, .n = n, .vals = vals};
     PGresult *r = NULL;
-    if (pipe_run(c, &s, 1, &r) != 0) {
+    /* a connection that broke while idle (PostgreSQL restarted) is replaced
+     * once: these statements are lookups, safe to send again */
+    for (int attempt = 0;; attempt++) {
+        PGconn *c = db_thread_conn();
+        if (!c) {
+            unavailable(res);
+            return NULL;
+        }
+        if (pipe_run(c, &s, 1, &r) == 0)
+            break;
         db_thread_reset();
-        unavailable(res);
-        return NULL;
+        if (attempt == 1) {
+            unavailable(res);
+            return NULL;
+        }
     }
     ExecStatusType st = PQresultStatus(r);
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {

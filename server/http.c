@@ -412,7 +412,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             req.json = NULL;
             req.nparams = 0;
             req.auth = (struct koop_auth){0};
-            if (attempt >= 2 || koop_wait_stopping())
+            if (attempt >= 10 || koop_wait_stopping())
                 req.wait_deadline_us = 1; /* in the past: the handler answers as it is */
         }
     }

@@ -26,7 +26,19 @@ struct waiter {
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static struct waiter *waiters;
 static long nwaiters;
-static atomic_uint_fast64_t generation;
+/* Generations per tenant (hashed into slots; a collision only costs a
+ * spurious re-query) plus one for all, moved when the listener reconnects. */
+#define GEN_SLOTS 1024
+static atomic_uint_fast64_t generations[GEN_SLOTS];
+static atomic_uint_fast64_t generation_all;
+
+static unsigned gen_slot(const char *tenant)
+{
+    unsigned h = 2166136261u;
+    for (const char *p = tenant ? tenant : ""; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    return h % GEN_SLOTS;
+}
 static atomic_bool stopping;
 static atomic_bool listening; /* the listener holds a working connection */
 static pthread_t listener;
@@ -42,9 +54,9 @@ bool koop_wait_stopping(void)
     return atomic_load(&stopping);
 }
 
-uint64_t koop_wait_generation(void)
+uint64_t koop_wait_generation(const char *tenant)
 {
-    return atomic_load(&generation);
+    return atomic_load(&generations[gen_slot(tenant)]) + atomic_load(&generation_all);
 }
 
 long koop_wait_count(void)
@@ -66,8 +78,8 @@ bool koop_wait_suspend(void *conn, const char *tenant, uint64_t deadline_us, uin
     snprintf(w->tenant, sizeof w->tenant, "%s", tenant ? tenant : "");
     w->deadline = deadline_us;
     pthread_mutex_lock(&mu);
-    /* a notification between the caller's query and now: no sleeping */
-    if (atomic_load(&generation) != seen) {
+    /* a notification for this tenant between the caller's query and now: no sleeping */
+    if (koop_wait_generation(tenant) != seen) {
         pthread_mutex_unlock(&mu);
         free(w);
         return false;
@@ -133,7 +145,7 @@ static void *listen_main(void *arg)
                  * were not listening */
                 koop_auth_flush();
                 atomic_store(&listening, true);
-                atomic_fetch_add(&generation, 1);
+                atomic_fetch_add(&generation_all, 1);
                 resume(NULL, true);
             }
         }
@@ -153,7 +165,7 @@ static void *listen_main(void *arg)
                 if (strcmp(nf->relname, "koop_auth") == 0) {
                     koop_auth_flush();
                 } else {
-                    atomic_fetch_add(&generation, 1);
+                    atomic_fetch_add(&generations[gen_slot(nf->extra)], 1);
                     resume(nf->extra, false);
                 }
                 PQfreemem(nf);

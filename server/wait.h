@@ -15,9 +15,9 @@ int koop_wait_start(void);
 /* Resumes every waiter and stops the listener (SIGTERM). */
 void koop_wait_stop(void);
 
-/* A counter that moves whenever a notification arrives; read it before the
- * query whose emptiness makes the request wait. */
-uint64_t koop_wait_generation(void);
+/* A counter that moves whenever a notification for tenant arrives; read it
+ * before the query whose emptiness makes the request wait. */
+uint64_t koop_wait_generation(const char *tenant);
 
 /* Suspends conn (an MHD connection inside its access handler) until an event
  * of tenant commits or deadline_us (koop_now_us clock) passes. Returns false,
