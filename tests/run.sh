@@ -93,8 +93,14 @@ for attempt in 1 2 3 4 5; do
     ((attempt < 5)) || { echo "daemon did not start" >&2; exit 1; }
 done
 
-prism_port=$(free_port)
-PRISM_PORT=$prism_port PRISM_DIR=$out UPSTREAM=http://127.0.0.1:$port scripts/prism-check.sh start
+for attempt in 1 2 3 4 5; do # the same race as the daemon's port
+    prism_port=$(free_port)
+    if PRISM_PORT=$prism_port PRISM_DIR=$out UPSTREAM=http://127.0.0.1:$port \
+        scripts/prism-check.sh start; then
+        break
+    fi
+    ((attempt < 5)) || { echo "prism did not start" >&2; exit 1; }
+done
 
 export KOOP_TEST_URL=http://127.0.0.1:$prism_port
 export KOOP_TEST_DIRECT_URL=http://127.0.0.1:$port
