@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
+#define REPORT_TIMEOUT_MS 60000
+
 static const struct fs_field report_params[] = {
     {.name = "from", .type = FS_DATE},
     {.name = "to", .type = FS_DATE},
@@ -149,6 +151,8 @@ int reports_get(struct kreq *req, struct kres *res)
         return koop_fail_errors(res, errors);
     }
     json_decref(errors);
+    /* a report over a large municipality may read a million rows */
+    req->statement_timeout_ms = REPORT_TIMEOUT_MS;
     /* no from/to: the SQL takes the current year in Europe/Warsaw */
     const char *v[] = {name, json_string_value(json_object_get(q, "tenant_id")),
                        json_string_value(json_object_get(q, "from")),

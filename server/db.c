@@ -299,9 +299,15 @@ PGresult *db_exec(struct db_tx *tx, struct kres *res, unsigned flags, const char
         koop_fail(res, P_INTERNAL, "an internal error occurred; it has been logged");
         return NULL;
     }
+    char timeout[16];
+    const char *tv[] = {timeout};
     if (!tx->begun) {
         steps[ns++] = (struct step){.sql = "BEGIN"};
         steps[ns++] = (struct step){.stmt = "koop_ctx", .n = 7, .vals = ctx};
+        if (tx->req->statement_timeout_ms > 0) {
+            snprintf(timeout, sizeof timeout, "%d", tx->req->statement_timeout_ms);
+            steps[ns++] = (struct step){.stmt = "koop_timeout", .n = 1, .vals = tv};
+        }
         first = ns;
     }
     steps[ns++] = (struct step){.stmt = stmt, .n = n, .vals = vals};

@@ -333,6 +333,7 @@ int main(int argc, char **argv)
     }
     koop_api_init();
     db_register("koop_ctx", "SELECT koop.ctx($1, $2, $3, $4, $5, $6, $7)");
+    db_register("koop_timeout", "SELECT set_config('statement_timeout', $1, true)");
     db_register("koop_auth", "SELECT * FROM koop.auth($1, $2, $3)");
     db_register("koop_idem_claim", "SELECT * FROM koop.idem_claim($1, $2, $3, $4)");
     db_register("koop_schema_version", "SELECT max(version) FROM schema_migrations");

@@ -65,6 +65,7 @@ struct kreq {
     const char *idempotency_key;
     const char *accept;
     uint64_t wait_deadline_us; /* long-poll: 0, or when a waiting request must answer */
+    int statement_timeout_ms;  /* 0: the configured one; more for heavy reads (reports) */
     char request_id[72]; /* up to 64 characters (koop_request_id_ok) */
     char ip[64];
     struct koop_auth auth;

@@ -143,15 +143,17 @@ $$ SELECT CASE WHEN substr(p, 10, 1)::int % 2 = 0 THEN 'female' ELSE 'male' END 
 -- tenant's; a social worker those assigned to them; partner staff only
 -- through a task team with consent (task teams arrive with their own
 -- migration, which replaces this function). Auditors and platform roles: none.
--- Never NULL: callers use it in plpgsql IFs.
+-- Never NULL: callers use it in plpgsql IFs. plpgsql rather than sql: PostgreSQL 15
+-- plans a non-inlined sql function on every call, plpgsql keeps its plans.
 CREATE FUNCTION koop.family_visible(p_family uuid, p_assigned uuid) RETURNS boolean
-LANGUAGE sql STABLE AS $$
-    SELECT CASE koop.role()
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (CASE koop.role()
         WHEN 'admin' THEN true
         WHEN 'coordinator' THEN true
         WHEN 'social_worker' THEN coalesce(p_assigned = koop.user_id(), false)
-        ELSE false END
-$$;
+        ELSE false END);
+END $$;
 
 -- Whether the caller sees identifying details (PESEL, address). Partner
 -- staff never do.

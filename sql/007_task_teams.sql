@@ -122,7 +122,7 @@ COMMENT ON TABLE plan_actions IS 'Actions of a support plan; an action with a se
     'referred, is a referral to the service''s partner (its id is the referral''s id).';
 CREATE INDEX plan_actions_team ON plan_actions (tenant_id, team_id, created_at, id);
 CREATE INDEX plan_actions_partner ON plan_actions (tenant_id, partner_id, updated_at, id)
-    WHERE service_id IS NOT NULL AND status <> 'planned';
+    WHERE service_id IS NOT NULL AND referred_at IS NOT NULL;
 COMMENT ON INDEX plan_actions_partner IS 'referral_list of a partner';
 
 DO $$
@@ -144,37 +144,42 @@ GRANT DELETE ON team_meetings TO koop_app;
 
 -- The partner has a current representative on the family's open team.
 CREATE FUNCTION koop.partner_on_open_team(p_family uuid, p_partner uuid) RETURNS boolean
-LANGUAGE sql STABLE AS $$
-    SELECT EXISTS (SELECT 1 FROM task_teams t JOIN team_members m
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (EXISTS (SELECT 1 FROM task_teams t JOIN team_members m
         ON m.tenant_id = t.tenant_id AND m.team_id = t.id
         WHERE t.tenant_id = koop.tenant() AND t.family_id = p_family AND t.status <> 'closed'
-          AND m.kind = 'partner_representative' AND m.partner_id = p_partner AND m.left_on IS NULL)
-$$;
+          AND m.kind = 'partner_representative' AND m.partner_id = p_partner AND m.left_on IS NULL));
+END $$;
 
 -- A consent of the family covers sharing with the partner now (active: not
 -- withdrawn, not past valid_until in Europe/Warsaw): one naming the partner,
 -- or one for the team while the partner sits on the family's open team.
 CREATE FUNCTION koop.consent_covers(p_family uuid, p_partner uuid) RETURNS boolean
-LANGUAGE sql STABLE AS $$
-    SELECT EXISTS (SELECT 1 FROM consents c WHERE c.tenant_id = koop.tenant()
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (EXISTS (SELECT 1 FROM consents c WHERE c.tenant_id = koop.tenant()
         AND c.family_id = p_family AND c.withdrawn_on IS NULL
         AND (c.valid_until IS NULL OR c.valid_until >= koop.today())
         AND ((c.scope = 'sharing_with_partner' AND c.partner_id = p_partner)
-             OR (c.scope = 'sharing_with_team' AND koop.partner_on_open_team(p_family, p_partner))))
-$$;
+             OR (c.scope = 'sharing_with_team' AND koop.partner_on_open_team(p_family, p_partner)))));
+END $$;
 
 -- The caller moderates or belongs to (currently) a team of the family.
-CREATE FUNCTION koop.user_on_family_team(p_family uuid) RETURNS boolean LANGUAGE sql STABLE AS $$
-    SELECT EXISTS (SELECT 1 FROM task_teams t WHERE t.tenant_id = koop.tenant()
+CREATE FUNCTION koop.user_on_family_team(p_family uuid) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (EXISTS (SELECT 1 FROM task_teams t WHERE t.tenant_id = koop.tenant()
         AND t.family_id = p_family
         AND (t.moderator_id = koop.user_id()
              OR EXISTS (SELECT 1 FROM team_members m WHERE m.tenant_id = t.tenant_id
-                        AND m.team_id = t.id AND m.user_id = koop.user_id() AND m.left_on IS NULL)))
-$$;
+                        AND m.team_id = t.id AND m.user_id = koop.user_id() AND m.left_on IS NULL))));
+END $$;
 
 CREATE OR REPLACE FUNCTION koop.family_visible(p_family uuid, p_assigned uuid) RETURNS boolean
-LANGUAGE sql STABLE AS $$
-    SELECT CASE koop.role()
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (CASE koop.role()
         WHEN 'admin' THEN true
         WHEN 'coordinator' THEN true
         WHEN 'social_worker' THEN coalesce(p_assigned = koop.user_id(), false)
@@ -182,14 +187,16 @@ LANGUAGE sql STABLE AS $$
         WHEN 'partner_staff' THEN koop.partner() IS NOT NULL
                                   AND koop.partner_on_open_team(p_family, koop.partner())
                                   AND koop.consent_covers(p_family, koop.partner())
-        ELSE false END
-$$;
+        ELSE false END);
+END $$;
 
 -- A team is visible with its family, except that partner staff see only the
 -- open team they sit on (with consent) and social workers only teams they
 -- moderate or belong to, or of families assigned to them.
-CREATE FUNCTION koop.team_visible(t task_teams) RETURNS boolean LANGUAGE sql STABLE AS $$
-    SELECT CASE koop.role()
+CREATE FUNCTION koop.team_visible(t task_teams) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (CASE koop.role()
         WHEN 'admin' THEN true
         WHEN 'coordinator' THEN true
         WHEN 'social_worker' THEN coalesce(t.moderator_id = koop.user_id(), false)
@@ -202,8 +209,8 @@ CREATE FUNCTION koop.team_visible(t task_teams) RETURNS boolean LANGUAGE sql STA
                         AND m.team_id = t.id AND m.kind = 'partner_representative'
                         AND m.partner_id = koop.partner() AND m.left_on IS NULL)
             AND koop.consent_covers(t.family_id, koop.partner())
-        ELSE false END
-$$;
+        ELSE false END);
+END $$;
 
 -- May change the team and its plan: admin, coordinator, the moderator.
 CREATE FUNCTION koop.team_moderates(t task_teams) RETURNS boolean LANGUAGE sql STABLE AS $$
@@ -1048,8 +1055,10 @@ END $$;
 
 -- Referrals as the providing partner sees them (and coordinators, admins;
 -- social workers those of teams they see).
-CREATE FUNCTION koop.referral_visible(a plan_actions) RETURNS boolean LANGUAGE sql STABLE AS $$
-    SELECT a.service_id IS NOT NULL AND a.referred_at IS NOT NULL AND CASE koop.role()
+CREATE FUNCTION koop.referral_visible(a plan_actions) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (a.service_id IS NOT NULL AND a.referred_at IS NOT NULL AND CASE koop.role()
         WHEN 'admin' THEN true
         WHEN 'coordinator' THEN true
         WHEN 'partner_staff' THEN a.partner_id = koop.partner() AND EXISTS (
@@ -1058,8 +1067,8 @@ CREATE FUNCTION koop.referral_visible(a plan_actions) RETURNS boolean LANGUAGE s
               AND koop.consent_covers(t.family_id, a.partner_id))
         WHEN 'social_worker' THEN EXISTS (SELECT 1 FROM task_teams t WHERE t.tenant_id = a.tenant_id
               AND t.id = a.team_id AND koop.team_visible(t))
-        ELSE false END
-$$;
+        ELSE false END);
+END $$;
 
 CREATE FUNCTION koop.referral_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
@@ -1078,10 +1087,11 @@ CREATE FUNCTION koop.referral_list(p_parent uuid, p_filters jsonb, p_sort text, 
 DECLARE
     s record := koop.sort_key(p_sort, '{"updated_at": ["t.updated_at", "timestamptz"],
         "created_at": ["t.created_at", "timestamptz"]}');
-    w text := 'koop.referral_visible(t)';
+    -- the indexable conditions first (plan_actions_partner), visibility per row after
+    w text := 't.service_id IS NOT NULL AND t.referred_at IS NOT NULL AND koop.referral_visible(t)';
 BEGIN
     IF koop.role() = 'partner_staff' THEN
-        w := w || ' AND t.partner_id = koop.partner()'; -- lets the partner index apply
+        w := w || ' AND t.partner_id = koop.partner()';
     END IF;
     IF p_filters ? 'status' THEN w := w || ' AND t.status = $1->>''status'''; END IF;
     IF p_filters ? 'updated_since' THEN

@@ -16,8 +16,10 @@ END $$;
 -- data (partners, services, users' accounts) are the tenant's; family data
 -- follow koop.family_visible / koop.team_visible. A deleted resource's
 -- events stay visible to admins and coordinators only.
-CREATE FUNCTION koop.event_visible(e events) RETURNS boolean LANGUAGE sql STABLE AS $$
-    SELECT CASE
+CREATE FUNCTION koop.event_visible(e events) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (CASE
         WHEN koop.role() IN ('admin', 'coordinator') THEN true
         WHEN e.resource IN ('partner', 'agreement', 'benefit', 'service', 'meeting', 'project')
             THEN true
@@ -44,8 +46,8 @@ CREATE FUNCTION koop.event_visible(e events) RETURNS boolean LANGUAGE sql STABLE
                     UNION ALL SELECT team_id FROM plan_goals WHERE tenant_id = e.tenant_id AND id = e.resource_id
                     UNION ALL SELECT team_id FROM plan_actions WHERE tenant_id = e.tenant_id AND id = e.resource_id
                   ) x LIMIT 1))
-        ELSE false END
-$$;
+        ELSE false END);
+END $$;
 
 -- A page of the feed: at most p_limit visible events after p_after, looking
 -- at no more than 1000 events per call; next_after moves past what was

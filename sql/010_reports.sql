@@ -55,18 +55,20 @@ $$;
 CREATE FUNCTION koop.report_families(ts uuid[], p_from date, p_to date) RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     WITH f AS (
-        SELECT * FROM families WHERE tenant_id = ANY (ts)
+        SELECT tenant_id, status, problems, district FROM families WHERE tenant_id = ANY (ts)
           AND (created_at AT TIME ZONE 'Europe/Warsaw')::date <= p_to
           AND (closed_on IS NULL OR closed_on >= p_from)),
     d AS (
         SELECT tenant_id, 'total' AS dim, 'families' AS key FROM f
         UNION ALL SELECT tenant_id, 'status', status FROM f
         UNION ALL SELECT tenant_id, 'problem', x ->> 'code' FROM f, jsonb_array_elements(f.problems) x
-        UNION ALL SELECT tenant_id, 'district', coalesce(district, '(none)') FROM f)
+        UNION ALL SELECT tenant_id, 'district', coalesce(district, '(none)') FROM f),
+    -- per tenant first (a hash aggregate into few groups), then the sums
+    per_tenant AS (SELECT tenant_id, dim, key, count(*) AS n FROM d GROUP BY tenant_id, dim, key)
     SELECT koop.report_doc('families', p_from, p_to, ts, true, coalesce(jsonb_agg(jsonb_build_object(
         't', g.tenant_id, 'd', g.dim, 'k', g.key, 'n', g.n)), '[]'))
-    FROM (SELECT tenant_id, dim, key, count(*) AS n FROM d
-          GROUP BY GROUPING SETS ((tenant_id, dim, key), (dim, key))) g
+    FROM (SELECT tenant_id, dim, key, n FROM per_tenant
+          UNION ALL SELECT NULL, dim, key, sum(n)::bigint FROM per_tenant GROUP BY dim, key) g
 $$;
 
 CREATE FUNCTION koop.report_task_teams(ts uuid[], p_from date, p_to date) RETURNS jsonb
@@ -80,11 +82,13 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
             WHERE tenant_id = ANY (ts) AND (created_at AT TIME ZONE 'Europe/Warsaw')::date <= p_to
               AND (closed_on IS NULL OR closed_on > p_to)
         UNION ALL SELECT tenant_id, 'plans', 'agreed' FROM task_teams
-            WHERE tenant_id = ANY (ts) AND plan_agreed_on BETWEEN p_from AND p_to)
+            WHERE tenant_id = ANY (ts) AND plan_agreed_on BETWEEN p_from AND p_to),
+    -- per tenant first (a hash aggregate into few groups), then the sums
+    per_tenant AS (SELECT tenant_id, dim, key, count(*) AS n FROM d GROUP BY tenant_id, dim, key)
     SELECT koop.report_doc('task-teams', p_from, p_to, ts, true, coalesce(jsonb_agg(
         jsonb_build_object('t', g.tenant_id, 'd', g.dim, 'k', g.key, 'n', g.n)), '[]'))
-    FROM (SELECT tenant_id, dim, key, count(*) AS n FROM d
-          GROUP BY GROUPING SETS ((tenant_id, dim, key), (dim, key))) g
+    FROM (SELECT tenant_id, dim, key, n FROM per_tenant
+          UNION ALL SELECT NULL, dim, key, sum(n)::bigint FROM per_tenant GROUP BY dim, key) g
 $$;
 
 -- Referrals made in the period: by status, by the partner's sector and by
@@ -97,13 +101,16 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
         JOIN partners p ON p.tenant_id = a.tenant_id AND p.id = a.partner_id
         WHERE a.tenant_id = ANY (ts) AND a.service_id IS NOT NULL AND a.referred_at IS NOT NULL
           AND (a.referred_at AT TIME ZONE 'Europe/Warsaw')::date BETWEEN p_from AND p_to),
-    counts AS (
+    per_tenant AS (
         SELECT tenant_id, dim, key, count(*) AS n FROM (
             SELECT tenant_id, 'total' AS dim, 'referrals' AS key FROM r
             UNION ALL SELECT tenant_id, 'status', status FROM r
             UNION ALL SELECT tenant_id, 'sector', sector FROM r
             UNION ALL SELECT tenant_id, 'partner', partner_name FROM r) x
-        GROUP BY GROUPING SETS ((tenant_id, dim, key), (dim, key))),
+        GROUP BY tenant_id, dim, key),
+    counts AS (
+        SELECT tenant_id, dim, key, n FROM per_tenant
+        UNION ALL SELECT NULL, dim, key, sum(n)::bigint FROM per_tenant GROUP BY dim, key),
     metrics AS (
         SELECT tenant_id,
             round(count(*) FILTER (WHERE accepted_at IS NOT NULL)::numeric
@@ -137,11 +144,13 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
         UNION ALL SELECT tenant_id, 'sector', sector FROM s
         UNION ALL SELECT tenant_id, 'capacity', CASE WHEN capacity_available > 0 THEN 'has_places'
                                                      WHEN capacity_available = 0 THEN 'full'
-                                                     ELSE 'not_reported' END FROM s)
+                                                     ELSE 'not_reported' END FROM s),
+    -- per tenant first (a hash aggregate into few groups), then the sums
+    per_tenant AS (SELECT tenant_id, dim, key, count(*) AS n FROM d GROUP BY tenant_id, dim, key)
     SELECT koop.report_doc('services', p_from, p_to, ts, false, coalesce(jsonb_agg(
         jsonb_build_object('t', g.tenant_id, 'd', g.dim, 'k', g.key, 'n', g.n)), '[]'))
-    FROM (SELECT tenant_id, dim, key, count(*) AS n FROM d
-          GROUP BY GROUPING SETS ((tenant_id, dim, key), (dim, key))) g
+    FROM (SELECT tenant_id, dim, key, n FROM per_tenant
+          UNION ALL SELECT NULL, dim, key, sum(n)::bigint FROM per_tenant GROUP BY dim, key) g
 $$;
 
 CREATE FUNCTION koop.report_partners(ts uuid[], p_from date, p_to date) RETURNS jsonb
@@ -153,11 +162,13 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
         UNION ALL SELECT tenant_id, 'declarations', 'signed_in_period' FROM partners
             WHERE tenant_id = ANY (ts) AND (declaration ->> 'signed_on')::date BETWEEN p_from AND p_to
         UNION ALL SELECT tenant_id, 'agreements', 'signed_in_period' FROM partner_agreements
-            WHERE tenant_id = ANY (ts) AND signed_on BETWEEN p_from AND p_to)
+            WHERE tenant_id = ANY (ts) AND signed_on BETWEEN p_from AND p_to),
+    -- per tenant first (a hash aggregate into few groups), then the sums
+    per_tenant AS (SELECT tenant_id, dim, key, count(*) AS n FROM d GROUP BY tenant_id, dim, key)
     SELECT koop.report_doc('partners', p_from, p_to, ts, false, coalesce(jsonb_agg(
         jsonb_build_object('t', g.tenant_id, 'd', g.dim, 'k', g.key, 'n', g.n)), '[]'))
-    FROM (SELECT tenant_id, dim, key, count(*) AS n FROM d
-          GROUP BY GROUPING SETS ((tenant_id, dim, key), (dim, key))) g
+    FROM (SELECT tenant_id, dim, key, n FROM per_tenant
+          UNION ALL SELECT NULL, dim, key, sum(n)::bigint FROM per_tenant GROUP BY dim, key) g
 $$;
 
 -- The register of mutual benefits: entries recorded in the period, by the
@@ -175,11 +186,13 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
         SELECT tenant_id, 'total' AS dim, 'benefits' AS key FROM b
         UNION ALL SELECT tenant_id, 'partner', partner_name FROM b
         UNION ALL SELECT tenant_id, 'sector', sector FROM b
-        UNION ALL SELECT tenant_id, 'beneficiary', beneficiary FROM b)
+        UNION ALL SELECT tenant_id, 'beneficiary', beneficiary FROM b),
+    -- per tenant first (a hash aggregate into few groups), then the sums
+    per_tenant AS (SELECT tenant_id, dim, key, count(*) AS n FROM d GROUP BY tenant_id, dim, key)
     SELECT koop.report_doc('benefits', p_from, p_to, ts, false, coalesce(jsonb_agg(
         jsonb_build_object('t', g.tenant_id, 'd', g.dim, 'k', g.key, 'n', g.n)), '[]'))
-    FROM (SELECT tenant_id, dim, key, count(*) AS n FROM d
-          GROUP BY GROUPING SETS ((tenant_id, dim, key), (dim, key))) g
+    FROM (SELECT tenant_id, dim, key, n FROM per_tenant
+          UNION ALL SELECT NULL, dim, key, sum(n)::bigint FROM per_tenant GROUP BY dim, key) g
 $$;
 
 -- Entry point: NULL when the tenant asked for is not the caller's (404).
