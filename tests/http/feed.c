@@ -5,6 +5,7 @@
  * test works in tenants of its own (fresh_tenant). Timing-sensitive requests
  * go straight to the daemon (direct), the rest through Prism. */
 #include "client.h"
+#include "steps.h"
 #include "pii.h"
 
 #include <pthread.h>
@@ -17,10 +18,6 @@
 
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 
-#define EXPECT(r, st)                                                                              \
-    ck_assert_msg((r)->status == (st), "%s:%d: want %d, got %ld: %s", __FILE__, __LINE__,          \
-                  (int)(st), (r)->status, (r)->body)
-
 static double mono(void)
 {
     struct timespec ts;
@@ -32,44 +29,6 @@ static void sleep_s(double s)
 {
     struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
     nanosleep(&ts, NULL);
-}
-
-static const char *utc_date(int days)
-{
-    time_t t = time(NULL) + (time_t)days * 86400;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char b[16];
-    strftime(b, sizeof b, "%Y-%m-%d", &tm);
-    return fmt("%s", b);
-}
-
-/* POST doc (stolen); asserts 201 and copies the new id into out (may be NULL). */
-#define CREATE(tok, path, doc, out) create_at((tok), (path), (doc), (out), __LINE__)
-static void create_at(const char *tok, const char *path, json_t *doc, char out[37], int line)
-{
-    char *body = jdump(doc);
-    json_decref(doc);
-    struct resp *r = api("POST", path, tok, body);
-    free(body);
-    ck_assert_msg(r->status == 201, "line %d: create %s: %ld %s", line, path, r->status, r->body);
-    if (out)
-        snprintf(out, 37, "%s", jstr(r->json, "id"));
-    resp_free(r);
-}
-
-#define MOVED(tok, path, to, reason) moved_at((tok), (path), (to), (reason), __LINE__)
-static void moved_at(const char *tok, const char *path, const char *to, const char *reason, int line)
-{
-    json_t *o = json_pack("{s:s}", "to", to);
-    if (reason)
-        json_object_set_new(o, "reason", json_string(reason));
-    char *body = jdump(o);
-    json_decref(o);
-    struct resp *r = api("POST", path, tok, body);
-    free(body);
-    ck_assert_msg(r->status == 200, "line %d: %s -> %s: %ld %s", line, path, to, r->status, r->body);
-    resp_free(r);
 }
 
 /* A partner created straight at the daemon (thread-safe: no Check asserts);
@@ -179,8 +138,8 @@ START_TEST(feed_pages_types_and_next_after)
     struct resp *r = api_if("PATCH", fmt("/v1/partners/%s", a), admin, "{\"short_name\":\"FNP\"}", "\"1\"");
     EXPECT(r, 200);
     resp_free(r);
-    MOVED(admin, fmt("/v1/partners/%s/transitions", b), "withdrawn", "rezygnacja");
-    MOVED(admin, fmt("/v1/partners/%s/transitions", c), "withdrawn", NULL);
+    MOVED(admin, fmt("/v1/partners/%s/transitions", b), "withdrawn", "rezygnacja", NULL);
+    MOVED(admin, fmt("/v1/partners/%s/transitions", c), "withdrawn", NULL, NULL);
     /* a refused write is no event */
     r = api_if("PATCH", fmt("/v1/partners/%s", a), admin, "{\"short_name\":\"X\"}", "\"1\"");
     EXPECT(r, 412);
@@ -424,7 +383,7 @@ START_TEST(feed_visibility_follows_family_access)
            json_pack("{s:s, s:s, s:s, s:s}", "member_id", fm, "scope", "sharing_with_partner",
                      "partner_id", p, "given_on", utc_date(-1)),
            consent);
-    MOVED(sw, fmt("/v1/task-teams/%s/transitions", team), "active", NULL);
+    MOVED(sw, fmt("/v1/task-teams/%s/transitions", team), "active", NULL, NULL);
     CREATE(admin, "/v1/meetings",
            json_pack("{s:s, s:s, s:s}", "kind", "partnership_team", "held_on", utc_date(0), "title",
                      "PZK"),
@@ -727,7 +686,7 @@ START_TEST(longpoll_answers_only_what_matches)
     ck_assert_int_eq(new_partner(admin, "Partner do wycofania", id), 0);
     sleep_s(1.0);
     double t_withdraw = mono();
-    MOVED(admin, fmt("/v1/partners/%s/transitions", id), "withdrawn", "rezygnacja");
+    MOVED(admin, fmt("/v1/partners/%s/transitions", id), "withdrawn", "rezygnacja", NULL);
     double took = lp_join(&l);
     EXPECT(l.r, 200);
     const json_t *items = json_object_get(l.r->json, "items");

@@ -5,6 +5,7 @@
  * built through the API, each test in tenants of its own (fresh_tenant) so
  * that lists and report counts are exact. */
 #include "client.h"
+#include "steps.h"
 #include "pii.h"
 
 #include <stdbool.h>
@@ -18,73 +19,6 @@
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 
 /* ---- small helpers ---- */
-
-#define EXPECT(r, st)                                                                              \
-    ck_assert_msg((r)->status == (st), "%s:%d: want %d, got %ld: %s", __FILE__, __LINE__,          \
-                  (int)(st), (r)->status, (r)->body)
-
-/* POST doc (stolen) through Prism. */
-static struct resp *post(const char *tok, const char *path, json_t *doc)
-{
-    char *body = jdump(doc);
-    json_decref(doc);
-    struct resp *r = api("POST", path, tok, body);
-    free(body);
-    return r;
-}
-
-/* POST doc (stolen); asserts 201 and copies the new id into out (may be NULL). */
-#define CREATE(tok, path, doc, out) create_at((tok), (path), (doc), (out), __LINE__)
-static void create_at(const char *tok, const char *path, json_t *doc, char out[37], int line)
-{
-    struct resp *r = post(tok, path, doc);
-    ck_assert_msg(r->status == 201, "line %d: create %s: %ld %s", line, path, r->status, r->body);
-    ck_assert_msg(jstr(r->json, "id"), "line %d: no id: %s", line, r->body);
-    if (out)
-        snprintf(out, 37, "%s", jstr(r->json, "id"));
-    resp_free(r);
-}
-
-static struct resp *move(const char *tok, const char *path, const char *to, const char *reason,
-                         const char *outcome)
-{
-    json_t *o = json_pack("{s:s}", "to", to);
-    if (reason)
-        json_object_set_new(o, "reason", json_string(reason));
-    if (outcome)
-        json_object_set_new(o, "outcome", json_string(outcome));
-    return post(tok, path, o);
-}
-
-#define MOVED(tok, path, to, reason, outcome)                                                      \
-    moved_at((tok), (path), (to), (reason), (outcome), __LINE__)
-static void moved_at(const char *tok, const char *path, const char *to, const char *reason,
-                     const char *outcome, int line)
-{
-    struct resp *r = move(tok, path, to, reason, outcome);
-    ck_assert_msg(r->status == 200, "line %d: %s -> %s: %ld %s", line, path, to, r->status,
-                  r->body);
-    resp_free(r);
-}
-
-static long get_status(const char *tok, const char *path)
-{
-    struct resp *r = api("GET", path, tok, NULL);
-    long s = r->status;
-    resp_free(r);
-    return s;
-}
-
-/* A date (UTC) days from now: a UTC date is never after today in Warsaw. */
-static const char *utc_date(int days)
-{
-    time_t t = time(NULL) + (time_t)days * 86400;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char b[16];
-    strftime(b, sizeof b, "%Y-%m-%d", &tm);
-    return fmt("%s", b);
-}
 
 /* A unique surname, noted as personal data. */
 static void make_surname(const char *stem, char out[64])
@@ -201,7 +135,7 @@ START_TEST(meeting_crud_round_trip_and_if_match)
                             p.p2, "agenda", "Aktualizacja koszyka usług", "minutes",
                             "Omówiono stan koszyka usług i wolne miejsca.", "decisions",
                             "MOPS przygotuje porozumienia.");
-    struct resp *r = post(p.admin, "/v1/meetings", doc);
+    struct resp *r = post_doc(p.admin, "/v1/meetings", doc);
     EXPECT(r, 201);
     char id[37];
     snprintf(id, sizeof id, "%s", jstr(r->json, "id"));
@@ -314,7 +248,7 @@ START_TEST(meeting_validation)
     /* every documented kind */
     const char *kinds[] = {"partnership_team", "working_group", "educational", "ceremony", "other"};
     for (int i = 0; i < 5; i++) {
-        struct resp *r = post(p.admin, "/v1/meetings", meeting_doc(kinds[i], "2026-01-15", "Spotkanie"));
+        struct resp *r = post_doc(p.admin, "/v1/meetings", meeting_doc(kinds[i], "2026-01-15", "Spotkanie"));
         EXPECT(r, 201);
         ck_assert_str_eq(jstr(r->json, "kind"), kinds[i]);
         /* optional fields come back as null / empty */
@@ -323,7 +257,7 @@ START_TEST(meeting_validation)
         ck_assert_uint_eq(json_array_size(json_object_get(r->json, "partner_ids")), 0);
         resp_free(r);
     }
-    struct resp *r = post(p.admin, "/v1/meetings", meeting_doc("party", "2026-01-15", "x"));
+    struct resp *r = post_doc(p.admin, "/v1/meetings", meeting_doc("party", "2026-01-15", "x"));
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "kind", "enum", "body");
     resp_free(r);
@@ -334,49 +268,49 @@ START_TEST(meeting_validation)
     ck_error(r, "held_on", "required", "body");
     ck_error(r, "title", "required", "body");
     resp_free(r);
-    r = post(p.admin, "/v1/meetings", meeting_doc("other", "2026-02-30", "x"));
+    r = post_doc(p.admin, "/v1/meetings", meeting_doc("other", "2026-02-30", "x"));
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "held_on", NULL, "body");
     resp_free(r);
-    r = post(p.admin, "/v1/meetings", meeting_doc("other", "2026-02-01", ""));
+    r = post_doc(p.admin, "/v1/meetings", meeting_doc("other", "2026-02-01", ""));
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "title", NULL, "body");
     resp_free(r);
     /* partner_ids must name partners of this tenant */
     json_t *d = meeting_doc("working_group", "2026-02-01", "Grupa robocza");
     json_object_set_new(d, "partner_ids", json_pack("[s, s]", p.p1, world()->partner_b));
-    r = post(p.admin, "/v1/meetings", d);
+    r = post_doc(p.admin, "/v1/meetings", d);
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "partner_ids", "not_found", "body");
     ck_assert_ptr_null(strstr(r->body, world()->partner_b));
     resp_free(r);
     d = meeting_doc("working_group", "2026-02-01", "Grupa robocza");
     json_object_set_new(d, "partner_ids", json_pack("[s]", "0190aaaa-0000-7000-8000-000000000001"));
-    r = post(p.admin, "/v1/meetings", d);
+    r = post_doc(p.admin, "/v1/meetings", d);
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "partner_ids", "not_found", "body");
     resp_free(r);
     d = meeting_doc("working_group", "2026-02-01", "Grupa robocza");
     json_object_set_new(d, "partner_ids", json_pack("[s]", "not-a-uuid"));
-    r = post(p.admin, "/v1/meetings", d);
+    r = post_doc(p.admin, "/v1/meetings", d);
     ck_problem(r, 422, "validation_failed");
     resp_free(r);
     d = meeting_doc("working_group", "2026-02-01", "Grupa robocza");
     json_object_set_new(d, "partner_ids", json_string(p.p1));
-    r = post(p.admin, "/v1/meetings", d);
+    r = post_doc(p.admin, "/v1/meetings", d);
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "partner_ids", "type", "body");
     resp_free(r);
     /* mass assignment */
     d = meeting_doc("other", "2026-02-01", "x");
     json_object_set_new(d, "tenant_id", json_string(world()->tenant_b));
-    r = post(p.admin, "/v1/meetings", d);
+    r = post_doc(p.admin, "/v1/meetings", d);
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "tenant_id", "unknown_field", "body");
     resp_free(r);
     d = meeting_doc("other", "2026-02-01", "x");
     json_object_set_new(d, "version", json_integer(7));
-    r = post(p.admin, "/v1/meetings", d);
+    r = post_doc(p.admin, "/v1/meetings", d);
     ck_problem(r, 422, "validation_failed");
     resp_free(r);
     /* nothing refused was stored */
@@ -481,7 +415,7 @@ START_TEST(meeting_roles_and_tenancy)
     for (int i = 0; i < 3; i++) {
         ck_assert_int_eq(get_status(readers[i], mp), 200);
         LIST_IS(readers[i], "/v1/meetings", id);
-        r = post(readers[i], "/v1/meetings", meeting_doc("other", "2026-05-06", "Nie wolno"));
+        r = post_doc(readers[i], "/v1/meetings", meeting_doc("other", "2026-05-06", "Nie wolno"));
         ck_problem(r, 403, "forbidden");
         resp_free(r);
         r = api_if("PATCH", mp, readers[i], "{\"title\":\"Nie wolno\"}", "\"2\"");
@@ -661,7 +595,7 @@ START_TEST(project_seed_round_trips_exactly)
     json_t *big = json_pack("{s:s, s:I, s:I, s:s}", "name", "Duży projekt", "total_value",
                             (json_int_t)100000000000000LL, "eu_cofinancing",
                             (json_int_t)99999999999999LL, "currency", "EUR");
-    r = post(p.admin, "/v1/projects", big);
+    r = post_doc(p.admin, "/v1/projects", big);
     EXPECT(r, 201);
     ck_assert_int_eq(jint(r->json, "total_value"), 100000000000000LL);
     ck_assert_int_eq(jint(r->json, "eu_cofinancing"), 99999999999999LL);
@@ -674,7 +608,7 @@ START_TEST(project_seed_round_trips_exactly)
     ck_assert_int_eq(jint(r->json, "eu_cofinancing"), 99999999999999LL);
     resp_free(r);
     /* the default currency is PLN */
-    r = post(p.admin, "/v1/projects", json_pack("{s:s, s:I}", "name", "Bez waluty", "total_value",
+    r = post_doc(p.admin, "/v1/projects", json_pack("{s:s, s:I}", "name", "Bez waluty", "total_value",
                                                 (json_int_t)2147483648LL));
     EXPECT(r, 201);
     ck_assert_str_eq(jstr(r->json, "currency"), "PLN");
@@ -712,7 +646,7 @@ START_TEST(project_validation_rules)
     struct pw p;
     setup(&p);
     /* EU co-financing may equal, never exceed, the total value */
-    struct resp *r = post(p.admin, "/v1/projects",
+    struct resp *r = post_doc(p.admin, "/v1/projects",
                           json_pack("{s:s, s:I, s:I}", "name", "Za dużo UE", "total_value",
                                     (json_int_t)90415000, "eu_cofinancing", (json_int_t)90415001));
     ck_problem(r, 422, "validation_failed");
@@ -726,54 +660,54 @@ START_TEST(project_validation_rules)
            id);
     LOCALF(pp, "/v1/projects/%s", id);
     /* the period may be one day, never end before it starts */
-    r = post(p.admin, "/v1/projects",
+    r = post_doc(p.admin, "/v1/projects",
              json_pack("{s:s, s:s, s:s}", "name", "Wstecz", "starts_on", "2026-06-01", "ends_on",
                        "2026-05-31"));
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "ends_on", NULL, "body");
     resp_free(r);
     /* indicators: names unique, target required, source from the documented set */
-    r = post(p.admin, "/v1/projects",
+    r = post_doc(p.admin, "/v1/projects",
              json_pack("{s:s, s:[{s:s, s:i}, {s:s, s:i}]}", "name", "Dwa razy", "indicators",
                        "name", "Rodziny objęte wsparciem", "target", 30, "name",
                        "Rodziny objęte wsparciem", "target", 40));
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "indicators", NULL, "body");
     resp_free(r);
-    r = post(p.admin, "/v1/projects",
+    r = post_doc(p.admin, "/v1/projects",
              json_pack("{s:s, s:[{s:s}]}", "name", "Bez celu", "indicators", "name", "Rodziny"));
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "indicators[0].target", "required", "body");
     resp_free(r);
-    r = post(p.admin, "/v1/projects",
+    r = post_doc(p.admin, "/v1/projects",
              json_pack("{s:s, s:[{s:s, s:i, s:s}]}", "name", "Zła miara", "indicators", "name",
                        "Rodziny", "target", 3, "source", "families_happy"));
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "indicators[0].source", "enum", "body");
     resp_free(r);
-    r = post(p.admin, "/v1/projects",
+    r = post_doc(p.admin, "/v1/projects",
              json_pack("{s:s, s:[{s:s, s:i, s:s}]}", "name", "Pole obce", "indicators", "name",
                        "Rodziny", "target", 3, "actual", "5"));
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "indicators[0].actual", "unknown_field", "body");
     resp_free(r);
     /* partners of another tenant */
-    r = post(p.admin, "/v1/projects",
+    r = post_doc(p.admin, "/v1/projects",
              json_pack("{s:s, s:[s]}", "name", "Obcy partner", "partner_ids", world()->partner_b));
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "partner_ids", "not_found", "body");
     resp_free(r);
-    r = post(p.admin, "/v1/projects",
+    r = post_doc(p.admin, "/v1/projects",
              json_pack("{s:s, s:s}", "name", "Obcy lider", "leader_partner_id", world()->partner_b));
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "leader_partner_id", "not_found", "body");
     resp_free(r);
     /* read-only and unknown fields */
-    r = post(p.admin, "/v1/projects", json_pack("{s:s, s:i}", "name", "x", "families_count", 3));
+    r = post_doc(p.admin, "/v1/projects", json_pack("{s:s, s:i}", "name", "x", "families_count", 3));
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "families_count", "read_only", "body");
     resp_free(r);
-    r = post(p.admin, "/v1/projects", json_pack("{s:s, s:s}", "name", "x", "leader", "MOPS"));
+    r = post_doc(p.admin, "/v1/projects", json_pack("{s:s, s:s}", "name", "x", "leader", "MOPS"));
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "leader", "unknown_field", "body");
     resp_free(r);
@@ -871,7 +805,7 @@ START_TEST(project_crud_roles_filters_and_tenancy)
     for (int i = 0; i < 3; i++) {
         ck_assert_int_eq(get_status(readers[i], pa), 200);
         ck_assert_int_eq(get_status(readers[i], fmt("%s/indicators", pa)), 200);
-        r = post(readers[i], "/v1/projects", json_pack("{s:s}", "name", "Nie wolno"));
+        r = post_doc(readers[i], "/v1/projects", json_pack("{s:s}", "name", "Nie wolno"));
         ck_problem(r, 403, "forbidden");
         resp_free(r);
         r = api_if("PATCH", pa, readers[i], "{\"name\":\"Nie wolno\"}", "\"2\"");

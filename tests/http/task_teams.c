@@ -4,6 +4,7 @@
  * test in a tenant of its own (fresh_tenant) so that lists, events and PESELs
  * do not meet other suites' data. */
 #include "client.h"
+#include "steps.h"
 #include "pii.h"
 
 #include <stdbool.h>
@@ -18,57 +19,6 @@
 
 /* ---- small helpers ---- */
 
-#define EXPECT(r, st)                                                                              \
-    ck_assert_msg((r)->status == (st), "%s:%d: want %d, got %ld: %s", __FILE__, __LINE__,          \
-                  (int)(st), (r)->status, (r)->body)
-
-/* POST doc (stolen) through Prism. */
-static struct resp *post(const char *tok, const char *path, json_t *doc)
-{
-    char *body = jdump(doc);
-    json_decref(doc);
-    struct resp *r = api("POST", path, tok, body);
-    free(body);
-    return r;
-}
-
-/* POST doc (stolen); asserts 201 and copies the new id into out (may be NULL). */
-#define CREATE(tok, path, doc, out) create_at((tok), (path), (doc), (out), __LINE__)
-static void create_at(const char *tok, const char *path, json_t *doc, char out[37], int line)
-{
-    struct resp *r = post(tok, path, doc);
-    ck_assert_msg(r->status == 201, "line %d: create %s: %ld %s", line, path, r->status, r->body);
-    ck_assert_msg(jstr(r->json, "id"), "line %d: no id: %s", line, r->body);
-    if (out)
-        snprintf(out, 37, "%s", jstr(r->json, "id"));
-    resp_free(r);
-}
-
-/* POST {"to", "reason"?, "outcome"?} to a transitions route. */
-static struct resp *move(const char *tok, const char *path, const char *to, const char *reason,
-                         const char *outcome)
-{
-    json_t *o = json_pack("{s:s}", "to", to);
-    if (reason)
-        json_object_set_new(o, "reason", json_string(reason));
-    if (outcome)
-        json_object_set_new(o, "outcome", json_string(outcome));
-    return post(tok, path, o);
-}
-
-#define MOVED(tok, path, to, reason, outcome)                                                      \
-    moved_at((tok), (path), (to), (reason), (outcome), __LINE__)
-static void moved_at(const char *tok, const char *path, const char *to, const char *reason,
-                     const char *outcome, int line)
-{
-    struct resp *r = move(tok, path, to, reason, outcome);
-    ck_assert_msg(r->status == 200, "line %d: %s -> %s: %ld %s", line, path, to, r->status,
-                  r->body);
-    ck_assert_msg(jstr(r->json, "status") && !strcmp(jstr(r->json, "status"), to),
-                  "line %d: status after -> %s: %s", line, to, r->body);
-    resp_free(r);
-}
-
 /* GET through Prism; the parsed body (new reference) when 200, else NULL. */
 static json_t *get_json(const char *tok, const char *path)
 {
@@ -76,14 +26,6 @@ static json_t *get_json(const char *tok, const char *path)
     json_t *j = r->status == 200 ? json_incref(r->json) : NULL;
     resp_free(r);
     return j;
-}
-
-static long get_status(const char *tok, const char *path)
-{
-    struct resp *r = api("GET", path, tok, NULL);
-    long s = r->status;
-    resp_free(r);
-    return s;
 }
 
 /* The string field of GET path (copied into a rotating buffer); "" when absent/null,
@@ -158,17 +100,6 @@ static bool arr_has(const json_t *arr, const char *s)
                       (path), (before) ? (before) : "(null)", after_ ? after_ : "(null)");         \
         free(after_);                                                                              \
     } while (0)
-
-/* A date (UTC) days from now: a UTC date is never after today in Warsaw. */
-static const char *utc_date(int days)
-{
-    time_t t = time(NULL) + (time_t)days * 86400;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char b[16];
-    strftime(b, sizeof b, "%Y-%m-%d", &tm);
-    return fmt("%s", b);
-}
 
 /* A unique surname, noted as personal data. */
 static void make_surname(const char *stem, char out[64])
@@ -332,7 +263,7 @@ START_TEST(closed_loop_from_team_to_completed_referral)
 
     /* activation refused: everything missing; nothing changes */
     char *before = record_of(tp, t.coord);
-    struct resp *r = move(t.coord, ttr, "active", NULL, NULL);
+    struct resp *r = move_to(t.coord, ttr, "active", NULL, NULL);
     ck_problem(r, 409, "invalid_transition");
     const json_t *missing = json_object_get(r->json, "missing");
     ck_assert_msg(arr_has(missing, "moderator_id") && arr_has(missing, "partner_representative") &&
@@ -348,7 +279,7 @@ START_TEST(closed_loop_from_team_to_completed_referral)
     EXPECT(r, 200);
     ck_assert_str_eq(jstr(r->json, "moderator_id"), t.sw_id);
     resp_free(r);
-    r = move(t.sw, ttr, "active", NULL, NULL);
+    r = move_to(t.sw, ttr, "active", NULL, NULL);
     ck_problem(r, 409, "invalid_transition");
     missing = json_object_get(r->json, "missing");
     ck_assert_msg(!arr_has(missing, "moderator_id") && arr_has(missing, "partner_representative") &&
@@ -359,7 +290,7 @@ START_TEST(closed_loop_from_team_to_completed_referral)
     /* a partner representative joins (with the partner staff user) */
     char rep[37];
     add_rep(&t, team, t.partner, t.staff_id, rep);
-    r = move(t.sw, ttr, "active", NULL, NULL);
+    r = move_to(t.sw, ttr, "active", NULL, NULL);
     ck_problem(r, 409, "invalid_transition");
     missing = json_object_get(r->json, "missing");
     ck_assert_msg(arr_has(missing, "sharing_consent") && json_array_size(missing) == 1,
@@ -370,7 +301,7 @@ START_TEST(closed_loop_from_team_to_completed_referral)
     /* the family consents to sharing with the partner: the team starts */
     char c1[37];
     consent(&t, t.sw, "sharing_with_partner", t.partner, c1);
-    r = move(t.sw, ttr, "active", NULL, NULL);
+    r = move_to(t.sw, ttr, "active", NULL, NULL);
     EXPECT(r, 200);
     ck_assert_str_eq(jstr(r->json, "status"), "active");
     ck_assert_ptr_nonnull(jstr(r->json, "formed_on"));
@@ -389,7 +320,7 @@ START_TEST(closed_loop_from_team_to_completed_referral)
 
     /* the family agrees to the plan: a child cannot, an adult can */
     before = record_of(tp, t.coord);
-    r = post(t.sw, fmt("%s/plan/agree", tp), json_pack("{s:s}", "member_id", t.child));
+    r = post_doc(t.sw, fmt("%s/plan/agree", tp), json_pack("{s:s}", "member_id", t.child));
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "member_id", NULL, NULL);
     resp_free(r);
@@ -399,14 +330,14 @@ START_TEST(closed_loop_from_team_to_completed_referral)
     make_family(&t, f2);
     make_pesel(1970, 1, 9, 0, spesel);
     make_member(&t, f2, "Obcy", spesel, "head", stranger);
-    r = post(t.sw, fmt("%s/plan/agree", tp), json_pack("{s:s}", "member_id", stranger));
+    r = post_doc(t.sw, fmt("%s/plan/agree", tp), json_pack("{s:s}", "member_id", stranger));
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "member_id", NULL, NULL);
     resp_free(r);
-    r = post(t.staff, fmt("%s/plan/agree", tp), json_pack("{s:s}", "member_id", t.adult));
+    r = post_doc(t.staff, fmt("%s/plan/agree", tp), json_pack("{s:s}", "member_id", t.adult));
     ck_problem(r, 403, "forbidden");
     resp_free(r);
-    r = post(t.sw, fmt("%s/plan/agree", tp), json_pack("{s:s}", "member_id", t.adult));
+    r = post_doc(t.sw, fmt("%s/plan/agree", tp), json_pack("{s:s}", "member_id", t.adult));
     EXPECT(r, 200);
     ck_assert_str_eq(jstr(r->json, "agreed_by_member_id"), t.adult);
     ck_assert_ptr_nonnull(jstr(r->json, "plan_agreed_on"));
@@ -415,13 +346,13 @@ START_TEST(closed_loop_from_team_to_completed_referral)
     resp_free(r);
 
     /* the moderator refers: capacity_warning only for the full service */
-    r = move(t.sw, a1t, "referred", NULL, NULL);
+    r = move_to(t.sw, a1t, "referred", NULL, NULL);
     EXPECT(r, 200);
     ck_assert_str_eq(jstr(r->json, "status"), "referred");
     ck_assert(json_is_false(json_object_get(r->json, "capacity_warning")));
     ck_assert_ptr_nonnull(jstr(r->json, "referred_at"));
     resp_free(r);
-    r = move(t.sw, a2t, "referred", NULL, NULL);
+    r = move_to(t.sw, a2t, "referred", NULL, NULL);
     EXPECT(r, 200);
     ck_assert(json_is_true(json_object_get(r->json, "capacity_warning")));
     resp_free(r);
@@ -435,7 +366,7 @@ START_TEST(closed_loop_from_team_to_completed_referral)
     ck_assert_str_eq(field_of(t.staff, ref1, "status"), "referred");
     long long cap = capacity_available(&t, t.svc);
     ck_assert_int_eq(cap, 3);
-    r = move(t.staff, ref1t, "accepted", NULL, NULL);
+    r = move_to(t.staff, ref1t, "accepted", NULL, NULL);
     EXPECT(r, 200);
     ck_assert_ptr_nonnull(jstr(r->json, "accepted_at"));
     resp_free(r);
@@ -449,7 +380,7 @@ START_TEST(closed_loop_from_team_to_completed_referral)
     ck_assert_int_eq(get_status(t.staff, mem), 200);
 
     /* the family withdraws its consent: the referrals are held, the partner is cut off */
-    r = post(t.sw, fmt("/v1/families/%s/consents/%s/withdraw", t.family, c1),
+    r = post_doc(t.sw, fmt("/v1/families/%s/consents/%s/withdraw", t.family, c1),
              json_pack("{s:s}", "reason", "rodzina rezygnuje"));
     EXPECT(r, 200);
     ck_assert_str_eq(jstr(r->json, "status"), "withdrawn");
@@ -472,11 +403,11 @@ START_TEST(closed_loop_from_team_to_completed_referral)
 
     /* nobody resumes without a covering consent */
     before = record_of(a1p, t.coord);
-    r = move(t.staff, ref1t, "in_progress", NULL, NULL);
+    r = move_to(t.staff, ref1t, "in_progress", NULL, NULL);
     ck_assert_msg(r->status == 404 || r->status == 409, "partner resumed: %ld %s", r->status,
                   r->body);
     resp_free(r);
-    r = move(t.sw, a1t, "in_progress", NULL, NULL);
+    r = move_to(t.sw, a1t, "in_progress", NULL, NULL);
     ck_problem(r, 409, "invalid_transition");
     ck_assert_msg(arr_has(json_object_get(r->json, "missing"), "consent"), "%s", r->body);
     resp_free(r);
@@ -486,7 +417,7 @@ START_TEST(closed_loop_from_team_to_completed_referral)
     /* a new consent: the moderator resumes where it was held */
     char c2[37];
     consent(&t, t.sw, "sharing_with_partner", t.partner, c2);
-    r = move(t.sw, a1t, "in_progress", NULL, NULL);
+    r = move_to(t.sw, a1t, "in_progress", NULL, NULL);
     EXPECT(r, 200);
     ck_assert_str_eq(jstr(r->json, "status"), "in_progress");
     ck_assert(json_is_null(json_object_get(r->json, "held_from")));
@@ -496,13 +427,13 @@ START_TEST(closed_loop_from_team_to_completed_referral)
 
     /* the partner completes with an outcome */
     before = record_of(a1p, t.coord);
-    r = move(t.staff, ref1t, "completed", NULL, NULL);
+    r = move_to(t.staff, ref1t, "completed", NULL, NULL);
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "outcome", NULL, NULL);
     resp_free(r);
     UNCHANGED(before, t.coord, a1p);
     free(before);
-    r = move(t.staff, ref1t, "completed", NULL, "10 konsultacji odbytych");
+    r = move_to(t.staff, ref1t, "completed", NULL, "10 konsultacji odbytych");
     EXPECT(r, 200);
     ck_assert_str_eq(jstr(r->json, "status"), "completed");
     ck_assert_str_eq(jstr(r->json, "outcome"), "10 konsultacji odbytych");
@@ -651,7 +582,7 @@ START_TEST(each_role_sees_exactly_its_part)
             ck_problem(r, 403, "forbidden");
             resp_free(r);
         }
-        r = post(never[k], "/v1/task-teams",
+        r = post_doc(never[k], "/v1/task-teams",
                  json_pack("{s:s, s:s}", "family_id", t.family, "name", "ZZK obcy"));
         EXPECT(r, 403);
         resp_free(r);
@@ -673,13 +604,13 @@ START_TEST(each_role_sees_exactly_its_part)
     r = api_if("PATCH", tp, w->admin_b, "{\"name\":\"Przejety\"}", etag(version_of(tp, t.coord)));
     EXPECT(r, 404);
     resp_free(r);
-    r = post(w->admin_b, fmt("%s/goals", tp), json_pack("{s:s}", "description", "obcy cel"));
+    r = post_doc(w->admin_b, fmt("%s/goals", tp), json_pack("{s:s}", "description", "obcy cel"));
     EXPECT(r, 404);
     resp_free(r);
-    r = move(w->staff_b, fmt("%s/transitions", ref), "accepted", NULL, NULL);
+    r = move_to(w->staff_b, fmt("%s/transitions", ref), "accepted", NULL, NULL);
     EXPECT(r, 404);
     resp_free(r);
-    r = move(t.staff2, fmt("%s/transitions", ref), "accepted", NULL, NULL);
+    r = move_to(t.staff2, fmt("%s/transitions", ref), "accepted", NULL, NULL);
     EXPECT(r, 404);
     resp_free(r);
     UNCHANGED(before, t.coord, tp);
@@ -696,11 +627,11 @@ START_TEST(one_open_team_per_family_and_none_for_a_closed_family)
     setup(&t);
     char t1[37], t2[37];
     make_team(&t, t.family, t1);
-    struct resp *r = post(t.coord, "/v1/task-teams",
+    struct resp *r = post_doc(t.coord, "/v1/task-teams",
                           json_pack("{s:s, s:s}", "family_id", t.family, "name", "ZZK drugi"));
     ck_problem(r, 409, "conflict");
     resp_free(r);
-    r = post(t.sw, "/v1/task-teams",
+    r = post_doc(t.sw, "/v1/task-teams",
              json_pack("{s:s, s:s}", "family_id", t.family, "name", "ZZK trzeci"));
     ck_assert_msg(r->status == 409, "%ld %s", r->status, r->body);
     resp_free(r);
@@ -714,7 +645,7 @@ START_TEST(one_open_team_per_family_and_none_for_a_closed_family)
     ck_assert_uint_eq(
         list_count(t.coord, fmt("/v1/task-teams?family_id=%s&status=forming", t.family)), 1);
     /* a closed team stays closed */
-    r = move(t.coord, fmt("/v1/task-teams/%s/transitions", t1), "active", NULL, NULL);
+    r = move_to(t.coord, fmt("/v1/task-teams/%s/transitions", t1), "active", NULL, NULL);
     ck_problem(r, 409, "invalid_transition");
     ck_assert_uint_eq(json_array_size(json_object_get(r->json, "allowed")), 0);
     resp_free(r);
@@ -723,19 +654,19 @@ START_TEST(one_open_team_per_family_and_none_for_a_closed_family)
     char f2[37];
     make_family(&t, f2);
     MOVED(t.coord, fmt("/v1/families/%s/transitions", f2), "closed", "moved_out", NULL);
-    r = post(t.coord, "/v1/task-teams", json_pack("{s:s, s:s}", "family_id", f2, "name", "ZZK"));
+    r = post_doc(t.coord, "/v1/task-teams", json_pack("{s:s, s:s}", "family_id", f2, "name", "ZZK"));
     ck_problem(r, 409, "conflict");
     resp_free(r);
     ck_assert_uint_eq(list_count(t.coord, fmt("/v1/task-teams?family_id=%s", f2)), 0);
 
     /* a family nobody can see, and bad bodies */
-    r = post(
+    r = post_doc(
         t.coord, "/v1/task-teams",
         json_pack("{s:s, s:s}", "family_id", "00000000-0000-4000-8000-000000000000", "name", "x"));
     EXPECT(r, 422);
     ck_error(r, "family_id", NULL, NULL);
     resp_free(r);
-    r = post(t.coord, "/v1/task-teams",
+    r = post_doc(t.coord, "/v1/task-teams",
              json_pack("{s:s, s:s, s:s}", "family_id", f2, "name", "x", "status", "active"));
     EXPECT(r, 422);
     resp_free(r);
@@ -743,7 +674,7 @@ START_TEST(one_open_team_per_family_and_none_for_a_closed_family)
     make_family(&t, f3);
     const char *bad_mod[] = {t.staff_id, "00000000-0000-4000-8000-000000000004"};
     for (int k = 0; k < 2; k++) {
-        r = post(
+        r = post_doc(
             t.coord, "/v1/task-teams",
             json_pack("{s:s, s:s, s:s}", "family_id", f3, "name", "x", "moderator_id", bad_mod[k]));
         EXPECT(r, 422);
@@ -773,24 +704,24 @@ START_TEST(only_the_moderator_coordinator_or_admin_change_the_team)
         api_if("PATCH", tp, t.sw2, "{\"name\":\"Przejety\"}", etag(version_of(tp, t.coord)));
     ck_problem(r, 403, "forbidden");
     resp_free(r);
-    r = post(t.sw2, fmt("%s/goals", tp), json_pack("{s:s}", "description", "cudzy cel"));
+    r = post_doc(t.sw2, fmt("%s/goals", tp), json_pack("{s:s}", "description", "cudzy cel"));
     ck_problem(r, 403, "forbidden");
     resp_free(r);
-    r = post(t.sw2, fmt("%s/members", tp),
+    r = post_doc(t.sw2, fmt("%s/members", tp),
              json_pack("{s:s, s:s}", "kind", "social_worker", "user_id", t.sw2_id));
     ck_problem(r, 403, "forbidden");
     resp_free(r);
-    r = move(t.sw2, fmt("%s/transitions", tp), "closed", NULL, NULL);
+    r = move_to(t.sw2, fmt("%s/transitions", tp), "closed", NULL, NULL);
     ck_problem(r, 403, "forbidden");
     resp_free(r);
-    r = post(t.sw2, fmt("%s/plan/agree", tp), json_pack("{s:s}", "member_id", t.adult));
+    r = post_doc(t.sw2, fmt("%s/plan/agree", tp), json_pack("{s:s}", "member_id", t.adult));
     ck_problem(r, 403, "forbidden");
     resp_free(r);
-    r = move(t.sw2, fmt("%s/goals/%s/transitions", tp, goal), "achieved", NULL, NULL);
+    r = move_to(t.sw2, fmt("%s/goals/%s/transitions", tp, goal), "achieved", NULL, NULL);
     ck_problem(r, 403, "forbidden");
     resp_free(r);
     /* partner staff (even on the team) never write to it */
-    r = post(t.staff, fmt("%s/goals", tp), json_pack("{s:s}", "description", "cel partnera"));
+    r = post_doc(t.staff, fmt("%s/goals", tp), json_pack("{s:s}", "description", "cel partnera"));
     ck_problem(r, 403, "forbidden");
     resp_free(r);
     UNCHANGED(before, t.coord, tp);
@@ -833,7 +764,7 @@ START_TEST(only_the_moderator_coordinator_or_admin_change_the_team)
     EXPECT(r, 200);
     resp_free(r);
     CREATE(t.sw2, fmt("%s/goals", tp), json_pack("{s:s}", "description", "nowy cel"), NULL);
-    r = post(t.sw, fmt("%s/goals", tp), json_pack("{s:s}", "description", "stary moderator"));
+    r = post_doc(t.sw, fmt("%s/goals", tp), json_pack("{s:s}", "description", "stary moderator"));
     ck_assert_msg(r->status == 403 || r->status == 404, "former moderator: %ld %s", r->status,
                   r->body);
     resp_free(r);
@@ -881,7 +812,7 @@ START_TEST(team_member_kinds_are_validated)
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char *body = jdump(bad[i].doc);
-        struct resp *r = post(t.sw, mbs, bad[i].doc);
+        struct resp *r = post_doc(t.sw, mbs, bad[i].doc);
         ck_assert_msg(r->status == 422, "case %zu %s: %ld %s", i, body, r->status, r->body);
         ck_assert_msg(problem_error(r, bad[i].field, NULL, NULL), "case %zu %s: no error on %s: %s",
                       i, body, bad[i].field, r->body);
@@ -1003,7 +934,7 @@ START_TEST(meeting_attendees_are_team_members)
 
     const char *strangers[] = {"00000000-0000-4000-8000-000000000002", rep2, t.sw2_id, t.adult};
     for (size_t i = 0; i < 4; i++) {
-        struct resp *r = post(t.sw, mt,
+        struct resp *r = post_doc(t.sw, mt,
                               json_pack("{s:s, s:s, s:[s, s]}", "held_on", utc_date(-1), "place",
                                         "MOPS, sala 2", "attendee_ids", swm, strangers[i]));
         ck_assert_msg(r->status == 422, "stranger %zu: %ld %s", i, r->status, r->body);
@@ -1054,20 +985,20 @@ START_TEST(goals_move_once_from_open)
     r = api_if("PATCH", gp, t.sw, "{\"status\":\"achieved\"}", etag(version_of(gp, t.sw)));
     EXPECT(r, 422);
     resp_free(r);
-    r = move(t.sw, gt, "open", NULL, NULL);
+    r = move_to(t.sw, gt, "open", NULL, NULL);
     ck_problem(r, 409, "invalid_transition");
     resp_free(r);
     MOVED(t.sw, gt, "achieved", NULL, NULL);
     char *before = record_of(gp, t.coord);
     const char *next[] = {"partially_achieved", "not_achieved", "open", "achieved"};
     for (int i = 0; i < 4; i++) {
-        r = move(t.sw, gt, next[i], "zmiana oceny", NULL);
+        r = move_to(t.sw, gt, next[i], "zmiana oceny", NULL);
         ck_problem(r, 409, "invalid_transition");
         ck_assert(json_is_array(json_object_get(r->json, "allowed")));
         ck_assert_uint_eq(json_array_size(json_object_get(r->json, "allowed")), 0);
         resp_free(r);
     }
-    r = move(t.sw, gt, "done", NULL, NULL);
+    r = move_to(t.sw, gt, "done", NULL, NULL);
     EXPECT(r, 422);
     resp_free(r);
     UNCHANGED(before, t.coord, gp);
@@ -1089,25 +1020,25 @@ START_TEST(actions_need_an_active_service_of_the_named_partner)
     make_service(&t, t.partner, 2, false, draft);
     LOCALF(acts, "/v1/task-teams/%s/actions", team);
 
-    struct resp *r = post(
+    struct resp *r = post_doc(
         t.sw, acts,
         json_pack("{s:s, s:s, s:s}", "goal_id", goal, "description", "x", "service_id", draft));
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "service_id", NULL, NULL);
     resp_free(r);
-    r = post(t.sw, acts,
+    r = post_doc(t.sw, acts,
              json_pack("{s:s, s:s, s:s, s:s}", "goal_id", goal, "description", "x", "service_id",
                        t.svc, "partner_id", t.partner2));
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "partner_id", NULL, NULL);
     resp_free(r);
-    r = post(t.sw, acts,
+    r = post_doc(t.sw, acts,
              json_pack("{s:s, s:s, s:s}", "goal_id", "00000000-0000-4000-8000-000000000003",
                        "description", "x", "service_id", t.svc));
     EXPECT(r, 422);
     ck_error(r, "goal_id", NULL, NULL);
     resp_free(r);
-    r = post(t.sw, acts,
+    r = post_doc(t.sw, acts,
              json_pack("{s:s, s:s, s:s, s:s}", "goal_id", goal, "description", "x", "service_id",
                        t.svc, "status", "referred"));
     EXPECT(r, 422);
@@ -1124,7 +1055,7 @@ START_TEST(actions_need_an_active_service_of_the_named_partner)
     /* referring needs an active team, an active service and a consent for that partner */
     LOCALF(okt, "%s/%s/transitions", acts, ok);
     char *before = record_of(fmt("%s/%s", acts, ok), t.coord);
-    r = move(t.sw, okt, "referred", NULL, NULL);
+    r = move_to(t.sw, okt, "referred", NULL, NULL);
     ck_problem(r, 409, "invalid_transition");
     ck_assert(arr_has(json_object_get(r->json, "missing"), "task_team.active"));
     ck_assert(arr_has(json_object_get(r->json, "missing"), "consent"));
@@ -1134,14 +1065,14 @@ START_TEST(actions_need_an_active_service_of_the_named_partner)
     consent(&t, t.coord, "sharing_with_partner", t.partner, c1);
     MOVED(t.sw, fmt("/v1/task-teams/%s/transitions", team), "active", NULL, NULL);
     make_action(&t, team, goal, t.svc2, a2); /* partner2: no consent covers it */
-    r = move(t.sw, fmt("%s/%s/transitions", acts, a2), "referred", NULL, NULL);
+    r = move_to(t.sw, fmt("%s/%s/transitions", acts, a2), "referred", NULL, NULL);
     ck_problem(r, 409, "invalid_transition");
     ck_assert_msg(arr_has(json_object_get(r->json, "missing"), "consent"), "%s", r->body);
     resp_free(r);
     ck_assert_str_eq(field_of(t.coord, fmt("%s/%s", acts, a2), "status"), "planned");
     /* a service suspended after planning cannot be referred to */
     MOVED(t.admin, fmt("/v1/services/%s/transitions", t.svc), "suspended", NULL, NULL);
-    r = move(t.sw, okt, "referred", NULL, NULL);
+    r = move_to(t.sw, okt, "referred", NULL, NULL);
     ck_problem(r, 409, "invalid_transition");
     ck_assert_msg(arr_has(json_object_get(r->json, "missing"), "service.active"), "%s", r->body);
     resp_free(r);
@@ -1175,11 +1106,11 @@ START_TEST(referral_moves_belong_to_their_side_and_need_reasons)
     /* a planned action is no referral yet */
     ck_assert_int_eq(get_status(t.staff, fmt("/v1/referrals/%s", a)), 404);
     ck_assert(!list_has(t.staff, "/v1/referrals", a));
-    struct resp *r = move(t.staff, apt, "accepted", NULL, NULL);
+    struct resp *r = move_to(t.staff, apt, "accepted", NULL, NULL);
     EXPECT(r, 404);
     resp_free(r);
     /* the moderator may not jump ahead */
-    r = move(t.sw, amt, "accepted", NULL, NULL);
+    r = move_to(t.sw, amt, "accepted", NULL, NULL);
     ck_problem(r, 409, "invalid_transition");
     resp_free(r);
     MOVED(t.sw, amt, "referred", NULL, NULL);
@@ -1188,20 +1119,20 @@ START_TEST(referral_moves_belong_to_their_side_and_need_reasons)
     /* only partner staff use the referral route */
     const char *not_partner[] = {t.admin, t.coord, t.sw};
     for (int k = 0; k < 3; k++) {
-        r = move(not_partner[k], apt, "accepted", NULL, NULL);
+        r = move_to(not_partner[k], apt, "accepted", NULL, NULL);
         ck_assert_msg(r->status == 403, "role %d accepted on the referral route: %ld %s", k,
                       r->status, r->body);
         ck_problem(r, 403, "forbidden");
         resp_free(r);
     }
     /* ... of the responsible partner */
-    r = move(t.staff2, apt, "accepted", NULL, NULL);
+    r = move_to(t.staff2, apt, "accepted", NULL, NULL);
     EXPECT(r, 404);
     resp_free(r);
     /* the moderator's route: only cancel from here */
     const char *partner_moves[] = {"accepted", "declined", "in_progress", "on_hold", "completed"};
     for (int k = 0; k < 5; k++) {
-        r = move(t.sw, amt, partner_moves[k], "powod", "wynik");
+        r = move_to(t.sw, amt, partner_moves[k], "powod", "wynik");
         ck_problem(r, 409, "invalid_transition");
         const json_t *allowed = json_object_get(r->json, "allowed");
         ck_assert_msg(json_array_size(allowed) == 1 && arr_has(allowed, "cancelled"),
@@ -1209,15 +1140,15 @@ START_TEST(referral_moves_belong_to_their_side_and_need_reasons)
         resp_free(r);
     }
     /* reasons: declined and on_hold need one */
-    r = move(t.staff, apt, "declined", NULL, NULL);
+    r = move_to(t.staff, apt, "declined", NULL, NULL);
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "reason", NULL, NULL);
     resp_free(r);
-    r = move(t.staff, apt, "on_hold", NULL, NULL);
+    r = move_to(t.staff, apt, "on_hold", NULL, NULL);
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "reason", NULL, NULL);
     resp_free(r);
-    r = move(t.staff, apt, "completed", NULL, "za wczesnie");
+    r = move_to(t.staff, apt, "completed", NULL, "za wczesnie");
     ck_problem(r, 409, "invalid_transition");
     resp_free(r);
     UNCHANGED(before, t.coord, ap);
@@ -1226,22 +1157,22 @@ START_TEST(referral_moves_belong_to_their_side_and_need_reasons)
 
     /* a hold that is not for consent: the partner resumes to held_from */
     before = record_of(ap, t.coord);
-    r = move(t.staff, apt, "on_hold", "", NULL);
+    r = move_to(t.staff, apt, "on_hold", "", NULL);
     EXPECT(r, 422);
     resp_free(r);
     UNCHANGED(before, t.coord, ap);
     free(before);
-    r = move(t.staff, apt, "on_hold", "brak terapeuty", NULL);
+    r = move_to(t.staff, apt, "on_hold", "brak terapeuty", NULL);
     EXPECT(r, 200);
     ck_assert_str_eq(jstr(r->json, "held_from"), "accepted");
     ck_assert_str_eq(jstr(r->json, "status_reason"), "brak terapeuty");
     resp_free(r);
-    r = move(t.staff, apt, "in_progress", NULL, NULL);
+    r = move_to(t.staff, apt, "in_progress", NULL, NULL);
     ck_problem(r, 409, "invalid_transition");
     ck_assert_msg(arr_has(json_object_get(r->json, "allowed"), "accepted"), "%s", r->body);
     resp_free(r);
     /* the moderator does not resume a partner's hold */
-    r = move(t.sw, amt, "accepted", NULL, NULL);
+    r = move_to(t.sw, amt, "accepted", NULL, NULL);
     ck_problem(r, 409, "invalid_transition");
     resp_free(r);
     MOVED(t.staff, apt, "accepted", NULL, NULL);
@@ -1255,29 +1186,29 @@ START_TEST(referral_moves_belong_to_their_side_and_need_reasons)
     EXPECT(r, 200);
     resp_free(r);
     before = record_of(ap, t.coord);
-    r = move(t.staff, apt, "failed", NULL, "nie przyszli");
+    r = move_to(t.staff, apt, "failed", NULL, "nie przyszli");
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "reason", NULL, NULL);
     resp_free(r);
     UNCHANGED(before, t.coord, ap);
     free(before);
-    r = move(t.staff, apt, "failed", "rodzina nie przychodzi", "2 z 10 wizyt");
+    r = move_to(t.staff, apt, "failed", "rodzina nie przychodzi", "2 z 10 wizyt");
     EXPECT(r, 200);
     ck_assert_str_eq(jstr(r->json, "status"), "failed");
     ck_assert_str_eq(jstr(r->json, "status_reason"), "rodzina nie przychodzi");
     ck_assert_str_eq(jstr(r->json, "outcome"), "2 z 10 wizyt");
     resp_free(r);
     /* failed is final for everyone */
-    r = move(t.staff, apt, "in_progress", NULL, NULL);
+    r = move_to(t.staff, apt, "in_progress", NULL, NULL);
     ck_problem(r, 409, "invalid_transition");
     resp_free(r);
-    r = move(t.sw, amt, "cancelled", "koniec", NULL);
+    r = move_to(t.sw, amt, "cancelled", "koniec", NULL);
     ck_problem(r, 409, "invalid_transition");
     resp_free(r);
 
     /* decline with a reason */
     MOVED(t.sw, fmt("%s/%s/transitions", acts, b), "referred", NULL, NULL);
-    r = move(t.staff, fmt("/v1/referrals/%s/transitions", b), "declined", "brak miejsc", NULL);
+    r = move_to(t.staff, fmt("/v1/referrals/%s/transitions", b), "declined", "brak miejsc", NULL);
     EXPECT(r, 200);
     ck_assert_str_eq(jstr(r->json, "status_reason"), "brak miejsc");
     resp_free(r);
@@ -1285,13 +1216,13 @@ START_TEST(referral_moves_belong_to_their_side_and_need_reasons)
     /* the moderator cancels, with a reason */
     LOCALF(cp, "%s/%s", acts, c);
     before = record_of(cp, t.coord);
-    r = move(t.sw, fmt("%s/transitions", cp), "cancelled", NULL, NULL);
+    r = move_to(t.sw, fmt("%s/transitions", cp), "cancelled", NULL, NULL);
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "reason", NULL, NULL);
     resp_free(r);
     UNCHANGED(before, t.coord, cp);
     free(before);
-    r = move(t.sw, fmt("%s/transitions", cp), "cancelled", "zmiana planu", NULL);
+    r = move_to(t.sw, fmt("%s/transitions", cp), "cancelled", "zmiana planu", NULL);
     EXPECT(r, 200);
     ck_assert_str_eq(jstr(r->json, "status_reason"), "zmiana planu");
     resp_free(r);
@@ -1329,12 +1260,12 @@ START_TEST(closing_the_team_cancels_its_open_actions)
     char swm[37];
     CREATE(t.sw, fmt("%s/members", tp),
            json_pack("{s:s, s:s}", "kind", "social_worker", "user_id", t.sw2_id), swm);
-    struct resp *r = move(t.sw2, fmt("%s/transitions", tp), "closed", NULL, NULL);
+    struct resp *r = move_to(t.sw2, fmt("%s/transitions", tp), "closed", NULL, NULL);
     EXPECT(r, 403);
     resp_free(r);
     ck_assert_str_eq(field_of(t.coord, fmt("%s/actions/%s", tp, planned), "status"), "planned");
 
-    r = move(t.sw, fmt("%s/transitions", tp), "closed", NULL, NULL);
+    r = move_to(t.sw, fmt("%s/transitions", tp), "closed", NULL, NULL);
     EXPECT(r, 200);
     ck_assert_str_eq(jstr(r->json, "status"), "closed");
     ck_assert_ptr_nonnull(jstr(r->json, "closed_on"));
@@ -1349,14 +1280,14 @@ START_TEST(closing_the_team_cancels_its_open_actions)
     }
     ck_assert_str_eq(field_of(t.coord, fmt("%s/actions/%s", tp, done), "status"), "completed");
     /* a closed team: no more plan, no partner access */
-    r = post(t.sw, fmt("%s/goals", tp), json_pack("{s:s}", "description", "po zamknieciu"));
+    r = post_doc(t.sw, fmt("%s/goals", tp), json_pack("{s:s}", "description", "po zamknieciu"));
     EXPECT(r, 409);
     resp_free(r);
-    r = post(t.sw, fmt("%s/actions", tp),
+    r = post_doc(t.sw, fmt("%s/actions", tp),
              json_pack("{s:s, s:s}", "goal_id", goal, "description", "po zamknieciu"));
     EXPECT(r, 409);
     resp_free(r);
-    r = move(t.sw, fmt("%s/transitions", tp), "active", NULL, NULL);
+    r = move_to(t.sw, fmt("%s/transitions", tp), "active", NULL, NULL);
     ck_problem(r, 409, "invalid_transition");
     resp_free(r);
     ck_assert_int_eq(get_status(t.staff, tp), 404);
@@ -1409,26 +1340,26 @@ START_TEST(an_action_without_a_service_is_the_moderators_alone)
     ck_assert(json_is_null(json_object_get(a, "service_id")));
     json_decref(a);
     char *before = record_of(ap, t.coord);
-    struct resp *r = move(t.sw, at, "referred", NULL, NULL);
+    struct resp *r = move_to(t.sw, at, "referred", NULL, NULL);
     ck_problem(r, 409, "invalid_transition");
     const json_t *allowed = json_object_get(r->json, "allowed");
     ck_assert_msg(arr_has(allowed, "in_progress") && arr_has(allowed, "cancelled") &&
                       json_array_size(allowed) == 2,
                   "%s", r->body);
     resp_free(r);
-    r = move(t.sw, at, "completed", NULL, NULL);
+    r = move_to(t.sw, at, "completed", NULL, NULL);
     ck_problem(r, 409, "invalid_transition");
     resp_free(r);
-    r = move(t.staff, fmt("/v1/referrals/%s/transitions", act), "in_progress", NULL, NULL);
+    r = move_to(t.staff, fmt("/v1/referrals/%s/transitions", act), "in_progress", NULL, NULL);
     EXPECT(r, 404);
     resp_free(r);
     UNCHANGED(before, t.coord, ap);
     free(before);
     MOVED(t.sw, at, "in_progress", NULL, NULL);
-    r = move(t.sw, at, "on_hold", "choroba", NULL);
+    r = move_to(t.sw, at, "on_hold", "choroba", NULL);
     ck_problem(r, 409, "invalid_transition");
     resp_free(r);
-    r = move(t.sw, at, "completed", NULL, NULL);
+    r = move_to(t.sw, at, "completed", NULL, NULL);
     EXPECT(r, 200);
     ck_assert_str_eq(jstr(r->json, "status"), "completed");
     ck_assert_ptr_nonnull(jstr(r->json, "completed_at"));
@@ -1456,7 +1387,7 @@ START_TEST(consent_coverage_decides_what_a_partner_sees)
                      "valid_until", "2020-06-30"),
            c_old);
     ck_assert_str_eq(field_of(t.coord, fmt("%s/consents/%s", fam, c_old), "status"), "expired");
-    struct resp *r = move(t.sw, fmt("%s/transitions", tp), "active", NULL, NULL);
+    struct resp *r = move_to(t.sw, fmt("%s/transitions", tp), "active", NULL, NULL);
     ck_problem(r, 409, "invalid_transition");
     ck_assert(arr_has(json_object_get(r->json, "missing"), "sharing_consent"));
     resp_free(r);
@@ -1484,22 +1415,22 @@ START_TEST(consent_coverage_decides_what_a_partner_sees)
     MOVED(t.staff, fmt("/v1/referrals/%s/transitions", act), "accepted", NULL, NULL);
     MOVED(t.staff, fmt("/v1/referrals/%s/transitions", act), "in_progress", NULL, NULL);
     consent(&t, t.coord, "sharing_with_partner", t.partner, c_p);
-    r = post(t.coord, fmt("%s/consents/%s/withdraw", fam, c_team), json_pack("{}"));
+    r = post_doc(t.coord, fmt("%s/consents/%s/withdraw", fam, c_team), json_pack("{}"));
     EXPECT(r, 200);
     resp_free(r);
     ck_assert_str_eq(field_of(t.coord, fmt("%s/actions/%s", tp, act), "status"), "in_progress");
     ck_assert_int_eq(get_status(t.staff, fmt("/v1/referrals/%s", act)), 200);
     /* withdrawing the consent for another partner changes nothing for this one */
-    r = post(t.coord, fmt("%s/consents/%s/withdraw", fam, c_other), NULL);
+    r = post_doc(t.coord, fmt("%s/consents/%s/withdraw", fam, c_other), NULL);
     EXPECT(r, 200);
     resp_free(r);
     ck_assert_str_eq(field_of(t.coord, fmt("%s/actions/%s", tp, act), "status"), "in_progress");
     /* a consent is withdrawn once */
-    r = post(t.coord, fmt("%s/consents/%s/withdraw", fam, c_other), NULL);
+    r = post_doc(t.coord, fmt("%s/consents/%s/withdraw", fam, c_other), NULL);
     EXPECT(r, 409);
     resp_free(r);
     /* the last covering one goes: on hold, and the partner is cut off */
-    r = post(t.coord, fmt("%s/consents/%s/withdraw", fam, c_p), NULL);
+    r = post_doc(t.coord, fmt("%s/consents/%s/withdraw", fam, c_p), NULL);
     EXPECT(r, 200);
     resp_free(r);
     ck_assert_str_eq(field_of(t.coord, fmt("%s/actions/%s", tp, act), "status_reason"),
@@ -1508,7 +1439,7 @@ START_TEST(consent_coverage_decides_what_a_partner_sees)
     ck_assert_int_eq(get_status(t.staff, fam), 404);
     ck_assert(list_has(t.coord, "/v1/referrals?status=on_hold", act));
     /* partner staff never withdraw or give consents */
-    r = post(t.staff, fmt("%s/consents", fam),
+    r = post_doc(t.staff, fmt("%s/consents", fam),
              json_pack("{s:s, s:s, s:s, s:s}", "member_id", t.adult, "scope", "sharing_with_team",
                        "given_on", utc_date(-1), "purpose", "x"));
     ck_assert_msg(r->status == 403, "%ld %s", r->status, r->body);
@@ -1531,7 +1462,7 @@ START_TEST(a_team_consent_does_not_cover_a_partner_off_the_team)
     ck_assert_int_eq(get_status(t.staff2, fmt("/v1/families/%s", t.family)), 404);
     /* SPEC §9: sharing_with_team covers the team; partner2 is not on it. Either the
      * referral is refused for want of a consent, or partner2 still sees nothing. */
-    struct resp *r = move(t.sw, fmt("%s/transitions", ap), "referred", NULL, NULL);
+    struct resp *r = move_to(t.sw, fmt("%s/transitions", ap), "referred", NULL, NULL);
     if (r->status == 409) {
         ck_problem(r, 409, "invalid_transition");
         ck_assert_msg(arr_has(json_object_get(r->json, "missing"), "consent"), "%s", r->body);
@@ -1564,12 +1495,12 @@ START_TEST(a_hold_and_resume_keep_the_referral_history)
     LOCALF(referred_at, "%s", field_of(t.coord, ap, "referred_at"));
     ck_assert_uint_gt(strlen(referred_at), 10);
     usleep(20000);
-    struct resp *r = move(t.staff, rt, "on_hold", "czekamy na dokumenty", NULL);
+    struct resp *r = move_to(t.staff, rt, "on_hold", "czekamy na dokumenty", NULL);
     EXPECT(r, 200);
     ck_assert_str_eq(jstr(r->json, "held_from"), "referred");
     resp_free(r);
     usleep(20000);
-    r = move(t.staff, rt, "referred", NULL, NULL);
+    r = move_to(t.staff, rt, "referred", NULL, NULL);
     EXPECT(r, 200);
     ck_assert_str_eq(jstr(r->json, "status"), "referred");
     ck_assert(json_is_null(json_object_get(r->json, "held_from")));
@@ -1593,7 +1524,7 @@ START_TEST(automatic_transitions_are_events_and_audited)
           NULL);
     long long ev0 = last_event_id(t.admin);
     /* consent withdrawn → the referral is held */
-    struct resp *r = post(t.coord, fmt("/v1/families/%s/consents/%s/withdraw", t.family, c1), NULL);
+    struct resp *r = post_doc(t.coord, fmt("/v1/families/%s/consents/%s/withdraw", t.family, c1), NULL);
     EXPECT(r, 200);
     resp_free(r);
     /* the team closed → its open actions are cancelled */
