@@ -43,8 +43,8 @@ int families_anonymize(struct kreq *req, struct kres *res);
 
 /* task_teams.c: task teams, their plan, referrals */
 void task_teams_init(void);
-extern const struct koop_resource task_team_resource, team_member_resource,
-    team_meeting_resource, goal_resource, action_resource, referral_resource;
+extern const struct koop_resource task_team_resource, team_member_resource, team_meeting_resource,
+    goal_resource, action_resource, referral_resource;
 int task_teams_agree(struct kreq *req, struct kres *res);
 int task_teams_timeline(struct kreq *req, struct kres *res);
 

@@ -20,12 +20,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const family_states[] = {"referred", "diagnosed", "in_support", "monitoring",
-                                            "closed", NULL};
-static const char *const problem_codes[] = {
-    "unemployment", "poverty",  "disability",   "long_term_illness", "care_and_upbringing",
-    "addiction",    "domestic_violence", "homelessness", "housing", "debt", "education",
-    "justice",      "other",    NULL};
+static const char *const family_states[] = {"referred",   "diagnosed", "in_support",
+                                            "monitoring", "closed",    NULL};
+static const char *const problem_codes[] = {"unemployment",
+                                            "poverty",
+                                            "disability",
+                                            "long_term_illness",
+                                            "care_and_upbringing",
+                                            "addiction",
+                                            "domestic_violence",
+                                            "homelessness",
+                                            "housing",
+                                            "debt",
+                                            "education",
+                                            "justice",
+                                            "other",
+                                            NULL};
 
 static const struct fs_field problem_fields[] = {
     {.name = "code", .type = FS_ENUM, .flags = FS_REQUIRED, .values = problem_codes},
@@ -56,7 +66,7 @@ static const struct fs_field family_filters[] = {
     {.name = "q", .type = FS_STRING, .min = 2, .max = 100},
     {.name = NULL}};
 
-static const char *const family_sorts[] = {"created_at", "-created_at",       "updated_at",
+static const char *const family_sorts[] = {"created_at",  "-created_at",      "updated_at",
                                            "-updated_at", "reference_number", "-reference_number",
                                            NULL};
 
@@ -73,7 +83,7 @@ const struct koop_resource family_resource = {
 
 /* ---- members ---- */
 
-static const char *const relations[] = {"head",  "spouse",      "partner", "child", "grandchild",
+static const char *const relations[] = {"head",   "spouse",      "partner", "child", "grandchild",
                                         "parent", "grandparent", "sibling", "other", NULL};
 static const char *const sexes[] = {"female", "male", NULL};
 
@@ -137,8 +147,7 @@ const struct koop_resource consent_resource = {
 };
 
 static const struct fs_field withdraw_fields[] = {
-    {.name = "reason", .type = FS_STRING, .min = 1, .max = 500},
-    {.name = NULL}};
+    {.name = "reason", .type = FS_STRING, .min = 1, .max = 500}, {.name = NULL}};
 
 int consents_withdraw(struct kreq *req, struct kres *res)
 {

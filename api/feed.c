@@ -108,9 +108,8 @@ int events_list(struct kreq *req, struct kres *res)
 
 /* ---- audit ---- */
 
-static const char *const actions[] = {"read",      "create",    "update",       "delete",
-                                      "transition", "export",   "anonymize",    "login_failed",
-                                      NULL};
+static const char *const actions[] = {"read",   "create",    "update",       "delete", "transition",
+                                      "export", "anonymize", "login_failed", NULL};
 
 static const struct fs_field audit_filters[] = {
     {.name = "resource", .type = FS_STRING, .min = 1, .max = 64},

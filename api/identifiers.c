@@ -136,7 +136,9 @@ const char *koop_check_pesel(const char *s, const char **msg)
 const struct fs_field koop_address_fields[] = {
     {.name = "street", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 200},
     {.name = "building", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 50},
-    {.name = "postal_code", .type = FS_STRING, .flags = FS_NULLABLE,
+    {.name = "postal_code",
+     .type = FS_STRING,
+     .flags = FS_NULLABLE,
      .check = koop_check_postal_code},
     {.name = "city", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 100},
     {.name = NULL}};

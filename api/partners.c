@@ -4,7 +4,8 @@
  *   GET    /v1/partners/{partner_id}        one partner, with ETag
  *   PATCH  /v1/partners/{partner_id}        merge patch (If-Match)
  *   DELETE /v1/partners/{partner_id}        delete (If-Match; 409 while referenced)
- *   POST   /v1/partners/{partner_id}/transitions   invited → declared → active ⇄ suspended; → withdrawn
+ *   POST   /v1/partners/{partner_id}/transitions   invited → declared → active ⇄ suspended; →
+ * withdrawn
  *   .../agreements[/{agreement_id}]         cooperation agreements (porozumienia)
  *   .../benefits[/{benefit_id}]             register of mutual benefits
  * The SQL behind them is in sql/003_partners.sql (koop.partner_*). */
@@ -13,13 +14,24 @@
 
 #include "../server/resource.h"
 
-static const char *const sectors[] = {
-    "social_assistance", "family_support", "labour",          "education", "health",
-    "addiction",         "crisis_intervention", "police",      "municipal_guard", "justice",
-    "housing",           "ngo",            "culture_sport",   "local_government", "other",
-    NULL};
-static const char *const statuses[] = {"invited", "declared", "active", "suspended", "withdrawn",
-                                       NULL};
+static const char *const sectors[] = {"social_assistance",
+                                      "family_support",
+                                      "labour",
+                                      "education",
+                                      "health",
+                                      "addiction",
+                                      "crisis_intervention",
+                                      "police",
+                                      "municipal_guard",
+                                      "justice",
+                                      "housing",
+                                      "ngo",
+                                      "culture_sport",
+                                      "local_government",
+                                      "other",
+                                      NULL};
+static const char *const statuses[] = {"invited",   "declared",  "active",
+                                       "suspended", "withdrawn", NULL};
 
 static const struct fs_field identifiers[] = {
     {.name = "nip", .type = FS_STRING, .flags = FS_NULLABLE, .check = koop_check_nip},
@@ -74,7 +86,6 @@ const struct koop_resource partner_resource = {
     .ops = OPS_CRUD | OP_BIT(OP_TRANSITION),
 };
 
-
 /* ---- agreements ---- */
 
 static const struct fs_field agreement_fields[] = {
@@ -85,12 +96,11 @@ static const struct fs_field agreement_fields[] = {
     {.name = "valid_until", .type = FS_DATE, .flags = FS_NULLABLE},
     {.name = "document_ref", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 500},
     {.name = NULL}};
-static const struct fs_field agreement_filters[] = {
-    {.name = "updated_since", .type = FS_DATETIME},
-    {.name = "valid_on", .type = FS_DATE},
-    {.name = NULL}};
-static const char *const agreement_sorts[] = {"created_at", "-created_at", "signed_on",
-                                              "-signed_on",  "updated_at",  "-updated_at", NULL};
+static const struct fs_field agreement_filters[] = {{.name = "updated_since", .type = FS_DATETIME},
+                                                    {.name = "valid_on", .type = FS_DATE},
+                                                    {.name = NULL}};
+static const char *const agreement_sorts[] = {
+    "created_at", "-created_at", "signed_on", "-signed_on", "updated_at", "-updated_at", NULL};
 const struct koop_resource agreement_resource = {
     .name = "agreement",
     .fields = agreement_fields,
@@ -98,7 +108,6 @@ const struct koop_resource agreement_resource = {
     .sorts = agreement_sorts,
     .ops = OPS_CRUD,
 };
-
 
 /* ---- benefits ---- */
 
@@ -109,8 +118,8 @@ static const struct fs_field benefit_fields[] = {
     {.name = NULL}};
 static const struct fs_field benefit_filters[] = {{.name = "updated_since", .type = FS_DATETIME},
                                                   {.name = NULL}};
-static const char *const benefit_sorts[] = {"created_at", "-created_at", "recorded_on",
-                                            "-recorded_on", "updated_at", "-updated_at", NULL};
+static const char *const benefit_sorts[] = {
+    "created_at", "-created_at", "recorded_on", "-recorded_on", "updated_at", "-updated_at", NULL};
 const struct koop_resource benefit_resource = {
     .name = "benefit",
     .fields = benefit_fields,
@@ -118,7 +127,6 @@ const struct koop_resource benefit_resource = {
     .sorts = benefit_sorts,
     .ops = OPS_CRUD,
 };
-
 
 void partners_init(void)
 {

@@ -14,7 +14,7 @@
 static const struct fs_field uuid_item = {.type = FS_UUID};
 
 static const char *const meeting_kinds[] = {"partnership_team", "working_group", "educational",
-                                            "ceremony", "other", NULL};
+                                            "ceremony",         "other",         NULL};
 
 static const struct fs_field meeting_fields[] = {
     {.name = "kind", .type = FS_ENUM, .flags = FS_REQUIRED, .values = meeting_kinds},
@@ -33,8 +33,8 @@ static const struct fs_field meeting_filters[] = {
     {.name = "to", .type = FS_DATE},
     {.name = "updated_since", .type = FS_DATETIME},
     {.name = NULL}};
-static const char *const meeting_sorts[] = {"-held_on",   "held_on",    "created_at",
-                                            "-created_at", "updated_at", "-updated_at", NULL};
+static const char *const meeting_sorts[] = {
+    "-held_on", "held_on", "created_at", "-created_at", "updated_at", "-updated_at", NULL};
 
 const struct koop_resource meeting_resource = {
     .name = "meeting",
@@ -65,9 +65,15 @@ static const struct fs_field project_fields[] = {
     {.name = "partner_ids", .type = FS_ARRAY, .max = 200, .item = &uuid_item},
     {.name = "starts_on", .type = FS_DATE, .flags = FS_NULLABLE},
     {.name = "ends_on", .type = FS_DATE, .flags = FS_NULLABLE},
-    {.name = "total_value", .type = FS_INT, .flags = FS_NULLABLE, .min = 0,
+    {.name = "total_value",
+     .type = FS_INT,
+     .flags = FS_NULLABLE,
+     .min = 0,
      .max = 100000000000000LL},
-    {.name = "eu_cofinancing", .type = FS_INT, .flags = FS_NULLABLE, .min = 0,
+    {.name = "eu_cofinancing",
+     .type = FS_INT,
+     .flags = FS_NULLABLE,
+     .min = 0,
      .max = 100000000000000LL},
     {.name = "currency", .type = FS_ENUM, .values = currencies},
     {.name = "indicators", .type = FS_ARRAY, .max = 50, .item = &indicator_item},
@@ -107,8 +113,7 @@ int projects_families_list(struct kreq *req, struct kres *res)
 }
 
 static const struct fs_field link_fields[] = {
-    {.name = "family_id", .type = FS_UUID, .flags = FS_REQUIRED},
-    {.name = NULL}};
+    {.name = "family_id", .type = FS_UUID, .flags = FS_REQUIRED}, {.name = NULL}};
 
 int projects_families_link(struct kreq *req, struct kres *res)
 {
@@ -144,8 +149,7 @@ void partnership_init(void)
 {
     koop_resource_register(&meeting_resource);
     koop_resource_register(&project_resource);
-    db_register("koop_project_indicators",
-                "SELECT NULL, koop.project_indicators($1::uuid)::text");
+    db_register("koop_project_indicators", "SELECT NULL, koop.project_indicators($1::uuid)::text");
     db_register("koop_project_families", "SELECT NULL, koop.project_families_list($1::uuid)::text");
     db_register("koop_project_link",
                 "SELECT NULL, koop.project_link_family($1::uuid, $2::uuid, $3::boolean)::text");

@@ -15,11 +15,10 @@
 
 #define REPORT_TIMEOUT_MS 60000
 
-static const struct fs_field report_params[] = {
-    {.name = "from", .type = FS_DATE},
-    {.name = "to", .type = FS_DATE},
-    {.name = "tenant_id", .type = FS_UUID},
-    {.name = NULL}};
+static const struct fs_field report_params[] = {{.name = "from", .type = FS_DATE},
+                                                {.name = "to", .type = FS_DATE},
+                                                {.name = "tenant_id", .type = FS_UUID},
+                                                {.name = NULL}};
 
 /* Appends one CSV field (RFC 4180 quoting when needed). */
 static void csv_field(char **buf, size_t *len, size_t *cap, const char *s, bool last)
@@ -101,7 +100,8 @@ static int wants_csv(const char *accept)
         const char *end = strchr(p, ',');
         size_t len = end ? (size_t)(end - p) : strlen(p);
         char range[128];
-        snprintf(range, sizeof range, "%.*s", (int)(len < sizeof range ? len : sizeof range - 1), p);
+        snprintf(range, sizeof range, "%.*s", (int)(len < sizeof range ? len : sizeof range - 1),
+                 p);
         double q = 1.0;
         char *semi = strchr(range, ';');
         if (semi) {
@@ -133,7 +133,7 @@ static int wants_csv(const char *accept)
 int reports_get(struct kreq *req, struct kres *res)
 {
     static const char *const names[] = {"families", "task-teams", "referrals", "services",
-                                        "partners", "benefits", NULL};
+                                        "partners", "benefits",   NULL};
     /* the route is /v1/reports/{report}: not a UUID, so matched here */
     const char *name = req->path + strlen("/v1/reports/");
     bool known = false;

@@ -6,11 +6,23 @@
 #include "../server/service.h"
 
 #define ADM (ROLE_ADMIN | ROLE_COORDINATOR)
-#define R(m, p, h, roles) {m, p, h, roles, 0, NULL, OP_NONE}
-#define PUBLIC(p, h) {"GET", p, h, 0, RT_NOAUTH, NULL, OP_NONE}
-#define CRUD(m, p, res, op, roles) {m, p, NULL, roles, 0, &res, op}
+#define R(m, p, h, roles)                                                                          \
+    {                                                                                              \
+        m, p, h, roles, 0, NULL, OP_NONE                                                           \
+    }
+#define PUBLIC(p, h)                                                                               \
+    {                                                                                              \
+        "GET", p, h, 0, RT_NOAUTH, NULL, OP_NONE                                                   \
+    }
+#define CRUD(m, p, res, op, roles)                                                                 \
+    {                                                                                              \
+        m, p, NULL, roles, 0, &res, op                                                             \
+    }
 /* family data: refused roles are audited */
-#define FAM(m, p, res, op, roles) {m, p, NULL, roles, RT_PERSONAL, &res, op}
+#define FAM(m, p, res, op, roles)                                                                  \
+    {                                                                                              \
+        m, p, NULL, roles, RT_PERSONAL, &res, op                                                   \
+    }
 #define FAM_READ (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_SOCIAL_WORKER | ROLE_PARTNER_STAFF)
 #define FAM_WRITE (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_SOCIAL_WORKER)
 #define REPORTS (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_AUDITOR | ROLE_REGIONAL_ANALYST)
@@ -116,8 +128,8 @@ const struct koop_route koop_api_routes[] = {
     FAM("POST", "/v1/task-teams/{team_id}/meetings", team_meeting_resource, OP_CREATE, FAM_WRITE),
     FAM("GET", "/v1/task-teams/{team_id}/meetings/{meeting_id}", team_meeting_resource, OP_GET,
         FAM_READ),
-    FAM("PATCH", "/v1/task-teams/{team_id}/meetings/{meeting_id}", team_meeting_resource,
-        OP_PATCH, FAM_WRITE),
+    FAM("PATCH", "/v1/task-teams/{team_id}/meetings/{meeting_id}", team_meeting_resource, OP_PATCH,
+        FAM_WRITE),
     FAM("DELETE", "/v1/task-teams/{team_id}/meetings/{meeting_id}", team_meeting_resource,
         OP_DELETE, FAM_WRITE),
     FAM("GET", "/v1/task-teams/{team_id}/goals", goal_resource, OP_LIST, FAM_READ),
@@ -133,10 +145,10 @@ const struct koop_route koop_api_routes[] = {
         FAM_WRITE),
     FAM("POST", "/v1/task-teams/{team_id}/actions/{action_id}/transitions", action_resource,
         OP_TRANSITION, FAM_WRITE),
-    {"POST", "/v1/task-teams/{team_id}/plan/agree", task_teams_agree, FAM_WRITE, RT_PERSONAL,
-     NULL, OP_NONE},
-    {"GET", "/v1/task-teams/{team_id}/timeline", task_teams_timeline, FAM_READ, RT_PERSONAL,
-     NULL, OP_NONE},
+    {"POST", "/v1/task-teams/{team_id}/plan/agree", task_teams_agree, FAM_WRITE, RT_PERSONAL, NULL,
+     OP_NONE},
+    {"GET", "/v1/task-teams/{team_id}/timeline", task_teams_timeline, FAM_READ, RT_PERSONAL, NULL,
+     OP_NONE},
     FAM("GET", "/v1/referrals", referral_resource, OP_LIST, FAM_READ),
     FAM("GET", "/v1/referrals/{referral_id}", referral_resource, OP_GET, FAM_READ),
     FAM("POST", "/v1/referrals/{referral_id}/transitions", referral_resource, OP_TRANSITION,

@@ -26,21 +26,54 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const categories[] = {
-    "vocational_activation", "job_placement",      "training",        "psychological_support",
-    "addiction_therapy",     "family_assistant",   "legal_advice",    "debt_advice",
-    "health_care",           "rehabilitation",     "day_support_children", "education_support",
-    "housing",               "material_aid",       "crisis_intervention",  "leisure_sport",
-    "other",                 NULL};
-static const char *const target_groups[] = {
-    "children", "youth",   "adults",  "seniors", "families", "persons_with_disabilities",
-    "unemployed", "persons_with_addiction", "violence_affected", "homeless", "carers", NULL};
+static const char *const categories[] = {"vocational_activation",
+                                         "job_placement",
+                                         "training",
+                                         "psychological_support",
+                                         "addiction_therapy",
+                                         "family_assistant",
+                                         "legal_advice",
+                                         "debt_advice",
+                                         "health_care",
+                                         "rehabilitation",
+                                         "day_support_children",
+                                         "education_support",
+                                         "housing",
+                                         "material_aid",
+                                         "crisis_intervention",
+                                         "leisure_sport",
+                                         "other",
+                                         NULL};
+static const char *const target_groups[] = {"children",
+                                            "youth",
+                                            "adults",
+                                            "seniors",
+                                            "families",
+                                            "persons_with_disabilities",
+                                            "unemployed",
+                                            "persons_with_addiction",
+                                            "violence_affected",
+                                            "homeless",
+                                            "carers",
+                                            NULL};
 static const char *const statuses[] = {"draft", "active", "suspended", "retired", NULL};
 static const char *const days[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun", NULL};
-static const char *const sectors[] = {
-    "social_assistance", "family_support", "labour", "education", "health", "addiction",
-    "crisis_intervention", "police", "municipal_guard", "justice", "housing", "ngo",
-    "culture_sport", "local_government", "other", NULL};
+static const char *const sectors[] = {"social_assistance",
+                                      "family_support",
+                                      "labour",
+                                      "education",
+                                      "health",
+                                      "addiction",
+                                      "crisis_intervention",
+                                      "police",
+                                      "municipal_guard",
+                                      "justice",
+                                      "housing",
+                                      "ngo",
+                                      "culture_sport",
+                                      "local_government",
+                                      "other",
+                                      NULL};
 
 static const char *check_hhmm(const char *s, const char **msg)
 {
@@ -122,7 +155,7 @@ static const struct fs_field service_filters[] = {
     {.name = "updated_since", .type = FS_DATETIME},
     {.name = NULL}};
 
-static const char *const service_sorts[] = {"created_at", "-created_at", "name",       "-name",
+static const char *const service_sorts[] = {"created_at", "-created_at", "name",      "-name",
                                             "updated_at", "-updated_at", "relevance", NULL};
 
 const struct koop_resource service_resource = {
@@ -376,8 +409,8 @@ static json_t *rows_to_docs(json_t *rows, json_t *numbers, json_t *errors)
         json_array_append_new(docs, doc);
         if (json_array_size(cells) != ncols) {
             char msg[96];
-            snprintf(msg, sizeof msg, "has %zu fields, the header has %zu",
-                     json_array_size(cells), ncols);
+            snprintf(msg, sizeof msg, "has %zu fields, the header has %zu", json_array_size(cells),
+                     ncols);
             row_error(errors, rownum, "row", "invalid", msg);
             json_object_set_new(doc, "_invalid", json_true());
             json_object_set_new(doc, "_short", json_true());
@@ -477,8 +510,8 @@ int services_import(struct kreq *req, struct kres *res)
         return koop_fail(res, P_MALFORMED, "the CSV is not valid UTF-8 text");
     char why[160];
     json_t *numbers = NULL;
-    json_t *rows = koop_csv_parse(req->body, req->body_len, MAX_IMPORT_ROWS + 1, &numbers, why,
-                                  sizeof why);
+    json_t *rows =
+        koop_csv_parse(req->body, req->body_len, MAX_IMPORT_ROWS + 1, &numbers, why, sizeof why);
     if (!rows)
         return koop_fail(res, P_MALFORMED, "the CSV cannot be read: %s", why);
     if (json_array_size(rows) < 2) {
@@ -492,7 +525,8 @@ int services_import(struct kreq *req, struct kres *res)
     json_decref(rows);
     json_decref(numbers);
     if (!docs) { /* the header itself is wrong: nothing else can be read */
-        json_t *p = koop_problem_json(P_VALIDATION, "the file has invalid rows; nothing was imported");
+        json_t *p =
+            koop_problem_json(P_VALIDATION, "the file has invalid rows; nothing was imported");
         json_object_set_new(p, "errors", errors);
         return koop_res_json(res, 422, p);
     }

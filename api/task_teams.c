@@ -114,17 +114,16 @@ const struct koop_resource team_meeting_resource = {
 
 /* ---- the plan: goals ---- */
 
-static const char *const goal_states[] = {"open", "achieved", "partially_achieved",
-                                          "not_achieved", NULL};
+static const char *const goal_states[] = {"open", "achieved", "partially_achieved", "not_achieved",
+                                          NULL};
 static const struct fs_field goal_fields[] = {
     {.name = "description", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 2000},
     {.name = "measure", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 1000},
     {.name = "target_date", .type = FS_DATE, .flags = FS_NULLABLE},
     {.name = "team_id", .type = FS_UUID, .flags = FS_READONLY},
     {.name = NULL}};
-static const struct fs_field goal_filters[] = {{.name = "status", .type = FS_ENUM,
-                                                .values = goal_states},
-                                               {.name = NULL}};
+static const struct fs_field goal_filters[] = {
+    {.name = "status", .type = FS_ENUM, .values = goal_states}, {.name = NULL}};
 
 const struct koop_resource goal_resource = {
     .name = "goal",
@@ -139,9 +138,9 @@ const struct koop_resource goal_resource = {
 
 /* ---- the plan: actions (and referrals) ---- */
 
-static const char *const action_states[] = {"planned",     "referred", "accepted",
-                                            "declined",    "in_progress", "on_hold",
-                                            "completed",   "failed",   "cancelled", NULL};
+static const char *const action_states[] = {"planned",     "referred", "accepted",  "declined",
+                                            "in_progress", "on_hold",  "completed", "failed",
+                                            "cancelled",   NULL};
 static const struct fs_field action_fields[] = {
     {.name = "goal_id", .type = FS_UUID, .flags = FS_REQUIRED},
     {.name = "description", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 2000},
@@ -163,8 +162,8 @@ static const struct fs_field action_filters[] = {
     {.name = "status", .type = FS_ENUM, .values = action_states},
     {.name = "goal_id", .type = FS_UUID},
     {.name = NULL}};
-static const char *const action_sorts[] = {"created_at", "-created_at", "updated_at",
-                                           "-updated_at", NULL};
+static const char *const action_sorts[] = {"created_at", "-created_at", "updated_at", "-updated_at",
+                                           NULL};
 
 const struct koop_resource action_resource = {
     .name = "action",
@@ -199,8 +198,7 @@ const struct koop_resource referral_resource = {
 /* ---- plan agreement, timeline ---- */
 
 static const struct fs_field agree_fields[] = {
-    {.name = "member_id", .type = FS_UUID, .flags = FS_REQUIRED},
-    {.name = NULL}};
+    {.name = "member_id", .type = FS_UUID, .flags = FS_REQUIRED}, {.name = NULL}};
 
 int task_teams_agree(struct kreq *req, struct kres *res)
 {

@@ -5,14 +5,29 @@
 #include "api.h"
 #include "identifiers.h"
 
-static const char *const kinds[] = {"gmina_miejska", "gmina_wiejska", "gmina_miejsko_wiejska",
-                                    "powiat", "miasto_na_prawach_powiatu", NULL};
-static const char *const voivodeships[] = {
-    "dolnoslaskie", "kujawsko_pomorskie", "lubelskie",     "lubuskie",
-    "lodzkie",      "malopolskie",        "mazowieckie",   "opolskie",
-    "podkarpackie", "podlaskie",          "pomorskie",     "slaskie",
-    "swietokrzyskie", "warminsko_mazurskie", "wielkopolskie", "zachodniopomorskie",
-    NULL};
+static const char *const kinds[] = {"gmina_miejska",
+                                    "gmina_wiejska",
+                                    "gmina_miejsko_wiejska",
+                                    "powiat",
+                                    "miasto_na_prawach_powiatu",
+                                    NULL};
+static const char *const voivodeships[] = {"dolnoslaskie",
+                                           "kujawsko_pomorskie",
+                                           "lubelskie",
+                                           "lubuskie",
+                                           "lodzkie",
+                                           "malopolskie",
+                                           "mazowieckie",
+                                           "opolskie",
+                                           "podkarpackie",
+                                           "podlaskie",
+                                           "pomorskie",
+                                           "slaskie",
+                                           "swietokrzyskie",
+                                           "warminsko_mazurskie",
+                                           "wielkopolskie",
+                                           "zachodniopomorskie",
+                                           NULL};
 
 static const struct fs_field tenant_fields[] = {
     {.name = "name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 200},
@@ -34,8 +49,8 @@ static const struct fs_field tenant_filters[] = {
     {.name = "updated_since", .type = FS_DATETIME},
     {.name = NULL}};
 
-static const char *const tenant_sorts[] = {"created_at", "-created_at", "name",
-                                           "-name",      "updated_at",  "-updated_at", NULL};
+static const char *const tenant_sorts[] = {"created_at", "-created_at", "name", "-name",
+                                           "updated_at", "-updated_at", NULL};
 
 const struct koop_resource tenant_resource = {
     .name = "tenant",

@@ -16,8 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const roles[] = {"platform_admin", "admin",   "coordinator",     "social_worker",
-                                    "partner_staff",  "auditor", "regional_analyst", NULL};
+static const char *const roles[] = {
+    "platform_admin", "admin",   "coordinator",      "social_worker",
+    "partner_staff",  "auditor", "regional_analyst", NULL};
 
 static const struct fs_field uuid_item = {.type = FS_UUID};
 
@@ -38,9 +39,9 @@ static const struct fs_field user_filters[] = {
     {.name = "q", .type = FS_STRING, .min = 1, .max = 200},
     {.name = NULL}};
 
-static const char *const user_sorts[] = {"created_at", "-created_at", "name",        "-name",
-                                         "email",      "-email",      "updated_at", "-updated_at",
-                                         NULL};
+static const char *const user_sorts[] = {"created_at", "-created_at", "name",
+                                         "-name",      "email",       "-email",
+                                         "updated_at", "-updated_at", NULL};
 
 const struct koop_resource user_resource = {
     .name = "user",

@@ -33,8 +33,8 @@ bool koop_auth_blocked(const char *ip, long now_s, int limit)
 {
     pthread_mutex_lock(&mu);
     unsigned s = slot_of(ip);
-    bool blocked = strcmp(slots[s].ip, ip) == 0 && slots[s].window == now_s / 60 &&
-                   slots[s].fails >= limit;
+    bool blocked =
+        strcmp(slots[s].ip, ip) == 0 && slots[s].window == now_s / 60 && slots[s].fails >= limit;
     pthread_mutex_unlock(&mu);
     return blocked;
 }
@@ -64,7 +64,7 @@ bool koop_auth_note_failure(const char *ip, long now_s, int limit)
 static struct {
     char hash[65];
     struct koop_auth auth;
-    uint64_t until_us;  /* koop_now_us clock */
+    uint64_t until_us; /* koop_now_us clock */
     long long expires; /* token's expiry, Unix seconds */
     uint64_t epoch;
 } cache[CACHE_SLOTS];
@@ -118,8 +118,7 @@ static int unauthorized(struct kres *res, const char *detail, const char *err)
 {
     koop_fail(res, P_UNAUTHORIZED, "%s", detail);
     if (err)
-        koop_res_header(res, "WWW-Authenticate", "Bearer realm=\"kooperacje\", error=\"%s\"",
-                        err);
+        koop_res_header(res, "WWW-Authenticate", "Bearer realm=\"kooperacje\", error=\"%s\"", err);
     else
         koop_res_header(res, "WWW-Authenticate", "Bearer realm=\"kooperacje\"");
     return -1;
@@ -179,9 +178,9 @@ static const struct {
     enum koop_role role;
     const char *name;
 } role_names[] = {
-    {ROLE_PLATFORM_ADMIN, "platform_admin"}, {ROLE_ADMIN, "admin"},
-    {ROLE_COORDINATOR, "coordinator"},       {ROLE_SOCIAL_WORKER, "social_worker"},
-    {ROLE_PARTNER_STAFF, "partner_staff"},   {ROLE_AUDITOR, "auditor"},
+    {ROLE_PLATFORM_ADMIN, "platform_admin"},     {ROLE_ADMIN, "admin"},
+    {ROLE_COORDINATOR, "coordinator"},           {ROLE_SOCIAL_WORKER, "social_worker"},
+    {ROLE_PARTNER_STAFF, "partner_staff"},       {ROLE_AUDITOR, "auditor"},
     {ROLE_REGIONAL_ANALYST, "regional_analyst"},
 };
 

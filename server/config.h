@@ -10,18 +10,18 @@ struct koop_config {
     char database_url[1024];
     char listen_host[64];
     int listen_port;
-    int threads;              /* HTTP worker threads, each with its own DB connection */
-    size_t max_body;          /* bytes */
-    int max_depth;            /* JSON nesting */
-    int conn_timeout;         /* seconds an idle connection is kept */
-    int per_ip_limit;         /* concurrent connections per client IP */
-    int conn_limit;           /* concurrent connections in all */
-    int statement_timeout_ms; /* per SQL statement */
-    int connect_timeout_s;    /* to PostgreSQL */
-    int drain_timeout_s;      /* SIGTERM: how long in-flight requests may finish */
-    int auth_fail_limit;      /* failed logins per IP per minute before 429 */
-    char cors_origins[1024];  /* comma-separated, or "*" */
-    char trusted_proxies[512];/* comma-separated IPs whose X-Forwarded-For is believed */
+    int threads;               /* HTTP worker threads, each with its own DB connection */
+    size_t max_body;           /* bytes */
+    int max_depth;             /* JSON nesting */
+    int conn_timeout;          /* seconds an idle connection is kept */
+    int per_ip_limit;          /* concurrent connections per client IP */
+    int conn_limit;            /* concurrent connections in all */
+    int statement_timeout_ms;  /* per SQL statement */
+    int connect_timeout_s;     /* to PostgreSQL */
+    int drain_timeout_s;       /* SIGTERM: how long in-flight requests may finish */
+    int auth_fail_limit;       /* failed logins per IP per minute before 429 */
+    char cors_origins[1024];   /* comma-separated, or "*" */
+    char trusted_proxies[512]; /* comma-separated IPs whose X-Forwarded-For is believed */
     char openapi_path[512];
     char docs_dir[512];
     char redoc_js[512];

@@ -292,8 +292,9 @@ PGresult *db_exec(struct db_tx *tx, struct kres *res, unsigned flags, const char
     struct step steps[MAX_PIPE];
     int ns = 0, first = 0;
     const struct koop_auth *a = &tx->req->auth;
-    const char *ctx[] = {a->tenant_id, a->user_id, koop_role_name(a->role), a->partner_id,
-                         a->token_id, tx->req->request_id, tx->req->ip};
+    const char *ctx[] = {a->tenant_id,  a->user_id,  koop_role_name(a->role),
+                         a->partner_id, a->token_id, tx->req->request_id,
+                         tx->req->ip};
     if (tx->done) {
         koop_log_error("db_exec after commit");
         koop_fail(res, P_INTERNAL, "an internal error occurred; it has been logged");

@@ -110,10 +110,11 @@ static int parse_body(const struct koop_route *rt, struct kreq *req, struct kres
                          koop_cfg.max_depth),
                -1;
     json_error_t err;
-    req->json = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
+    req->json =
+        json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
     if (!req->json) {
         /* never echo err.text: it quotes the input, which may be personal data */
-        const char *why = json_error_code(&err) == json_error_invalid_utf8  ? "invalid UTF-8"
+        const char *why = json_error_code(&err) == json_error_invalid_utf8    ? "invalid UTF-8"
                           : json_error_code(&err) == json_error_duplicate_key ? "a duplicate key"
                                                                               : "malformed JSON";
         return koop_fail(res, P_MALFORMED, "%s at line %d, column %d", why, err.line, err.column),
@@ -128,8 +129,8 @@ void koop_http_dispatch(const struct koop_route *routes, struct kreq *req, struc
 {
     const struct koop_route *rt = NULL;
     char allow[128];
-    enum koop_match m = koop_route_find(routes, req->method, req->path, req, &rt, allow,
-                                        sizeof allow);
+    enum koop_match m =
+        koop_route_find(routes, req->method, req->path, req, &rt, allow, sizeof allow);
     if (m == MATCH_NOT_FOUND) {
         koop_fail(res, P_NOT_FOUND, "no resource at this path");
         return;
@@ -297,9 +298,8 @@ static enum MHD_Result send_res(struct MHD_Connection *c, struct kreq *req, stru
         len = res->raw_len;
         res->raw = NULL;
     }
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(len, buf ? buf : (char *)"", buf ? MHD_RESPMEM_MUST_FREE
-                                                                          : MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        len, buf ? buf : (char *)"", buf ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
     if (!r) {
         free(buf);
         return MHD_NO;
@@ -319,8 +319,8 @@ static enum MHD_Result send_res(struct MHD_Connection *c, struct kreq *req, stru
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
 {
     (void)cls;
     (void)version;
@@ -383,9 +383,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     req.idempotency_key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Idempotency-Key");
     req.accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
 
-    bool preflight = strcmp(method, "OPTIONS") == 0 &&
-                     MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                 "Access-Control-Request-Method") != NULL;
+    bool preflight =
+        strcmp(method, "OPTIONS") == 0 &&
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Access-Control-Request-Method") != NULL;
     if (ctx->too_large) {
         koop_fail(&res, P_PAYLOAD_TOO_LARGE, "the body exceeds %zu bytes", koop_cfg.max_body);
         koop_res_header(&res, "Connection", "close");
@@ -483,10 +483,10 @@ int koop_http_serve(const struct koop_route *routes)
 
     g_daemon = MHD_start_daemon(
         flags, (uint16_t)koop_cfg.listen_port, NULL, NULL, on_request, NULL,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)koop_cfg.threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)koop_cfg.conn_timeout,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)koop_cfg.per_ip_limit,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)koop_cfg.conn_limit,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR, sa,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)koop_cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)koop_cfg.conn_timeout, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)koop_cfg.per_ip_limit, MHD_OPTION_CONNECTION_LIMIT, (unsigned)koop_cfg.conn_limit,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_LISTENING_ADDRESS_REUSE,
         1u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
     if (!g_daemon) {
@@ -499,8 +499,8 @@ int koop_http_serve(const struct koop_route *routes)
         fprintf(stderr, "kooperd: cannot start the event listener\n");
         return 2;
     }
-    koop_log_info("listening on %s:%d with %d threads", koop_cfg.listen_host,
-                  koop_cfg.listen_port, koop_cfg.threads);
+    koop_log_info("listening on %s:%d with %d threads", koop_cfg.listen_host, koop_cfg.listen_port,
+                  koop_cfg.threads);
     int sig = 0;
     sigwait(&set, &sig);
     koop_log_info("signal %d: draining", sig);

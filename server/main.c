@@ -195,8 +195,9 @@ static int cmd_create_token(const struct args *a)
         return 2;
     }
     if (platform == (a->tenant != NULL)) {
-        fprintf(stderr, "kooperd: %s\n", platform ? "--tenant is not used for platform roles"
-                                                  : "--tenant is required for this role");
+        fprintf(stderr, "kooperd: %s\n",
+                platform ? "--tenant is not used for platform roles"
+                         : "--tenant is required for this role");
         return 2;
     }
     if ((a->tenant && !fs_is_uuid(a->tenant)) || (a->partner && !fs_is_uuid(a->partner))) {
@@ -221,12 +222,12 @@ static int cmd_create_token(const struct args *a)
         return 1;
     /* find the user: by e-mail when given, else by name and role */
     const char *fv[] = {a->tenant, a->email, a->name, a->role};
-    PGresult *r = PQexecParams(
-        c,
-        "SELECT id FROM users WHERE tenant_id IS NOT DISTINCT FROM $1::uuid AND "
-        "CASE WHEN $2::text IS NOT NULL THEN lower(email) = lower($2) "
-        "ELSE name = $3 AND role = $4 END ORDER BY created_at LIMIT 1",
-        4, NULL, fv, NULL, NULL, 0);
+    PGresult *r =
+        PQexecParams(c,
+                     "SELECT id FROM users WHERE tenant_id IS NOT DISTINCT FROM $1::uuid AND "
+                     "CASE WHEN $2::text IS NOT NULL THEN lower(email) = lower($2) "
+                     "ELSE name = $3 AND role = $4 END ORDER BY created_at LIMIT 1",
+                     4, NULL, fv, NULL, NULL, 0);
     char user[37] = "";
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
         snprintf(user, sizeof user, "%s", PQgetvalue(r, 0, 0));
@@ -245,8 +246,8 @@ static int cmd_create_token(const struct args *a)
             snprintf(email, sizeof email, "%s-%02x%02x%02x%02x@kooperd.invalid", a->role, rnd[0],
                      rnd[1], rnd[2], rnd[3]);
         }
-        json_t *body = json_pack("{s:s, s:s, s:s}", "name", a->name, "email", email, "role",
-                                 a->role);
+        json_t *body =
+            json_pack("{s:s, s:s, s:s}", "name", a->name, "email", email, "role", a->role);
         if (a->partner)
             json_object_set_new(body, "partner_id", json_string(a->partner));
         json_t *errors = json_array();
@@ -260,9 +261,9 @@ static int cmd_create_token(const struct args *a)
         koop_uuid7(id);
         char *txt = json_dumps(body, JSON_COMPACT);
         const char *v[] = {a->tenant, id, txt};
-        json_t *u = admin_call(c, "platform_admin", NULL, NULL,
-                               "SELECT koop.user_create($1::uuid, $2::uuid, $3::jsonb)::text", 3,
-                               v);
+        json_t *u =
+            admin_call(c, "platform_admin", NULL, NULL,
+                       "SELECT koop.user_create($1::uuid, $2::uuid, $3::jsonb)::text", 3, v);
         free(txt);
         json_decref(body);
         if (!u) {
@@ -281,9 +282,9 @@ static int cmd_create_token(const struct args *a)
     koop_sha256_hex(secret, strlen(secret), hash);
     snprintf(tbody, sizeof tbody, "{\"name\":\"cli\",\"expires_in_days\":%ld}", days);
     const char *v[] = {user, tid, hash, tbody};
-    json_t *t = admin_call(c, a->role, a->tenant, user,
-                           "SELECT koop.token_create($1::uuid, $2::uuid, $3, $4::jsonb)::text", 4,
-                           v);
+    json_t *t =
+        admin_call(c, a->role, a->tenant, user,
+                   "SELECT koop.token_create($1::uuid, $2::uuid, $3, $4::jsonb)::text", 4, v);
     PQfinish(c);
     if (!t)
         return 1;

@@ -9,7 +9,8 @@
 #include <string.h>
 
 #define MAX_SERIES 512
-static const double buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+static const double buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                 0.1,   0.25,   0.5,   1,    2.5,   5};
 #define NB (sizeof buckets / sizeof buckets[0])
 
 struct series {

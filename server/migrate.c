@@ -33,7 +33,8 @@ static int apply(PGconn *c, const struct koop_migration *m, const char *sum)
     char ver[16];
     snprintf(ver, sizeof ver, "%d", m->version);
     const char *vals[] = {ver, m->name, sum};
-    r = PQexecParams(c, "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+    r = PQexecParams(c,
+                     "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
                      3, NULL, vals, NULL, NULL, 0);
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     if (!ok)

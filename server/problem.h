@@ -6,22 +6,22 @@
 #include "req.h"
 
 enum koop_problem {
-    P_MALFORMED = 0,        /* 400 */
-    P_UNAUTHORIZED,         /* 401 */
-    P_FORBIDDEN,            /* 403 */
-    P_NOT_FOUND,            /* 404 */
-    P_METHOD_NOT_ALLOWED,   /* 405 */
-    P_NOT_ACCEPTABLE,       /* 406 */
-    P_CONFLICT,             /* 409 */
-    P_INVALID_TRANSITION,   /* 409 */
-    P_PRECONDITION_FAILED,  /* 412 */
-    P_PAYLOAD_TOO_LARGE,    /* 413 */
-    P_UNSUPPORTED_MEDIA,    /* 415 */
-    P_VALIDATION,           /* 422 */
-    P_PRECONDITION_REQUIRED,/* 428 */
-    P_TOO_MANY_REQUESTS,    /* 429 */
-    P_INTERNAL,             /* 500 */
-    P_UNAVAILABLE,          /* 503 */
+    P_MALFORMED = 0,         /* 400 */
+    P_UNAUTHORIZED,          /* 401 */
+    P_FORBIDDEN,             /* 403 */
+    P_NOT_FOUND,             /* 404 */
+    P_METHOD_NOT_ALLOWED,    /* 405 */
+    P_NOT_ACCEPTABLE,        /* 406 */
+    P_CONFLICT,              /* 409 */
+    P_INVALID_TRANSITION,    /* 409 */
+    P_PRECONDITION_FAILED,   /* 412 */
+    P_PAYLOAD_TOO_LARGE,     /* 413 */
+    P_UNSUPPORTED_MEDIA,     /* 415 */
+    P_VALIDATION,            /* 422 */
+    P_PRECONDITION_REQUIRED, /* 428 */
+    P_TOO_MANY_REQUESTS,     /* 429 */
+    P_INTERNAL,              /* 500 */
+    P_UNAVAILABLE,           /* 503 */
     P__COUNT
 };
 

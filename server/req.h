@@ -47,8 +47,8 @@ struct koop_kv {
 
 struct kreq {
     const char *method;
-    const char *path;           /* raw path, without query */
-    const char *route;          /* route template, e.g. /v1/partners/{partner_id} */
+    const char *path;                         /* raw path, without query */
+    const char *route;                        /* route template, e.g. /v1/partners/{partner_id} */
     const char *params[KOOP_MAX_PARAMS];      /* path parameters in order */
     const char *param_names[KOOP_MAX_PARAMS]; /* their names without braces */
     int nparams;
@@ -66,7 +66,7 @@ struct kreq {
     const char *accept;
     uint64_t wait_deadline_us; /* long-poll: 0, or when a waiting request must answer */
     int statement_timeout_ms;  /* 0: the configured one; more for heavy reads (reports) */
-    char request_id[72]; /* up to 64 characters (koop_request_id_ok) */
+    char request_id[72];       /* up to 64 characters (koop_request_id_ok) */
     char ip[64];
     struct koop_auth auth;
     void *conn; /* opaque: the MHD connection, for header lookups in server/ */

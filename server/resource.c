@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct fs_field reason_field = {.name = "reason", .type = FS_STRING, .min = 1,
-                                             .max = 500};
+static const struct fs_field reason_field = {
+    .name = "reason", .type = FS_STRING, .min = 1, .max = 500};
 
 void koop_resource_register(const struct koop_resource *r)
 {
@@ -19,28 +19,33 @@ void koop_resource_register(const struct koop_resource *r)
         const char *suffix, *fmt;
     } shapes[] = {
         {OP_GET, "get", "SELECT r->>'version', r::text FROM koop.%s_get($1::uuid, $2::uuid) r"},
-        {OP_LIST, "list", "SELECT (r->'items')::text, (r->'next')::text FROM "
-                 "koop.%s_list($1::uuid, $2::jsonb, $3, $4::jsonb, $5::int) r"},
-        {OP_CREATE, "create", "SELECT r->>'version', r::text FROM "
-                   "koop.%s_create($1::uuid, $2::uuid, $3::jsonb) r"},
-        {OP_CREATE, "create_idem", "SELECT r->>'version', r::text FROM koop.idem_save($4, $5, $6, 201, "
-                        "koop.%s_create($1::uuid, $2::uuid, $3::jsonb)) r"},
-        {OP_PATCH, "patch", "SELECT r->>'version', r::text FROM "
-                  "koop.%s_patch($1::uuid, $2::uuid, $3::int, $4::jsonb) r"},
+        {OP_LIST, "list",
+         "SELECT (r->'items')::text, (r->'next')::text FROM "
+         "koop.%s_list($1::uuid, $2::jsonb, $3, $4::jsonb, $5::int) r"},
+        {OP_CREATE, "create",
+         "SELECT r->>'version', r::text FROM "
+         "koop.%s_create($1::uuid, $2::uuid, $3::jsonb) r"},
+        {OP_CREATE, "create_idem",
+         "SELECT r->>'version', r::text FROM koop.idem_save($4, $5, $6, 201, "
+         "koop.%s_create($1::uuid, $2::uuid, $3::jsonb)) r"},
+        {OP_PATCH, "patch",
+         "SELECT r->>'version', r::text FROM "
+         "koop.%s_patch($1::uuid, $2::uuid, $3::int, $4::jsonb) r"},
         {OP_DELETE, "delete", "SELECT koop.%s_delete($1::uuid, $2::uuid, $3::int)"},
-        {OP_TRANSITION, "transition", "SELECT r->>'version', r::text FROM "
-                       "koop.%s_transition($1::uuid, $2::uuid, $3::int, $4, $5) r"},
+        {OP_TRANSITION, "transition",
+         "SELECT r->>'version', r::text FROM "
+         "koop.%s_transition($1::uuid, $2::uuid, $3::int, $4, $5) r"},
     };
-    static const char outcome_fmt[] = "SELECT r->>'version', r::text FROM "
-                                      "koop.%s_transition($1::uuid, $2::uuid, $3::int, $4, $5, $6) r";
+    static const char outcome_fmt[] =
+        "SELECT r->>'version', r::text FROM "
+        "koop.%s_transition($1::uuid, $2::uuid, $3::int, $4, $5, $6) r";
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         if (!(r->ops & OP_BIT(shapes[i].op)))
             continue;
         char *name = NULL, *sql = NULL;
         /* kept for the process lifetime: the statement registry borrows them */
-        const char *fmt = shapes[i].op == OP_TRANSITION && r->transition_outcome
-                              ? outcome_fmt
-                              : shapes[i].fmt;
+        const char *fmt =
+            shapes[i].op == OP_TRANSITION && r->transition_outcome ? outcome_fmt : shapes[i].fmt;
         if (asprintf(&name, "%s_%s", r->name, shapes[i].suffix) < 0 ||
             asprintf(&sql, fmt, r->name) < 0)
             abort();
@@ -218,10 +223,14 @@ static int create_fn(struct db_tx *tx, struct kreq *req, struct kres *res, void 
             json_decref(j);
             return 0;
         }
-        const char *v[] = {req->nparams ? req->params[0] : NULL, a->id, a->body,
-                           req->idempotency_key, req->method, req->path};
-        PGresult *r = db_exec(tx, res, DB_LAST, stmt_name(name, sizeof name, a->r, "create_idem"),
-                              6, v);
+        const char *v[] = {req->nparams ? req->params[0] : NULL,
+                           a->id,
+                           a->body,
+                           req->idempotency_key,
+                           req->method,
+                           req->path};
+        PGresult *r =
+            db_exec(tx, res, DB_LAST, stmt_name(name, sizeof name, a->r, "create_idem"), 6, v);
         if (!r)
             return -1;
         koop_res_record(res, 201, strdup(PQgetvalue(r, 0, 1)), PQgetvalue(r, 0, 0));
@@ -256,8 +265,7 @@ int koop_res_create(const struct koop_resource *r, struct kreq *req, struct kres
             koop_error_add(errors, "header", "Idempotency-Key", "max_length",
                            "must be 1 to 255 characters");
     }
-    if (!fs_validate(r->fields, req->json, FS_CREATE, "", errors) ||
-        json_array_size(errors)) {
+    if (!fs_validate(r->fields, req->json, FS_CREATE, "", errors) || json_array_size(errors)) {
         return koop_fail_errors(res, errors);
     }
     json_decref(errors);
@@ -288,8 +296,8 @@ int koop_res_get(const struct koop_resource *r, struct kreq *req, struct kres *r
 static const struct fs_field limit_field = {.name = "limit", .type = FS_INT, .min = 1, .max = 200};
 
 json_t *koop_list_params(const struct fs_field *filters, const char *const *sorts,
-                         const char *q_sort, struct kreq *req, struct kres *res,
-                         const char **sort, json_t **after, long *limit)
+                         const char *q_sort, struct kreq *req, struct kres *res, const char **sort,
+                         json_t **after, long *limit)
 {
     /* the route's filters plus limit, cursor and sort */
     struct fs_field spec[40];
@@ -381,8 +389,8 @@ int koop_list_reply(struct kreq *req, struct kres *res, const char *sort, const 
                     o += (size_t)snprintf(ek + o, vl - o, "%%%02X", *p);
             }
             ek[o] = 0;
-            used += (size_t)snprintf(link + used, sizeof link - used, "%s=%s&", req->query[i].key,
-                                     ek);
+            used +=
+                (size_t)snprintf(link + used, sizeof link - used, "%s=%s&", req->query[i].key, ek);
             free(ek);
         }
         if (used + strlen(cursor) + 20 < sizeof link) {
@@ -430,7 +438,11 @@ int koop_res_list(const struct koop_resource *r, struct kreq *req, struct kres *
     char *qs = json_dumps(q, JSON_COMPACT);
     char *as = after ? json_dumps(after, JSON_COMPACT) : NULL;
     struct list_arg a = {stmt_name(name, sizeof name, r, "list"),
-                         req->nparams ? req->params[0] : NULL, qs, sort, as, lim};
+                         req->nparams ? req->params[0] : NULL,
+                         qs,
+                         sort,
+                         as,
+                         lim};
     db_run(req, res, list_fn, &a);
     free(qs);
     free(as);
@@ -488,7 +500,9 @@ int koop_res_transition(const struct koop_resource *r, struct kreq *req, struct 
     const struct fs_field spec[] = {
         {.name = "to", .type = FS_ENUM, .flags = FS_REQUIRED, .values = r->states},
         reason_field,
-        {.name = r->transition_outcome ? "outcome" : NULL, .type = FS_STRING, .min = 1,
+        {.name = r->transition_outcome ? "outcome" : NULL,
+         .type = FS_STRING,
+         .min = 1,
          .max = 2000},
         {.name = NULL},
     };
@@ -498,7 +512,9 @@ int koop_res_transition(const struct koop_resource *r, struct kreq *req, struct 
     json_decref(errors);
     char name[96], ver[24];
     snprintf(ver, sizeof ver, "%ld", version);
-    const char *v[] = {parent_id(req), own_id(req), version >= 0 ? ver : NULL,
+    const char *v[] = {parent_id(req),
+                       own_id(req),
+                       version >= 0 ? ver : NULL,
                        json_string_value(json_object_get(req->json, "to")),
                        json_string_value(json_object_get(req->json, "reason")),
                        json_string_value(json_object_get(req->json, "outcome"))};

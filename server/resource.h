@@ -22,17 +22,17 @@
 #include "spec.h"
 
 struct koop_resource {
-    const char *name;                /* statement/function prefix, e.g. "partner" */
-    const struct fs_field *fields;   /* body fields for create (and patch) */
+    const char *name;                    /* statement/function prefix, e.g. "partner" */
+    const struct fs_field *fields;       /* body fields for create (and patch) */
     const struct fs_field *patch_fields; /* body fields for patch, when they differ */
-    const char *location;            /* Location prefix when not the request path */
-    const struct fs_field *filters;  /* list query parameters (limit/cursor/sort are added) */
-    const char *const *sorts;        /* allowed ?sort= values, NULL-terminated; [0] is default */
-    const char *q_sort;              /* default sort when ?q= is given (e.g. "relevance") */
-    const char *const *states;       /* transition targets, NULL-terminated, or NULL */
-    unsigned ops;                    /* OPS(...) of the operations the schema provides */
-    const char *audit_denied;        /* personal data: record 403/404 under this resource name */
-    bool transition_outcome;         /* transitions take "outcome" (koop.N_transition has 6 args) */
+    const char *location;                /* Location prefix when not the request path */
+    const struct fs_field *filters;      /* list query parameters (limit/cursor/sort are added) */
+    const char *const *sorts;  /* allowed ?sort= values, NULL-terminated; [0] is default */
+    const char *q_sort;        /* default sort when ?q= is given (e.g. "relevance") */
+    const char *const *states; /* transition targets, NULL-terminated, or NULL */
+    unsigned ops;              /* OPS(...) of the operations the schema provides */
+    const char *audit_denied;  /* personal data: record 403/404 under this resource name */
+    bool transition_outcome;   /* transitions take "outcome" (koop.N_transition has 6 args) */
 };
 #define OP_BIT(op) (1u << (op))
 #define OPS_CRUD                                                                                   \
@@ -42,8 +42,7 @@ struct koop_resource {
 void koop_resource_register(const struct koop_resource *r);
 
 /* Runs the generic operation op on r. */
-int koop_res_op(const struct koop_resource *r, enum koop_op op, struct kreq *req,
-                struct kres *res);
+int koop_res_op(const struct koop_resource *r, enum koop_op op, struct kreq *req, struct kres *res);
 
 int koop_res_create(const struct koop_resource *r, struct kreq *req, struct kres *res);
 int koop_res_get(const struct koop_resource *r, struct kreq *req, struct kres *res);
@@ -80,8 +79,8 @@ int koop_res_exec(struct kreq *req, struct kres *res, const char *stmt, int n,
 /* Parses list parameters into filters (new reference), sort, after-key and
  * limit; on error fills res and returns NULL. */
 json_t *koop_list_params(const struct fs_field *filters, const char *const *sorts,
-                         const char *q_sort, struct kreq *req, struct kres *res,
-                         const char **sort, json_t **after, long *limit);
+                         const char *q_sort, struct kreq *req, struct kres *res, const char **sort,
+                         json_t **after, long *limit);
 /* Answers a list from the raw items array text and the next key (JSON text
  * of {"k":..,"i":..} or NULL): builds next_cursor and the Link header. */
 int koop_list_reply(struct kreq *req, struct kres *res, const char *sort, const char *items,

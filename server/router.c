@@ -28,7 +28,8 @@ static int match(const char *pattern, const char *path, struct kreq *req)
             dst[slen] = 0;
             req->params[n] = dst;
             used += slen + 1;
-            size_t nl = plen - 2 < sizeof req->namebuf[0] - 1 ? plen - 2 : sizeof req->namebuf[0] - 1;
+            size_t nl =
+                plen - 2 < sizeof req->namebuf[0] - 1 ? plen - 2 : sizeof req->namebuf[0] - 1;
             memcpy(req->namebuf[n], p + 1, nl);
             req->namebuf[n][nl] = 0;
             req->param_names[n] = req->namebuf[n];

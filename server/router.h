@@ -6,10 +6,10 @@
 #include "req.h"
 
 enum {
-    RT_NOAUTH = 1 << 0,   /* no token needed (service endpoints) */
-    RT_RAWBODY = 1 << 1,  /* body is not JSON (handler checks its type) */
-    RT_NODB = 1 << 2,     /* handler needs no database */
-    RT_PERSONAL = 1 << 3, /* personal data: a role refused here is recorded in the audit log */
+    RT_NOAUTH = 1 << 0,      /* no token needed (service endpoints) */
+    RT_RAWBODY = 1 << 1,     /* body is not JSON (handler checks its type) */
+    RT_NODB = 1 << 2,        /* handler needs no database */
+    RT_PERSONAL = 1 << 3,    /* personal data: a role refused here is recorded in the audit log */
     RT_AUTH_CHANGE = 1 << 4, /* a successful write may end tokens' validity: flush the cache */
 };
 
@@ -17,10 +17,10 @@ struct koop_resource;
 enum koop_op { OP_NONE = 0, OP_LIST, OP_CREATE, OP_GET, OP_PATCH, OP_DELETE, OP_TRANSITION };
 
 struct koop_route {
-    const char *method;  /* NULL ends the table */
-    const char *pattern; /* e.g. "/v1/partners/{partner_id}" */
+    const char *method;   /* NULL ends the table */
+    const char *pattern;  /* e.g. "/v1/partners/{partner_id}" */
     koop_handler handler; /* or NULL: the generic op on resource (server/resource.h) */
-    unsigned roles;      /* allowed roles (bitmask); ignored with RT_NOAUTH */
+    unsigned roles;       /* allowed roles (bitmask); ignored with RT_NOAUTH */
     unsigned flags;
     const struct koop_resource *resource;
     enum koop_op op;

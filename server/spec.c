@@ -160,10 +160,10 @@ bool fs_is_url(const char *s)
     return true;
 }
 
-static void add(json_t *errors, const char *in, const char *path, const char *code,
-                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static void add(json_t *errors, const char *in, const char *path, const char *code,
-                const char *fmt, ...)
+static void add(json_t *errors, const char *in, const char *path, const char *code, const char *fmt,
+                ...) __attribute__((format(printf, 5, 6)));
+static void add(json_t *errors, const char *in, const char *path, const char *code, const char *fmt,
+                ...)
 {
     char msg[256];
     va_list ap;

@@ -8,17 +8,17 @@
 #include <stdbool.h>
 
 enum fs_type {
-    FS_STRING,   /* UTF-8 string, min/max = length in code points */
-    FS_INT,      /* integer, min/max = value */
+    FS_STRING, /* UTF-8 string, min/max = length in code points */
+    FS_INT,    /* integer, min/max = value */
     FS_BOOL,
     FS_DATE,     /* YYYY-MM-DD, a real calendar date */
     FS_DATETIME, /* RFC 3339 with offset */
     FS_UUID,
-    FS_ENUM,     /* string from .values */
+    FS_ENUM, /* string from .values */
     FS_EMAIL,
-    FS_URL,      /* http(s) URL */
-    FS_OBJECT,   /* nested object validated by .sub */
-    FS_ARRAY,    /* array, min/max = item count; items validated by .item */
+    FS_URL,    /* http(s) URL */
+    FS_OBJECT, /* nested object validated by .sub */
+    FS_ARRAY,  /* array, min/max = item count; items validated by .item */
 };
 
 enum {
@@ -35,9 +35,9 @@ struct fs_field {
     const char *name; /* NULL terminates a spec array */
     enum fs_type type;
     unsigned flags;
-    long long min, max; /* 0,0 = unbounded */
-    const char *const *values;  /* FS_ENUM: NULL-terminated list */
-    const struct fs_field *sub; /* FS_OBJECT: its fields */
+    long long min, max;          /* 0,0 = unbounded */
+    const char *const *values;   /* FS_ENUM: NULL-terminated list */
+    const struct fs_field *sub;  /* FS_OBJECT: its fields */
     const struct fs_field *item; /* FS_ARRAY: one spec for every item (name ignored) */
     fs_check check;
 };

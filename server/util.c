@@ -18,10 +18,9 @@ void koop_uuid7_from(char out[37], uint64_t ms, const unsigned char r[10])
     b[7] = r[1];
     b[8] = (unsigned char)(0x80 | (r[2] & 0x3F));
     memcpy(b + 9, r + 3, 7);
-    snprintf(out, 37,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-             b[15]);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
 }
 
 void koop_uuid7(char out[37])

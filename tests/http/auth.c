@@ -24,8 +24,8 @@ static void check_401(struct resp *r, const char *error)
 START_TEST(no_token_is_401_with_challenge)
 {
     const struct world *w = world();
-    const char *paths[] = {"/v1/me", "/v1/partners", "/v1/users", "/v1/tenants", "/v1/events",
-                           "/v1/audit-events"};
+    const char *paths[] = {"/v1/me",      "/v1/partners", "/v1/users",
+                           "/v1/tenants", "/v1/events",   "/v1/audit-events"};
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         struct resp *r = api("GET", paths[i], NULL, NULL);
         check_401(r, NULL);
@@ -50,7 +50,9 @@ START_TEST(malformed_scheme_is_401)
     char basic[160], raw[160];
     snprintf(basic, sizeof basic, "Authorization: Basic %s", "dXNlcjpwYXNzd29yZA==");
     snprintf(raw, sizeof raw, "Authorization: %s", w->admin_a); /* the token without a scheme */
-    const char *cases[][2] = {{basic, NULL}, {raw, NULL}, {"Authorization: Token abc", NULL},
+    const char *cases[][2] = {{basic, NULL},
+                              {raw, NULL},
+                              {"Authorization: Token abc", NULL},
                               {"Authorization: Bearer", NULL}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *h[] = {cases[i][0], NULL};
@@ -143,7 +145,8 @@ END_TEST
 
 static size_t count_tokens(const char *user_id, const char *token)
 {
-    struct resp *r = direct("GET", fmt("/v1/users/%s/tokens?limit=200", user_id), token, NULL, NULL);
+    struct resp *r =
+        direct("GET", fmt("/v1/users/%s/tokens?limit=200", user_id), token, NULL, NULL);
     ck_assert_msg(r->status == 200, "token list: %ld %s", r->status, r->body);
     size_t n = json_array_size(json_object_get(r->json, "items"));
     resp_free(r);
@@ -158,7 +161,8 @@ START_TEST(token_lifecycle)
     LOCALF(tokens, "/v1/users/%s/tokens", uid);
     ck_assert_uint_eq(count_tokens(uid, w->admin_a), 0);
 
-    struct resp *r = api("POST", tokens, w->admin_a, "{\"name\":\"POMOST\",\"expires_in_days\":30}");
+    struct resp *r =
+        api("POST", tokens, w->admin_a, "{\"name\":\"POMOST\",\"expires_in_days\":30}");
     ck_assert_msg(r->status == 201, "%ld %s", r->status, r->body);
     char secret[80], tid[37];
     snprintf(secret, sizeof secret, "%s", jstr(r->json, "token"));
@@ -255,13 +259,13 @@ START_TEST(token_create_validation)
     resp_free(r);
     ck_assert_uint_eq(count_tokens(uid, w->admin_a), 0);
 
-    const char *bad[][3] = {{"{\"expires_in_days\":0}", "expires_in_days", "min"},
-                            {"{\"expires_in_days\":731}", "expires_in_days", "max"},
-                            {"{\"expires_in_days\":\"30\"}", "expires_in_days", "type"},
-                            {"{\"name\":\"\"}", "name", "min_length"},
-                            {"{\"secret\":\"mine\"}", "secret", "unknown_field"},
-                            {"{\"user_id\":\"0190aaaa-bbbb-7ccc-8ddd-eeeeffff0000\"}", "user_id",
-                             NULL}};
+    const char *bad[][3] = {
+        {"{\"expires_in_days\":0}", "expires_in_days", "min"},
+        {"{\"expires_in_days\":731}", "expires_in_days", "max"},
+        {"{\"expires_in_days\":\"30\"}", "expires_in_days", "type"},
+        {"{\"name\":\"\"}", "name", "min_length"},
+        {"{\"secret\":\"mine\"}", "secret", "unknown_field"},
+        {"{\"user_id\":\"0190aaaa-bbbb-7ccc-8ddd-eeeeffff0000\"}", "user_id", NULL}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         r = api("POST", tokens, w->admin_a, bad[i][0]);
         ck_problem(r, 422, "validation_failed");
@@ -283,8 +287,8 @@ START_TEST(tokens_of_others_are_invisible)
     LOCALF(admins, "/v1/users/%s/tokens", w->admin_a_id);
     size_t before = count_tokens(w->admin_a_id, w->admin_a);
     /* other roles of the same tenant, and another tenant's admin: 404 */
-    const char *who[] = {w->coord_a, w->social_a, w->staff_a, w->auditor_a, w->admin_b, w->staff_b,
-                         w->analyst};
+    const char *who[] = {w->coord_a, w->social_a, w->staff_a, w->auditor_a,
+                         w->admin_b, w->staff_b,  w->analyst};
     for (size_t i = 0; i < sizeof who / sizeof who[0]; i++) {
         struct resp *r = api("GET", admins, who[i], NULL);
         ck_problem(r, 404, "not_found");
@@ -414,8 +418,8 @@ END_TEST
 /* ---- the role table ---- */
 
 enum { PLAT, ADM, COORD, SOC, STAFF, AUD, ANA, NROLES };
-static const char *const role_names[NROLES] = {"platform_admin", "admin",   "coordinator",
-                                               "social_worker",  "partner_staff", "auditor",
+static const char *const role_names[NROLES] = {"platform_admin",  "admin",         "coordinator",
+                                               "social_worker",   "partner_staff", "auditor",
                                                "regional_analyst"};
 
 struct route_case {
@@ -432,10 +436,18 @@ static void expand(const char *tpl, char *out, size_t n)
         const char *sub = NULL;
         if (p[0] == '{' && p[1] && p[2] == '}') {
             switch (p[1]) {
-            case 'T': sub = w->tenant_a; break;
-            case 'P': sub = w->partner_a; break;
-            case 'U': sub = w->admin_a_id; break;
-            case 'X': sub = NOWHERE; break;
+            case 'T':
+                sub = w->tenant_a;
+                break;
+            case 'P':
+                sub = w->partner_a;
+                break;
+            case 'U':
+                sub = w->admin_a_id;
+                break;
+            case 'X':
+                sub = NOWHERE;
+                break;
             }
         }
         if (sub) {
@@ -451,11 +463,12 @@ static void expand(const char *tpl, char *out, size_t n)
 START_TEST(role_table)
 {
     const struct world *w = world();
-    const char *tok[NROLES] = {w->platform, w->admin_a, w->coord_a, w->social_a,
+    const char *tok[NROLES] = {w->platform, w->admin_a,   w->coord_a, w->social_a,
                                w->staff_a,  w->auditor_a, w->analyst};
 #define F 403
     static const struct route_case cases[] = {
-        /*                                                        plat adm coord soc staff aud ana */
+        /*                                                        plat adm coord soc staff aud ana
+         */
         {"GET", "/v1/me", NULL, {200, 200, 200, 200, 200, 200, 200}},
         {"GET", "/v1/tenants", NULL, {200, F, F, F, F, F, F}},
         {"POST", "/v1/tenants", "{}", {422, F, F, F, F, F, F}},
@@ -500,9 +513,8 @@ START_TEST(role_table)
                 ok = r->json && jstr(r->json, "type") &&
                      !strcmp(jstr(r->json, "type"), "/problems/forbidden");
             if (!ok) {
-                fprintf(stderr, "role_table: %s %s as %s: want %d, got %ld: %s\n",
-                        cases[i].method, cases[i].path, role_names[role], want, r->status,
-                        r->body);
+                fprintf(stderr, "role_table: %s %s as %s: want %d, got %ld: %s\n", cases[i].method,
+                        cases[i].path, role_names[role], want, r->status, r->body);
                 failures++;
             }
             resp_free(r);
@@ -556,8 +568,8 @@ START_TEST(admin_creates_users_in_own_tenant)
     char email[96];
     snprintf(email, sizeof email, "Anna.Nowak-%d@MOPS.example.pl", (int)getpid());
     note_pii(email);
-    json_t *o = json_pack("{s:s, s:s, s:s}", "name", "Anna Nowak", "email", email, "role",
-                          "coordinator");
+    json_t *o =
+        json_pack("{s:s, s:s, s:s}", "name", "Anna Nowak", "email", email, "role", "coordinator");
     char *body = jdump(o);
     json_decref(o);
     struct resp *r = api("POST", "/v1/users", w->admin_a, body);
@@ -754,9 +766,9 @@ static size_t tenant_count(void)
     size_t n = 0;
     char cursor[512] = "";
     for (int i = 0; i < 100; i++) {
-        struct resp *r = direct("GET", fmt("/v1/tenants?limit=200%s%s", *cursor ? "&cursor=" : "",
-                                           cursor),
-                                world()->platform, NULL, NULL);
+        struct resp *r =
+            direct("GET", fmt("/v1/tenants?limit=200%s%s", *cursor ? "&cursor=" : "", cursor),
+                   world()->platform, NULL, NULL);
         ck_assert_int_eq(r->status, 200);
         n += json_array_size(json_object_get(r->json, "items"));
         const char *c = jstr(r->json, "next_cursor");
@@ -784,9 +796,9 @@ START_TEST(tenant_teryt_rules)
         {"12a1011", gm, "malopolskie", "teryt", "format"},
         {"126101", gm, "malopolskie", "teryt", "format"},
         {"12610111", gm, "malopolskie", "teryt", "format"},
-        {"1261", gm, "malopolskie", "kind", NULL},                 /* 4 digits: a powiat */
-        {"1261011", "powiat", "malopolskie", "kind", NULL},        /* 7 digits: not a powiat */
-        {"1261011", gm, "slaskie", "voivodeship", NULL},           /* 12 is malopolskie */
+        {"1261", gm, "malopolskie", "kind", NULL},          /* 4 digits: a powiat */
+        {"1261011", "powiat", "malopolskie", "kind", NULL}, /* 7 digits: not a powiat */
+        {"1261011", gm, "slaskie", "voivodeship", NULL},    /* 12 is malopolskie */
         {"1261011", gm, "mazovia", "voivodeship", "enum"},
         {"1261011", "metropolia", "malopolskie", "kind", "enum"},
     };
@@ -887,9 +899,10 @@ START_TEST(tenant_users_by_platform_admin)
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "role", NULL, "body");
     resp_free(r);
-    r = api("POST", fmt("/v1/tenants/%s/users", w->tenant_b), w->platform,
-            fmt("{\"name\":\"Koordynator B\",\"email\":\"kb%d@b.example\",\"role\":\"coordinator\"}",
-                (int)getpid()));
+    r = api(
+        "POST", fmt("/v1/tenants/%s/users", w->tenant_b), w->platform,
+        fmt("{\"name\":\"Koordynator B\",\"email\":\"kb%d@b.example\",\"role\":\"coordinator\"}",
+            (int)getpid()));
     ck_assert_msg(r->status == 201, "%ld %s", r->status, r->body);
     ck_assert_str_eq(jstr(r->json, "tenant_id"), w->tenant_b);
     ck_assert_str_eq(resp_header(r, "Location"), fmt("/v1/users/%s", jstr(r->json, "id")));
@@ -918,7 +931,8 @@ START_TEST(tenant_list_accepts_updated_since)
 {
     /* SPEC §4: ?updated_since= everywhere; openapi lists it for /v1/tenants */
     const struct world *w = world();
-    struct resp *r = api("GET", "/v1/tenants?updated_since=2020-01-01T00:00:00Z", w->platform, NULL);
+    struct resp *r =
+        api("GET", "/v1/tenants?updated_since=2020-01-01T00:00:00Z", w->platform, NULL);
     ck_assert_msg(r->status == 200, "%ld %s", r->status, r->body);
     ck_assert_uint_ge(json_array_size(json_object_get(r->json, "items")), 2);
     resp_free(r);

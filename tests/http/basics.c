@@ -27,8 +27,8 @@ START_TEST(metrics_count_routes_by_template)
     r = api("GET", "/metrics", NULL, NULL);
     ck_assert_int_eq(r->status, 200);
     ck_assert_ptr_nonnull(strstr(resp_header(r, "Content-Type"), "text/plain"));
-    ck_assert_ptr_nonnull(
-        strstr(r->body, "koop_http_requests_total{method=\"GET\",route=\"/v1/partners\",status=\"200\"}"));
+    ck_assert_ptr_nonnull(strstr(
+        r->body, "koop_http_requests_total{method=\"GET\",route=\"/v1/partners\",status=\"200\"}"));
     ck_assert_ptr_nonnull(strstr(r->body, "koop_http_request_duration_seconds_bucket"));
     ck_assert_ptr_nonnull(strstr(r->body, "koop_db_connections_open"));
     resp_free(r);

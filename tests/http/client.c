@@ -159,7 +159,8 @@ const char *uniq(const char *prefix)
 {
     static __thread char buf[128];
     static int counter;
-    snprintf(buf, sizeof buf, "%s %d-%d", prefix, (int)getpid(), __atomic_add_fetch(&counter, 1, __ATOMIC_SEQ_CST));
+    snprintf(buf, sizeof buf, "%s %d-%d", prefix, (int)getpid(),
+             __atomic_add_fetch(&counter, 1, __ATOMIC_SEQ_CST));
     return buf;
 }
 
@@ -348,12 +349,13 @@ void check_problem(const struct resp *r, long status, const char *code, const ch
     ck_assert_msg(jstr(r->json, "title") && jstr(r->json, "detail"),
                   "%s:%d: problem without title/detail: %s", file, line, r->body);
     const char *rid = resp_header(r, "X-Request-Id");
-    ck_assert_msg(rid && jstr(r->json, "request_id") && strcmp(rid, jstr(r->json, "request_id")) == 0,
+    ck_assert_msg(rid && jstr(r->json, "request_id") &&
+                      strcmp(rid, jstr(r->json, "request_id")) == 0,
                   "%s:%d: request_id does not match X-Request-Id: %s", file, line, r->body);
     if (status == 422) {
         const json_t *e = json_object_get(r->json, "errors");
-        ck_assert_msg(json_is_array(e) && json_array_size(e) > 0,
-                      "%s:%d: 422 without errors[]: %s", file, line, r->body);
+        ck_assert_msg(json_is_array(e) && json_array_size(e) > 0, "%s:%d: 422 without errors[]: %s",
+                      file, line, r->body);
     }
 }
 
@@ -420,10 +422,10 @@ void fresh_tenant(char tenant_id[37], char admin_token[80], char admin_id[37])
     static const struct {
         int ww;
         const char *name;
-    } vv[] = {{2, "dolnoslaskie"},  {4, "kujawsko_pomorskie"}, {6, "lubelskie"},
-              {8, "lubuskie"},      {10, "lodzkie"},           {14, "mazowieckie"},
-              {16, "opolskie"},     {18, "podkarpackie"},      {20, "podlaskie"},
-              {22, "pomorskie"},    {26, "swietokrzyskie"},    {28, "warminsko_mazurskie"},
+    } vv[] = {{2, "dolnoslaskie"},   {4, "kujawsko_pomorskie"}, {6, "lubelskie"},
+              {8, "lubuskie"},       {10, "lodzkie"},           {14, "mazowieckie"},
+              {16, "opolskie"},      {18, "podkarpackie"},      {20, "podlaskie"},
+              {22, "pomorskie"},     {26, "swietokrzyskie"},    {28, "warminsko_mazurskie"},
               {30, "wielkopolskie"}, {32, "zachodniopomorskie"}};
     static int counter;
     long n = (long)getpid() * 8 + __atomic_add_fetch(&counter, 1, __ATOMIC_SEQ_CST);
@@ -553,8 +555,8 @@ long long last_event_id(const char *token)
 {
     long long after = 0;
     for (int i = 0; i < 10000; i++) {
-        struct resp *r = direct("GET", fmt("/v1/events?after=%lld&limit=200", after), token, NULL,
-                                NULL);
+        struct resp *r =
+            direct("GET", fmt("/v1/events?after=%lld&limit=200", after), token, NULL, NULL);
         if (r->status != 200) {
             resp_free(r);
             return -1;

@@ -11,8 +11,8 @@ struct resp {
     long status;
     char *body;
     size_t len;
-    json_t *json;     /* parsed body when it is JSON, else NULL */
-    char *headers;    /* raw header block */
+    json_t *json;  /* parsed body when it is JSON, else NULL */
+    char *headers; /* raw header block */
 };
 
 /* Sends a request to base_url + path. token may be NULL. body may be NULL.
@@ -100,7 +100,7 @@ void check_problem(const struct resp *r, long status, const char *code, const ch
 const json_t *problem_error(const struct resp *r, const char *field, const char *code,
                             const char *in);
 #define ck_error(r, field, code, in)                                                               \
-    ck_assert_msg(problem_error((r), (field), (code), (in)), "no error %s/%s/%s in %s", (field),     \
+    ck_assert_msg(problem_error((r), (field), (code), (in)), "no error %s/%s/%s in %s", (field),   \
                   (code) ? (code) : "*", (in) ? (in) : "*", (r)->body)
 /* The record's version (GET path as token); -1 when the GET is not 200. */
 long long version_of(const char *path, const char *token);

@@ -123,8 +123,8 @@ END_TEST
 START_TEST(audit_log_is_append_only)
 {
     PGconn *c = owner();
-    const char *attempts[] = {"UPDATE audit_events SET status = 200",
-                              "DELETE FROM audit_events", "TRUNCATE audit_events"};
+    const char *attempts[] = {"UPDATE audit_events SET status = 200", "DELETE FROM audit_events",
+                              "TRUNCATE audit_events"};
     for (size_t i = 0; i < 3; i++) {
         PGresult *r = PQexec(c, attempts[i]);
         ck_assert_msg(PQresultStatus(r) == PGRES_FATAL_ERROR, "%s was allowed", attempts[i]);
@@ -142,7 +142,8 @@ END_TEST
 START_TEST(revocation_elsewhere_reaches_the_cache)
 {
     const struct world *w = world();
-    struct resp *r = direct("GET", fmt("/v1/users/%s/tokens", w->admin_a_id), w->admin_a, NULL, NULL);
+    struct resp *r =
+        direct("GET", fmt("/v1/users/%s/tokens", w->admin_a_id), w->admin_a, NULL, NULL);
     ck_assert_int_eq(r->status, 200);
     resp_free(r);
     r = direct("POST", fmt("/v1/users/%s/tokens", w->admin_a_id), w->admin_a, "{}", NULL);
@@ -158,8 +159,8 @@ START_TEST(revocation_elsewhere_reaches_the_cache)
     }
     PGconn *c = owner();
     const char *v[] = {id};
-    PGresult *pr = PQexecParams(c, "UPDATE tokens SET revoked_at = now() WHERE id = $1", 1, NULL,
-                                v, NULL, NULL, 0);
+    PGresult *pr = PQexecParams(c, "UPDATE tokens SET revoked_at = now() WHERE id = $1", 1, NULL, v,
+                                NULL, NULL, 0);
     ck_assert_int_eq(PQresultStatus(pr), PGRES_COMMAND_OK);
     PQclear(pr);
     PQfinish(c);

@@ -75,8 +75,8 @@ static json_t *all_events(const char *tok, long long after, const char *types)
     json_t *out = json_array();
     for (int guard = 0; guard < 1000; guard++) {
         struct resp *r = api("GET",
-                             fmt("/v1/events?after=%lld&limit=200%s%s", after, types ? "&types=" : "",
-                                 types ? types : ""),
+                             fmt("/v1/events?after=%lld&limit=200%s%s", after,
+                                 types ? "&types=" : "", types ? types : ""),
                              tok, NULL);
         ck_assert_msg(r->status == 200, "events: %ld %s", r->status, r->body);
         const json_t *items = json_object_get(r->json, "items");
@@ -112,8 +112,10 @@ static size_t count_events(const json_t *ev, const char *resource, const char *r
 static void check_event(const json_t *e, const char *type, const char *id, long long version)
 {
     char *s = jdump(e);
-    ck_assert_msg(json_object_size(e) == 6, "an event has exactly id, type, resource, resource_id, "
-                                            "version, occurred_at: %s", s);
+    ck_assert_msg(json_object_size(e) == 6,
+                  "an event has exactly id, type, resource, resource_id, "
+                  "version, occurred_at: %s",
+                  s);
     ck_assert_msg(json_is_integer(json_object_get(e, "id")), "%s", s);
     ck_assert_msg(!strcmp(jstr(e, "type"), type), "want %s: %s", type, s);
     ck_assert_msg(!strcmp(jstr(e, "resource"), "partner"), "%s", s);
@@ -135,7 +137,8 @@ START_TEST(feed_pages_types_and_next_after)
     ck_assert_int_eq(new_partner(admin, secret, a), 0);
     ck_assert_int_eq(new_partner(admin, "Partner B", b), 0);
     ck_assert_int_eq(new_partner(admin, "Partner C", c), 0);
-    struct resp *r = api_if("PATCH", fmt("/v1/partners/%s", a), admin, "{\"short_name\":\"FNP\"}", "\"1\"");
+    struct resp *r =
+        api_if("PATCH", fmt("/v1/partners/%s", a), admin, "{\"short_name\":\"FNP\"}", "\"1\"");
     EXPECT(r, 200);
     resp_free(r);
     MOVED(admin, fmt("/v1/partners/%s/transitions", b), "withdrawn", "rezygnacja", NULL);
@@ -201,7 +204,8 @@ START_TEST(feed_pages_types_and_next_after)
     after = base;
     int seen = 0;
     for (int guard = 0; guard < 10; guard++) {
-        r = api("GET", fmt("/v1/events?after=%lld&limit=2&types=partner.created,partner.withdrawn", after),
+        r = api("GET",
+                fmt("/v1/events?after=%lld&limit=2&types=partner.created,partner.withdrawn", after),
                 admin, NULL);
         EXPECT(r, 200);
         items = json_object_get(r->json, "items");
@@ -249,13 +253,12 @@ START_TEST(feed_pages_types_and_next_after)
     /* bad parameters are 422 naming the parameter */
     const struct {
         const char *q, *field;
-    } bad[] = {{"limit=0", "limit"},          {"limit=201", "limit"},
-               {"limit=abc", "limit"},        {"after=-1", "after"},
-               {"after=abc", "after"},        {"types=Partner.Created", "types"},
-               {"types=partner", "types"},    {"types=", "types"},
-               {"types=a.b.c", "types"},      {"wait=61", "wait"},
-               {"wait=-1", "wait"},           {"wait=soon", "wait"},
-               {"since=1", "since"},          {"after=1&after=2", "after"}};
+    } bad[] = {
+        {"limit=0", "limit"},       {"limit=201", "limit"},      {"limit=abc", "limit"},
+        {"after=-1", "after"},      {"after=abc", "after"},      {"types=Partner.Created", "types"},
+        {"types=partner", "types"}, {"types=", "types"},         {"types=a.b.c", "types"},
+        {"wait=61", "wait"},        {"wait=-1", "wait"},         {"wait=soon", "wait"},
+        {"since=1", "since"},       {"after=1&after=2", "after"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         r = api("GET", fmt("/v1/events?%s", bad[i].q), admin, NULL);
         ck_problem(r, 422, "validation_failed");
@@ -374,7 +377,8 @@ START_TEST(feed_visibility_follows_family_access)
                      utc_date(-1)),
            NULL);
     CREATE(coord, "/v1/task-teams",
-           json_pack("{s:s, s:s, s:s}", "family_id", f, "name", "ZZK", "moderator_id", sw_id), team);
+           json_pack("{s:s, s:s, s:s}", "family_id", f, "name", "ZZK", "moderator_id", sw_id),
+           team);
     CREATE(sw, fmt("/v1/task-teams/%s/members", team),
            json_pack("{s:s, s:s, s:s, s:s}", "kind", "partner_representative", "partner_id", p,
                      "person_name", "Przedstawiciel Poradni", "user_id", staff_id),
@@ -392,9 +396,12 @@ START_TEST(feed_visibility_follows_family_access)
     /* admin (and coordinator): everything */
     json_t *ev = all_events(admin, base, NULL);
     char *s = jdump(ev);
-    ck_assert_msg(count_events(ev, "family", f) >= 1 && count_events(ev, "family", g) >= 1, "%s", s);
-    ck_assert_msg(count_events(ev, "member", fm) == 1 && count_events(ev, "member", gm) == 1, "%s", s);
-    ck_assert_msg(count_events(ev, "consent", consent) == 1 && count_events(ev, "consent", NULL) == 2,
+    ck_assert_msg(count_events(ev, "family", f) >= 1 && count_events(ev, "family", g) >= 1, "%s",
+                  s);
+    ck_assert_msg(count_events(ev, "member", fm) == 1 && count_events(ev, "member", gm) == 1, "%s",
+                  s);
+    ck_assert_msg(count_events(ev, "consent", consent) == 1 &&
+                      count_events(ev, "consent", NULL) == 2,
                   "%s", s);
     ck_assert_msg(count_events(ev, "task_team", team) >= 2, "%s", s);
     ck_assert_msg(count_events(ev, "meeting", meeting) == 1, "%s", s);
@@ -476,7 +483,8 @@ static void *lp_main(void *arg)
 {
     struct lp *l = arg;
     l->t0 = mono();
-    l->r = l->via_prism ? api("GET", l->path, l->tok, NULL) : direct("GET", l->path, l->tok, NULL, NULL);
+    l->r = l->via_prism ? api("GET", l->path, l->tok, NULL)
+                        : direct("GET", l->path, l->tok, NULL, NULL);
     l->t1 = mono();
     return NULL;
 }
@@ -829,8 +837,8 @@ static void *reader_main(void *arg)
     double deadline = 0;
     long long last_id = rd->after;
     for (;;) {
-        struct resp *r =
-            direct("GET", fmt("/v1/events?after=%lld&%s", rd->after, rd->extra), rd->tok, NULL, NULL);
+        struct resp *r = direct("GET", fmt("/v1/events?after=%lld&%s", rd->after, rd->extra),
+                                rd->tok, NULL, NULL);
         rd->last_status = r->status;
         if (r->status != 200) {
             if (!rd->errors++)

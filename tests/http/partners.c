@@ -91,9 +91,9 @@ START_TEST(create_and_get)
     json_t *in = json_pack(
         "{s:s, s:s, s:s, s:b, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s, s:s}, s:s, "
         "s:[{s:s, s:s, s:s, s:s}, {s:s}], s:s, s:{s:s}}",
-        "name", name, "short_name", "PUP Kraków", "sector", "labour", "is_leader", 0,
-        "identifiers", "nip", nip, "regon", "123456785", "krs", "0000123456", "address", "street",
-        "ul. Mogilska", "building", "25", "postal_code", "31-542", "city", "Kraków", "website",
+        "name", name, "short_name", "PUP Kraków", "sector", "labour", "is_leader", 0, "identifiers",
+        "nip", nip, "regon", "123456785", "krs", "0000123456", "address", "street", "ul. Mogilska",
+        "building", "25", "postal_code", "31-542", "city", "Kraków", "website",
         "https://pup.example.pl/kontakt", "contacts", "name", "Jan Kowalski", "role",
         "kierownik działu", "email", "jan.kowalski@pup.example.pl", "phone", "+48 12 000 00 00",
         "name", "Ewa Nowak", "competences", "Kieruje na szkolenia i staże.", "declaration",
@@ -116,7 +116,8 @@ START_TEST(create_and_get)
     ck_assert_str_eq(jstr(r->json, "name"), name);
     ck_assert_str_eq(jstr(r->json, "short_name"), "PUP Kraków");
     ck_assert(json_is_false(json_object_get(r->json, "is_leader")));
-    ck_assert(json_equal(json_object_get(r->json, "identifiers"), json_object_get(in, "identifiers")));
+    ck_assert(
+        json_equal(json_object_get(r->json, "identifiers"), json_object_get(in, "identifiers")));
     ck_assert(json_equal(json_object_get(r->json, "address"), json_object_get(in, "address")));
     const json_t *contacts = json_object_get(r->json, "contacts");
     ck_assert_uint_eq(json_array_size(contacts), 2);
@@ -181,13 +182,14 @@ START_TEST(create_validation)
          "contacts[0].email", "format"},
         {"{\"name\":\"%s\",\"sector\":\"ngo\",\"contacts\":[{\"email\":\"a@b.pl\"}]}",
          "contacts[0].name", "required"},
-        {"{\"name\":\"%s\",\"sector\":\"ngo\",\"website\":\"ftp://files.example\"}",
-         "website", "format"},
+        {"{\"name\":\"%s\",\"sector\":\"ngo\",\"website\":\"ftp://files.example\"}", "website",
+         "format"},
         {"{\"name\":\"%s\",\"sector\":\"ngo\",\"declaration\":{\"signed_on\":\"2026-02-30\"}}",
          "declaration.signed_on", "format"},
         {"{\"name\":\"%s\",\"sector\":\"ngo\",\"is_leader\":\"true\"}", "is_leader", "type"},
         {"{\"name\":\"%s\",\"sector\":\"ngo\",\"status\":\"active\"}", "status", "read_only"},
-        {"{\"name\":\"%s\",\"sector\":\"ngo\",\"tenant_id\":\"0190aaaa-bbbb-7ccc-8ddd-eeeeffff0000\"}",
+        {"{\"name\":\"%s\",\"sector\":\"ngo\",\"tenant_id\":\"0190aaaa-bbbb-7ccc-8ddd-"
+         "eeeeffff0000\"}",
          "tenant_id", "unknown_field"},
         {"{\"name\":\"%s\",\"sector\":\"ngo\",\"id\":\"0190aaaa-bbbb-7ccc-8ddd-eeeeffff0000\"}",
          "id", "read_only"},
@@ -215,8 +217,8 @@ START_TEST(create_validation)
     /* a duplicate NIP within a tenant is a conflict; another tenant may use it */
     char nip[11], id[37], idb[37];
     make_nip((long)getpid() * 10 + 2, nip);
-    LOCALF(body, "{\"name\":\"%s\",\"sector\":\"ngo\",\"identifiers\":{\"nip\":\"%s\"}}",
-           name, nip);
+    LOCALF(body, "{\"name\":\"%s\",\"sector\":\"ngo\",\"identifiers\":{\"nip\":\"%s\"}}", name,
+           nip);
     create_raw(w->admin_a, body, id);
     r = api("POST", "/v1/partners", w->admin_a, body);
     ck_problem(r, 409, "conflict");
@@ -256,8 +258,8 @@ START_TEST(list_filters_and_polish_search)
     snprintf(d_updated, sizeof d_updated, "%s", jstr(dj, "updated_at"));
     json_decref(dj);
     free(dd);
-    struct resp *r = api_if("PATCH", ppath(a), admin, "{\"declaration\":{\"signed_on\":\"2026-01-10\"}}",
-                            "\"1\"");
+    struct resp *r = api_if("PATCH", ppath(a), admin,
+                            "{\"declaration\":{\"signed_on\":\"2026-01-10\"}}", "\"1\"");
     ck_assert_int_eq(r->status, 200);
     resp_free(r);
     r = api("POST", fmt("%s/transitions", ppath(a)), admin, "{\"to\":\"declared\"}");
@@ -280,8 +282,8 @@ START_TEST(list_filters_and_polish_search)
     expect_ids(admin, "?sector=social_assistance&status=declared", A, 1);
     expect_ids(admin, "?sector=police&status=declared", NULL, 0);
     /* Polish text: with and without diacritics, in any case */
-    const char *osrodek[] = {"O%C5%9Brodek", "osrodek", "O%C5%9ARODEK", "OSRODEK", "%C5%9Brod",
-                             "spo%C5%82ecznej", "SPOLECZNEJ", "mops"};
+    const char *osrodek[] = {"O%C5%9Brodek", "osrodek",         "O%C5%9ARODEK", "OSRODEK",
+                             "%C5%9Brod",    "spo%C5%82ecznej", "SPOLECZNEJ",   "mops"};
     for (size_t i = 0; i < sizeof osrodek / sizeof osrodek[0]; i++)
         expect_ids(admin, fmt("?q=%s", osrodek[i]), A, 1);
     expect_ids(admin, "?q=sk%C5%82odowskiej", C, 1);
@@ -300,10 +302,14 @@ START_TEST(list_filters_and_polish_search)
     /* bad filter values are 422 naming the parameter */
     struct {
         const char *q, *field, *code;
-    } bad[] = {{"?status=retired", "status", "enum"},      {"?sector=church", "sector", "enum"},
-               {"?is_leader=yes", "is_leader", "type"},    {"?updated_since=yesterday", "updated_since", "format"},
-               {"?updated_since=2026-01-01", "updated_since", "format"}, {"?q=", "q", "min_length"},
-               {"?sort=status", "sort", "enum"},           {"?sort=-id", "sort", "enum"}};
+    } bad[] = {{"?status=retired", "status", "enum"},
+               {"?sector=church", "sector", "enum"},
+               {"?is_leader=yes", "is_leader", "type"},
+               {"?updated_since=yesterday", "updated_since", "format"},
+               {"?updated_since=2026-01-01", "updated_since", "format"},
+               {"?q=", "q", "min_length"},
+               {"?sort=status", "sort", "enum"},
+               {"?sort=-id", "sort", "enum"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         r = api("GET", fmt("/v1/partners%s", bad[i].q), admin, NULL);
         ck_problem(r, 422, "validation_failed");
@@ -343,8 +349,8 @@ START_TEST(list_sorts)
     names_in_order(admin, "?sort=name", by_name, 4);
     names_in_order(admin, "?sort=-name", by_name_desc, 4);
     /* touching "beta" makes it the most recently updated */
-    struct resp *r = api_if("PATCH", ppath(ids[0]), admin, "{\"competences\":\"Wolontariat\"}",
-                            "\"1\"");
+    struct resp *r =
+        api_if("PATCH", ppath(ids[0]), admin, "{\"competences\":\"Wolontariat\"}", "\"1\"");
     ck_assert_int_eq(r->status, 200);
     resp_free(r);
     const char *by_updated[] = {"Alfa", "delta", "Gamma", "beta"};
@@ -418,13 +424,14 @@ START_TEST(keyset_pagination)
     const json_t *it;
     json_array_foreach(json_object_get(r->json, "items"), k, it)
     {
-        struct resp *p = api_if("PATCH", ppath(jstr(it, "id")), admin, "{\"short_name\":\"zm\"}",
-                                "\"1\"");
+        struct resp *p =
+            api_if("PATCH", ppath(jstr(it, "id")), admin, "{\"short_name\":\"zm\"}", "\"1\"");
         ck_assert_int_eq(p->status, 200);
         resp_free(p);
     }
     resp_free(r);
-    const char *sorts[] = {"created_at", "-created_at", "name", "-name", "updated_at", "-updated_at"};
+    const char *sorts[] = {"created_at", "-created_at", "name",
+                           "-name",      "updated_at",  "-updated_at"};
     for (size_t s = 0; s < sizeof sorts / sizeof sorts[0]; s++) {
         int pages;
         json_t *all = walk(admin, sorts[s], 200, false, &pages);
@@ -515,7 +522,8 @@ START_TEST(limit_and_cursor_validation)
     resp_free(r);
     const char *others[] = {"", "&sort=-name", "&sort=created_at", "&sort=updated_at"};
     for (int i = 0; i < 4; i++) {
-        r = api("GET", fmt("/v1/partners?limit=1&cursor=%s%s", cursor, others[i]), w->admin_a, NULL);
+        r = api("GET", fmt("/v1/partners?limit=1&cursor=%s%s", cursor, others[i]), w->admin_a,
+                NULL);
         ck_problem(r, 422, "validation_failed");
         ck_error(r, "cursor", NULL, "query");
         resp_free(r);
@@ -587,21 +595,23 @@ START_TEST(merge_patch_semantics)
     make_nip((long)getpid() * 10 + 3, nip);
     char name[128];
     snprintf(name, sizeof name, "%s", uniq("Stowarzyszenie Scalanie"));
-    create_raw(w->admin_a,
-               fmt("{\"name\":\"%s\",\"short_name\":\"SN\",\"sector\":\"ngo\","
-                   "\"identifiers\":{\"nip\":\"%s\",\"regon\":\"123456785\"},"
-                   "\"address\":{\"street\":\"ul. Długa\",\"building\":\"1\",\"postal_code\":\"00-001\","
-                   "\"city\":\"Warszawa\"},\"website\":\"https://s.example.org\","
-                   "\"contacts\":[{\"name\":\"A\"},{\"name\":\"B\",\"phone\":\"123\"}],"
-                   "\"competences\":\"Pomoc\",\"declaration\":{\"certificate_number\":\"C-1\"}}",
-                   name, nip),
-               id);
+    create_raw(
+        w->admin_a,
+        fmt("{\"name\":\"%s\",\"short_name\":\"SN\",\"sector\":\"ngo\","
+            "\"identifiers\":{\"nip\":\"%s\",\"regon\":\"123456785\"},"
+            "\"address\":{\"street\":\"ul. Długa\",\"building\":\"1\",\"postal_code\":\"00-001\","
+            "\"city\":\"Warszawa\"},\"website\":\"https://s.example.org\","
+            "\"contacts\":[{\"name\":\"A\"},{\"name\":\"B\",\"phone\":\"123\"}],"
+            "\"competences\":\"Pomoc\",\"declaration\":{\"certificate_number\":\"C-1\"}}",
+            name, nip),
+        id);
     LOCALF(p, "/v1/partners/%s", id);
-    struct resp *r = api_if("PATCH", p, w->admin_a,
-                            "{\"short_name\":null,\"address\":{\"city\":\"Kraków\",\"building\":null},"
-                            "\"identifiers\":{\"regon\":null},\"declaration\":{\"signed_on\":\"2026-01-10\"},"
-                            "\"contacts\":[{\"name\":\"C\",\"email\":\"c@s.example.org\"}],\"website\":null}",
-                            "\"1\"");
+    struct resp *r =
+        api_if("PATCH", p, w->admin_a,
+               "{\"short_name\":null,\"address\":{\"city\":\"Kraków\",\"building\":null},"
+               "\"identifiers\":{\"regon\":null},\"declaration\":{\"signed_on\":\"2026-01-10\"},"
+               "\"contacts\":[{\"name\":\"C\",\"email\":\"c@s.example.org\"}],\"website\":null}",
+               "\"1\"");
     ck_assert_msg(r->status == 200, "%ld %s", r->status, r->body);
     const json_t *j = r->json;
     ck_assert(json_is_null(json_object_get(j, "short_name")));
@@ -668,14 +678,14 @@ START_TEST(patch_rejects_unknown_and_read_only_fields)
     create_p(w->admin_a, uniq("Tylko do odczytu"), "ngo", id);
     LOCALF(p, "/v1/partners/%s", id);
     char *before = record_of(p, w->admin_a);
-    struct resp *r = api_if(
-        "PATCH", p, w->admin_a,
-        fmt("{\"id\":\"%s\",\"status\":\"active\",\"version\":9,\"created_at\":"
-            "\"2026-01-01T00:00:00.000000Z\",\"updated_at\":\"2026-01-01T00:00:00.000000Z\","
-            "\"tenant_id\":\"%s\",\"colour\":\"red\",\"identifiers\":{\"vat\":\"PL1\"},"
-            "\"address\":{\"country\":\"PL\"},\"declaration\":{\"signed_by\":\"x\"}}",
-            NOWHERE, w->tenant_b),
-        "\"1\"");
+    struct resp *r =
+        api_if("PATCH", p, w->admin_a,
+               fmt("{\"id\":\"%s\",\"status\":\"active\",\"version\":9,\"created_at\":"
+                   "\"2026-01-01T00:00:00.000000Z\",\"updated_at\":\"2026-01-01T00:00:00.000000Z\","
+                   "\"tenant_id\":\"%s\",\"colour\":\"red\",\"identifiers\":{\"vat\":\"PL1\"},"
+                   "\"address\":{\"country\":\"PL\"},\"declaration\":{\"signed_by\":\"x\"}}",
+                   NOWHERE, w->tenant_b),
+               "\"1\"");
     ck_problem(r, 422, "validation_failed");
     /* tenant_id is no field of a partner at all: the token decides the tenant */
     const char *ro[] = {"id", "status", "version", "created_at", "updated_at"};
@@ -714,7 +724,8 @@ START_TEST(only_one_leader)
     char a[37], b[37];
     create_raw(admin, "{\"name\":\"MOPS\",\"sector\":\"social_assistance\",\"is_leader\":true}", a);
     struct resp *r =
-        api("POST", "/v1/partners", admin, "{\"name\":\"OPS 2\",\"sector\":\"social_assistance\",\"is_leader\":true}");
+        api("POST", "/v1/partners", admin,
+            "{\"name\":\"OPS 2\",\"sector\":\"social_assistance\",\"is_leader\":true}");
     ck_problem(r, 409, "conflict");
     resp_free(r);
     create_p(admin, "OPS 2", "social_assistance", b);
@@ -738,10 +749,11 @@ START_TEST(partner_staff_edits_only_own_partner)
     const struct world *w = world();
     LOCALF(own, "/v1/partners/%s", w->partner_a);
     long long v = version_of(own, w->admin_a);
-    struct resp *r = api_if("PATCH", own, w->staff_a,
-                            "{\"competences\":\"Przyjmuje skierowania w poniedziałki\","
-                            "\"contacts\":[{\"name\":\"Recepcja\",\"phone\":\"+48 22 000 00 00\"}]}",
-                            etag(v));
+    struct resp *r =
+        api_if("PATCH", own, w->staff_a,
+               "{\"competences\":\"Przyjmuje skierowania w poniedziałki\","
+               "\"contacts\":[{\"name\":\"Recepcja\",\"phone\":\"+48 22 000 00 00\"}]}",
+               etag(v));
     ck_assert_msg(r->status == 200, "%ld %s", r->status, r->body);
     ck_assert_int_eq(jint(r->json, "version"), v + 1);
     resp_free(r);
@@ -974,9 +986,10 @@ START_TEST(transitions_full_path)
     r = move(w->coord_a, id, "declared", NULL);
     ck_problem(r, 409, "invalid_transition");
     const json_t *missing = json_object_get(r->json, "missing");
-    ck_assert_msg(json_array_size(missing) == 1 &&
-                      !strcmp(json_string_value(json_array_get(missing, 0)), "declaration.signed_on"),
-                  "missing: %s", r->body);
+    ck_assert_msg(
+        json_array_size(missing) == 1 &&
+            !strcmp(json_string_value(json_array_get(missing, 0)), "declaration.signed_on"),
+        "missing: %s", r->body);
     resp_free(r);
     /* bad bodies */
     const char *bad[][3] = {{"{\"to\":\"bogus\"}", "to", "enum"},
@@ -1034,10 +1047,11 @@ START_TEST(transitions_full_path)
     resp_free(r);
     /* a declared partner cannot go back or be suspended */
     char id3[37];
-    create_raw(w->coord_a,
-               fmt("{\"name\":\"%s\",\"sector\":\"ngo\",\"declaration\":{\"signed_on\":\"2026-01-01\"}}",
-                   uniq("Zadeklarowany")),
-               id3);
+    create_raw(
+        w->coord_a,
+        fmt("{\"name\":\"%s\",\"sector\":\"ngo\",\"declaration\":{\"signed_on\":\"2026-01-01\"}}",
+            uniq("Zadeklarowany")),
+        id3);
     r = move(w->coord_a, id3, "declared", NULL);
     ck_assert_int_eq(r->status, 200);
     resp_free(r);
@@ -1083,8 +1097,8 @@ static json_t *events_for(const char *token, long long after, const char *resour
     json_t *out = json_array();
     for (int guard = 0; guard < 1000; guard++) {
         struct resp *r = api("GET",
-                             fmt("/v1/events?after=%lld&limit=200%s%s", after, types ? "&types=" : "",
-                                 types ? types : ""),
+                             fmt("/v1/events?after=%lld&limit=200%s%s", after,
+                                 types ? "&types=" : "", types ? types : ""),
                              token, NULL);
         ck_assert_msg(r->status == 200, "events: %ld %s", r->status, r->body);
         const json_t *items = json_object_get(r->json, "items");
@@ -1095,7 +1109,8 @@ static json_t *events_for(const char *token, long long after, const char *resour
         {
             ck_assert_msg(jint(e, "id") > prev, "event ids not increasing: %s", r->body);
             prev = jint(e, "id");
-            ck_assert_uint_eq(json_object_size(e), 6); /* id type resource resource_id version occurred_at */
+            ck_assert_uint_eq(json_object_size(e),
+                              6); /* id type resource resource_id version occurred_at */
             ck_assert(timestamp_ok(jstr(e, "occurred_at")));
             if (!resource_id || !strcmp(jstr(e, "resource_id"), resource_id))
                 json_array_append(out, (json_t *)e);
@@ -1147,7 +1162,8 @@ START_TEST(every_write_is_an_event_and_audited)
     snprintf(id, sizeof id, "%s", jstr(r->json, "id"));
     snprintf(create_rid, sizeof create_rid, "%s", resp_header(r, "X-Request-Id"));
     resp_free(r);
-    r = api_if("PATCH", ppath(id), admin, "{\"declaration\":{\"signed_on\":\"2026-01-05\"}}", "\"1\"");
+    r = api_if("PATCH", ppath(id), admin, "{\"declaration\":{\"signed_on\":\"2026-01-05\"}}",
+               "\"1\"");
     ck_assert_int_eq(r->status, 200);
     resp_free(r);
     r = move(admin, id, "declared", NULL);
@@ -1231,7 +1247,8 @@ START_TEST(every_write_is_an_event_and_audited)
     const long want_status[] = {200, 200, 200, 201};
     const char *readers[] = {admin, auditor};
     for (int k = 0; k < 2; k++) {
-        r = api("GET", fmt("/v1/audit-events?resource=partner&resource_id=%s", id), readers[k], NULL);
+        r = api("GET", fmt("/v1/audit-events?resource=partner&resource_id=%s", id), readers[k],
+                NULL);
         ck_assert_msg(r->status == 200, "%ld %s", r->status, r->body);
         const json_t *items = json_object_get(r->json, "items");
         ck_assert_msg(json_array_size(items) >= 4, "audit: %s", r->body);
@@ -1248,7 +1265,8 @@ START_TEST(every_write_is_an_event_and_audited)
             ck_assert_str_eq(jstr(a, "resource_id"), id);
             if (!strcmp(jstr(a, "action"), "read"))
                 continue;
-            ck_assert_msg(n < 4 && !strcmp(jstr(a, "action"), want[n]), "audit %zu: %s", n, r->body);
+            ck_assert_msg(n < 4 && !strcmp(jstr(a, "action"), want[n]), "audit %zu: %s", n,
+                          r->body);
             ck_assert_int_eq(jint(a, "status"), want_status[n]);
             ck_assert_str_eq(jstr(a, "actor_id"), admin_id);
             ck_assert_ptr_nonnull(jstr(a, "token_id"));
@@ -1283,10 +1301,11 @@ START_TEST(agreements_crud)
     create_p(w->admin_a, uniq("Porozumienia"), "labour", id);
     char coll[128];
     snprintf(coll, sizeof coll, "/v1/partners/%s/agreements", id);
-    struct resp *r = api("POST", coll, w->coord_a,
-                         "{\"title\":\"Porozumienie o współpracy w ramach PZK\",\"scope\":\"Staże\","
-                         "\"signed_on\":\"2026-01-15\",\"valid_from\":\"2026-02-01\","
-                         "\"valid_until\":\"2027-12-31\",\"document_ref\":\"DOK/2026/1\"}");
+    struct resp *r =
+        api("POST", coll, w->coord_a,
+            "{\"title\":\"Porozumienie o współpracy w ramach PZK\",\"scope\":\"Staże\","
+            "\"signed_on\":\"2026-01-15\",\"valid_from\":\"2026-02-01\","
+            "\"valid_until\":\"2027-12-31\",\"document_ref\":\"DOK/2026/1\"}");
     ck_assert_msg(r->status == 201, "%ld %s", r->status, r->body);
     char ag[37];
     snprintf(ag, sizeof ag, "%s", jstr(r->json, "id"));
@@ -1308,8 +1327,12 @@ START_TEST(agreements_crud)
     struct {
         const char *q;
         size_t n;
-    } lists[] = {{"", 1}, {"?valid_on=2026-06-01", 1}, {"?valid_on=2028-01-01", 0},
-                 {"?valid_on=2026-01-20", 0}, {"?sort=-signed_on", 1}, {"?updated_since=2000-01-01T00:00:00Z", 1}};
+    } lists[] = {{"", 1},
+                 {"?valid_on=2026-06-01", 1},
+                 {"?valid_on=2028-01-01", 0},
+                 {"?valid_on=2026-01-20", 0},
+                 {"?sort=-signed_on", 1},
+                 {"?updated_since=2000-01-01T00:00:00Z", 1}};
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
         r = api("GET", fmt("%s%s", coll, lists[i].q), w->auditor_a, NULL);
         ck_assert_msg(r->status == 200, "%s: %ld %s", lists[i].q, r->status, r->body);
@@ -1327,7 +1350,8 @@ START_TEST(agreements_crud)
                {"{\"title\":\"X\"}", "signed_on", "required"},
                {"{\"title\":\"X\",\"signed_on\":\"2026-02-30\"}", "signed_on", "format"},
                {"{\"title\":\"X\",\"signed_on\":\"15.01.2026\"}", "signed_on", "format"},
-               {"{\"title\":\"X\",\"signed_on\":\"2026-01-15\",\"partner_id\":\"0190aaaa-bbbb-7ccc-8ddd-eeeeffff0000\"}",
+               {"{\"title\":\"X\",\"signed_on\":\"2026-01-15\",\"partner_id\":\"0190aaaa-bbbb-7ccc-"
+                "8ddd-eeeeffff0000\"}",
                 "partner_id", NULL},
                {"{\"title\":\"X\",\"signed_on\":\"2026-01-15\",\"status\":\"active\"}", "status",
                 "read_only"}};
@@ -1353,8 +1377,8 @@ START_TEST(agreements_crud)
     ck_problem(r, 422, "validation_failed");
     resp_free(r);
     ck_assert_int_eq(version_of(one, w->admin_a), 1);
-    r = api_if("PATCH", one, w->admin_a, "{\"valid_from\":null,\"valid_until\":\"2026-01-31\",\"scope\":null}",
-               "\"1\"");
+    r = api_if("PATCH", one, w->admin_a,
+               "{\"valid_from\":null,\"valid_until\":\"2026-01-31\",\"scope\":null}", "\"1\"");
     ck_assert_msg(r->status == 200, "%ld %s", r->status, r->body);
     ck_assert(json_is_null(json_object_get(r->json, "valid_from")));
     ck_assert(json_is_null(json_object_get(r->json, "scope")));
@@ -1445,8 +1469,9 @@ START_TEST(benefits_crud)
         ck_assert_ptr_null(strstr(r->body, "Partner B"));
         resp_free(r);
     }
-    r = api("POST", coll, w->admin_a,
-            "{\"description\":\"X\",\"recorded_on\":\"2026-01-01\",\"beneficiary_partner_id\":\"B\"}");
+    r = api(
+        "POST", coll, w->admin_a,
+        "{\"description\":\"X\",\"recorded_on\":\"2026-01-01\",\"beneficiary_partner_id\":\"B\"}");
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "beneficiary_partner_id", "format", "body");
     resp_free(r);
@@ -1505,7 +1530,8 @@ START_TEST(other_tenant_gets_404_on_every_route)
     char name[128];
     snprintf(name, sizeof name, "%s", uniq("Tajny partner gminy A"));
     create_raw(w->admin_a,
-               fmt("{\"name\":\"%s\",\"sector\":\"health\",\"declaration\":{\"signed_on\":\"2026-01-01\"}}",
+               fmt("{\"name\":\"%s\",\"sector\":\"health\",\"declaration\":{\"signed_on\":\"2026-"
+                   "01-01\"}}",
                    name),
                p);
     struct resp *r = api("POST", fmt("/v1/partners/%s/agreements", p), w->admin_a,

@@ -65,7 +65,8 @@ static char *list_ids(const char *tok, const char *path)
 }
 
 /* Asserts the list at path holds exactly the ids given (NULL-terminated). */
-#define LIST_IS(tok, path, ...) list_is_at((tok), (path), __LINE__, (const char *[]){__VA_ARGS__, NULL})
+#define LIST_IS(tok, path, ...)                                                                    \
+    list_is_at((tok), (path), __LINE__, (const char *[]){__VA_ARGS__, NULL})
 static void list_is_at(const char *tok, const char *path, int line, const char **want)
 {
     size_t n = 0;
@@ -128,13 +129,12 @@ START_TEST(meeting_crud_round_trip_and_if_match)
 {
     struct pw p;
     setup(&p);
-    json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:[s, s], s:s, s:s, s:s}", "kind",
-                            "partnership_team", "held_on", "2026-03-12", "place",
-                            "Urząd Miasta, sala sesyjna", "title",
-                            "Posiedzenie Partnerskiego Zespołu Kooperacyjnego", "partner_ids", p.p1,
-                            p.p2, "agenda", "Aktualizacja koszyka usług", "minutes",
-                            "Omówiono stan koszyka usług i wolne miejsca.", "decisions",
-                            "MOPS przygotuje porozumienia.");
+    json_t *doc = json_pack(
+        "{s:s, s:s, s:s, s:s, s:[s, s], s:s, s:s, s:s}", "kind", "partnership_team", "held_on",
+        "2026-03-12", "place", "Urząd Miasta, sala sesyjna", "title",
+        "Posiedzenie Partnerskiego Zespołu Kooperacyjnego", "partner_ids", p.p1, p.p2, "agenda",
+        "Aktualizacja koszyka usług", "minutes", "Omówiono stan koszyka usług i wolne miejsca.",
+        "decisions", "MOPS przygotuje porozumienia.");
     struct resp *r = post_doc(p.admin, "/v1/meetings", doc);
     EXPECT(r, 201);
     char id[37];
@@ -190,7 +190,8 @@ START_TEST(meeting_crud_round_trip_and_if_match)
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "kind", "enum", "body");
     resp_free(r);
-    r = api_if("PATCH", mp, p.admin, fmt("{\"partner_ids\":[\"%s\"]}", world()->partner_b), "\"1\"");
+    r = api_if("PATCH", mp, p.admin, fmt("{\"partner_ids\":[\"%s\"]}", world()->partner_b),
+               "\"1\"");
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "partner_ids", NULL, "body");
     resp_free(r);
@@ -201,10 +202,10 @@ START_TEST(meeting_crud_round_trip_and_if_match)
     free(before);
 
     /* a merge patch: changed fields change, null clears, the rest stays */
-    r = api_if("PATCH", mp, p.admin,
-               fmt("{\"title\":\"Posiedzenie PZK nr 2\",\"place\":null,\"partner_ids\":[\"%s\"]}",
-                   p.p2),
-               "\"1\"");
+    r = api_if(
+        "PATCH", mp, p.admin,
+        fmt("{\"title\":\"Posiedzenie PZK nr 2\",\"place\":null,\"partner_ids\":[\"%s\"]}", p.p2),
+        "\"1\"");
     EXPECT(r, 200);
     ck_assert_str_eq(resp_header(r, "ETag"), "\"2\"");
     ck_assert_int_eq(jint(r->json, "version"), 2);
@@ -248,7 +249,8 @@ START_TEST(meeting_validation)
     /* every documented kind */
     const char *kinds[] = {"partnership_team", "working_group", "educational", "ceremony", "other"};
     for (int i = 0; i < 5; i++) {
-        struct resp *r = post_doc(p.admin, "/v1/meetings", meeting_doc(kinds[i], "2026-01-15", "Spotkanie"));
+        struct resp *r =
+            post_doc(p.admin, "/v1/meetings", meeting_doc(kinds[i], "2026-01-15", "Spotkanie"));
         EXPECT(r, 201);
         ck_assert_str_eq(jstr(r->json, "kind"), kinds[i]);
         /* optional fields come back as null / empty */
@@ -383,9 +385,9 @@ START_TEST(meeting_list_filters)
     /* bad filter values are 422 naming the parameter */
     const struct {
         const char *q, *field;
-    } bad[] = {{"kind=party", "kind"},         {"partner_id=abc", "partner_id"},
-               {"from=2026-13-01", "from"},    {"to=yesterday", "to"},
-               {"sort=title", "sort"},         {"held_on=2026-01-10", "held_on"}};
+    } bad[] = {{"kind=party", "kind"},      {"partner_id=abc", "partner_id"},
+               {"from=2026-13-01", "from"}, {"to=yesterday", "to"},
+               {"sort=title", "sort"},      {"held_on=2026-01-10", "held_on"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         r = api("GET", fmt("/v1/meetings?%s", bad[i].q), p.admin, NULL);
         ck_problem(r, 422, "validation_failed");
@@ -402,8 +404,8 @@ START_TEST(meeting_roles_and_tenancy)
     const struct world *w = world();
     /* coordinators write too */
     char id[37];
-    CREATE(p.coord, "/v1/meetings", meeting_doc("working_group", "2026-05-05", "Grupa koordynatora"),
-           id);
+    CREATE(p.coord, "/v1/meetings",
+           meeting_doc("working_group", "2026-05-05", "Grupa koordynatora"), id);
     LOCALF(mp, "/v1/meetings/%s", id);
     struct resp *r = api_if("PATCH", mp, p.coord, "{\"minutes\":\"Protokół\"}", "\"1\"");
     EXPECT(r, 200);
@@ -490,7 +492,8 @@ START_TEST(meeting_and_project_survive_partner_deletion)
     resp_free(r);
 
     r = api_if("DELETE", fmt("/v1/partners/%s", gone), p.admin, NULL, "\"1\"");
-    ck_assert_msg(r->status == 204 || r->status == 409, "delete partner: %ld %s", r->status, r->body);
+    ck_assert_msg(r->status == 204 || r->status == 409, "delete partner: %ld %s", r->status,
+                  r->body);
     bool deleted = r->status == 204;
     resp_free(r);
     if (!deleted)
@@ -513,21 +516,22 @@ END_TEST
 /* The project of the seed article, with leader and partners of this tenant. */
 static json_t *seed_project(const char *leader, const char *partner1, const char *partner2)
 {
-    return json_pack(
-        "{s:s, s:s, s:s, s:s, s:[s, s], s:s, s:s, s:I, s:I, s:s, s:["
-        "{s:s, s:s, s:i, s:s}, {s:s, s:s, s:i, s:s}, {s:s, s:s, s:i, s:s},"
-        "{s:s, s:s, s:i, s:s}, {s:s, s:s, s:i, s:n}]}",
-        "name", "Fachowa siła przyszłością dla rodziny", "programme",
-        "PO WER 2014–2020, Działanie 4.1 Innowacje społeczne", "call_number",
-        "POWR.04.01.00-IZ.00-00-004/16", "leader_partner_id", leader, "partner_ids", partner1,
-        partner2, "starts_on", "2017-03-01", "ends_on", "2027-12-31", "total_value",
-        (json_int_t)90415000, "eu_cofinancing", (json_int_t)87615000, "currency", "PLN",
-        "indicators", "name", "Rodziny objęte wsparciem", "unit", "rodziny", "target", 30, "source",
-        "families_supported", "name", "Zespoły zadaniowe utworzone", "unit", "zespoły", "target", 30,
-        "source", "task_teams_formed", "name", "Skierowania zrealizowane", "unit", "skierowania",
-        "target", 60, "source", "referrals_completed", "name", "Partnerzy z podpisaną deklaracją",
-        "unit", "instytucje", "target", 10, "source", "partners_declared", "name",
-        "Opracowany model pracy socjalnej", "unit", "model", "target", 1, "source");
+    return json_pack("{s:s, s:s, s:s, s:s, s:[s, s], s:s, s:s, s:I, s:I, s:s, s:["
+                     "{s:s, s:s, s:i, s:s}, {s:s, s:s, s:i, s:s}, {s:s, s:s, s:i, s:s},"
+                     "{s:s, s:s, s:i, s:s}, {s:s, s:s, s:i, s:n}]}",
+                     "name", "Fachowa siła przyszłością dla rodziny", "programme",
+                     "PO WER 2014–2020, Działanie 4.1 Innowacje społeczne", "call_number",
+                     "POWR.04.01.00-IZ.00-00-004/16", "leader_partner_id", leader, "partner_ids",
+                     partner1, partner2, "starts_on", "2017-03-01", "ends_on", "2027-12-31",
+                     "total_value", (json_int_t)90415000, "eu_cofinancing", (json_int_t)87615000,
+                     "currency", "PLN", "indicators", "name", "Rodziny objęte wsparciem", "unit",
+                     "rodziny", "target", 30, "source", "families_supported", "name",
+                     "Zespoły zadaniowe utworzone", "unit", "zespoły", "target", 30, "source",
+                     "task_teams_formed", "name", "Skierowania zrealizowane", "unit", "skierowania",
+                     "target", 60, "source", "referrals_completed", "name",
+                     "Partnerzy z podpisaną deklaracją", "unit", "instytucje", "target", 10,
+                     "source", "partners_declared", "name", "Opracowany model pracy socjalnej",
+                     "unit", "model", "target", 1, "source");
 }
 
 static void check_seed_project(const json_t *pj, const json_t *sent)
@@ -545,8 +549,9 @@ static void check_seed_project(const json_t *pj, const json_t *sent)
     ck_assert_str_eq(jstr(pj, "starts_on"), "2017-03-01");
     ck_assert_str_eq(jstr(pj, "ends_on"), "2027-12-31");
     ck_assert_str_eq(jstr(pj, "leader_partner_id"), jstr(sent, "leader_partner_id"));
-    ck_assert_msg(json_equal(json_object_get(pj, "indicators"), json_object_get(sent, "indicators")),
-                  "indicators changed: %s", s);
+    ck_assert_msg(
+        json_equal(json_object_get(pj, "indicators"), json_object_get(sent, "indicators")),
+        "indicators changed: %s", s);
     ck_assert_uint_eq(json_array_size(json_object_get(pj, "partner_ids")), 2);
     free(s);
 }
@@ -608,8 +613,9 @@ START_TEST(project_seed_round_trips_exactly)
     ck_assert_int_eq(jint(r->json, "eu_cofinancing"), 99999999999999LL);
     resp_free(r);
     /* the default currency is PLN */
-    r = post_doc(p.admin, "/v1/projects", json_pack("{s:s, s:I}", "name", "Bez waluty", "total_value",
-                                                (json_int_t)2147483648LL));
+    r = post_doc(
+        p.admin, "/v1/projects",
+        json_pack("{s:s, s:I}", "name", "Bez waluty", "total_value", (json_int_t)2147483648LL));
     EXPECT(r, 201);
     ck_assert_str_eq(jstr(r->json, "currency"), "PLN");
     ck_assert_int_eq(jint(r->json, "total_value"), 2147483648LL);
@@ -619,7 +625,7 @@ START_TEST(project_seed_round_trips_exactly)
      * (straight to the daemon: the proxy re-serialises 904150.00 as 904150) */
     const char *bad[] = {
         "{\"name\":\"x\",\"total_value\":904150.00}", "{\"name\":\"x\",\"total_value\":904150.5}",
-        "{\"name\":\"x\",\"total_value\":-1}",        "{\"name\":\"x\",\"total_value\":100000000000001}",
+        "{\"name\":\"x\",\"total_value\":-1}", "{\"name\":\"x\",\"total_value\":100000000000001}",
         "{\"name\":\"x\",\"total_value\":\"90415000\"}"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         r = direct("POST", "/v1/projects", p.admin, bad[i], NULL);
@@ -646,9 +652,10 @@ START_TEST(project_validation_rules)
     struct pw p;
     setup(&p);
     /* EU co-financing may equal, never exceed, the total value */
-    struct resp *r = post_doc(p.admin, "/v1/projects",
-                          json_pack("{s:s, s:I, s:I}", "name", "Za dużo UE", "total_value",
-                                    (json_int_t)90415000, "eu_cofinancing", (json_int_t)90415001));
+    struct resp *r =
+        post_doc(p.admin, "/v1/projects",
+                 json_pack("{s:s, s:I, s:I}", "name", "Za dużo UE", "total_value",
+                           (json_int_t)90415000, "eu_cofinancing", (json_int_t)90415001));
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "eu_cofinancing", NULL, "body");
     resp_free(r);
@@ -661,49 +668,53 @@ START_TEST(project_validation_rules)
     LOCALF(pp, "/v1/projects/%s", id);
     /* the period may be one day, never end before it starts */
     r = post_doc(p.admin, "/v1/projects",
-             json_pack("{s:s, s:s, s:s}", "name", "Wstecz", "starts_on", "2026-06-01", "ends_on",
-                       "2026-05-31"));
+                 json_pack("{s:s, s:s, s:s}", "name", "Wstecz", "starts_on", "2026-06-01",
+                           "ends_on", "2026-05-31"));
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "ends_on", NULL, "body");
     resp_free(r);
     /* indicators: names unique, target required, source from the documented set */
     r = post_doc(p.admin, "/v1/projects",
-             json_pack("{s:s, s:[{s:s, s:i}, {s:s, s:i}]}", "name", "Dwa razy", "indicators",
-                       "name", "Rodziny objęte wsparciem", "target", 30, "name",
-                       "Rodziny objęte wsparciem", "target", 40));
+                 json_pack("{s:s, s:[{s:s, s:i}, {s:s, s:i}]}", "name", "Dwa razy", "indicators",
+                           "name", "Rodziny objęte wsparciem", "target", 30, "name",
+                           "Rodziny objęte wsparciem", "target", 40));
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "indicators", NULL, "body");
     resp_free(r);
-    r = post_doc(p.admin, "/v1/projects",
-             json_pack("{s:s, s:[{s:s}]}", "name", "Bez celu", "indicators", "name", "Rodziny"));
+    r = post_doc(
+        p.admin, "/v1/projects",
+        json_pack("{s:s, s:[{s:s}]}", "name", "Bez celu", "indicators", "name", "Rodziny"));
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "indicators[0].target", "required", "body");
     resp_free(r);
     r = post_doc(p.admin, "/v1/projects",
-             json_pack("{s:s, s:[{s:s, s:i, s:s}]}", "name", "Zła miara", "indicators", "name",
-                       "Rodziny", "target", 3, "source", "families_happy"));
+                 json_pack("{s:s, s:[{s:s, s:i, s:s}]}", "name", "Zła miara", "indicators", "name",
+                           "Rodziny", "target", 3, "source", "families_happy"));
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "indicators[0].source", "enum", "body");
     resp_free(r);
     r = post_doc(p.admin, "/v1/projects",
-             json_pack("{s:s, s:[{s:s, s:i, s:s}]}", "name", "Pole obce", "indicators", "name",
-                       "Rodziny", "target", 3, "actual", "5"));
+                 json_pack("{s:s, s:[{s:s, s:i, s:s}]}", "name", "Pole obce", "indicators", "name",
+                           "Rodziny", "target", 3, "actual", "5"));
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "indicators[0].actual", "unknown_field", "body");
     resp_free(r);
     /* partners of another tenant */
-    r = post_doc(p.admin, "/v1/projects",
-             json_pack("{s:s, s:[s]}", "name", "Obcy partner", "partner_ids", world()->partner_b));
+    r = post_doc(
+        p.admin, "/v1/projects",
+        json_pack("{s:s, s:[s]}", "name", "Obcy partner", "partner_ids", world()->partner_b));
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "partner_ids", "not_found", "body");
     resp_free(r);
-    r = post_doc(p.admin, "/v1/projects",
-             json_pack("{s:s, s:s}", "name", "Obcy lider", "leader_partner_id", world()->partner_b));
+    r = post_doc(
+        p.admin, "/v1/projects",
+        json_pack("{s:s, s:s}", "name", "Obcy lider", "leader_partner_id", world()->partner_b));
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "leader_partner_id", "not_found", "body");
     resp_free(r);
     /* read-only and unknown fields */
-    r = post_doc(p.admin, "/v1/projects", json_pack("{s:s, s:i}", "name", "x", "families_count", 3));
+    r = post_doc(p.admin, "/v1/projects",
+                 json_pack("{s:s, s:i}", "name", "x", "families_count", 3));
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "families_count", "read_only", "body");
     resp_free(r);
@@ -881,9 +892,9 @@ static void make_service(const char *tok, const char *partner, const char *categ
     json_t *doc = json_pack("{s:s, s:s, s:s}", "partner_id", partner, "name",
                             uniq("Usługa koszyka"), "category", category);
     if (available >= 0)
-        json_object_set_new(doc, "capacity",
-                            json_pack("{s:i, s:i, s:s}", "available", available, "maximum", 5,
-                                      "unit", "miejsca"));
+        json_object_set_new(
+            doc, "capacity",
+            json_pack("{s:i, s:i, s:s}", "available", available, "maximum", 5, "unit", "miejsca"));
     CREATE(tok, "/v1/services", doc, out);
     if (activate)
         MOVED(tok, fmt("/v1/services/%s/transitions", out), "active", NULL, NULL);
@@ -904,8 +915,8 @@ static void activate_team(const char *sw, const char *team, const char *family, 
                           const char *partner, const char *staff_id, const char *rep_surname)
 {
     CREATE(sw, fmt("/v1/task-teams/%s/members", team),
-           json_pack("{s:s, s:s, s:s, s:s}", "kind", "partner_representative", "partner_id", partner,
-                     "person_name", fmt("Jan %s", rep_surname), "user_id", staff_id),
+           json_pack("{s:s, s:s, s:s, s:s}", "kind", "partner_representative", "partner_id",
+                     partner, "person_name", fmt("Jan %s", rep_surname), "user_id", staff_id),
            NULL);
     CREATE(sw, fmt("/v1/families/%s/consents", family),
            json_pack("{s:s, s:s, s:s, s:s, s:s}", "member_id", adult, "scope",
@@ -936,7 +947,8 @@ static void make_action(const char *sw, const char *team, const char *goal, cons
 static void complete_referral(const char *sw, const char *staff, const char *team,
                               const char *action)
 {
-    MOVED(sw, fmt("/v1/task-teams/%s/actions/%s/transitions", team, action), "referred", NULL, NULL);
+    MOVED(sw, fmt("/v1/task-teams/%s/actions/%s/transitions", team, action), "referred", NULL,
+          NULL);
     LOCALF(rt, "/v1/referrals/%s/transitions", action);
     MOVED(staff, rt, "accepted", NULL, NULL);
     MOVED(staff, rt, "in_progress", NULL, NULL);
@@ -1118,7 +1130,8 @@ START_TEST(project_indicators_are_computed_from_the_data)
     free(pb);
     EXPECT(r, 200);
     resp_free(r);
-    create_partner(p.admin, "Miejski Ośrodek Pomocy Rodzinie", "social_assistance", signed_on, leader);
+    create_partner(p.admin, "Miejski Ośrodek Pomocy Rodzinie", "social_assistance", signed_on,
+                   leader);
     create_partner(p.admin, "Szkoła Podstawowa nr 1", "education", signed_on, outsider);
     create_partner(p.admin, "Klub Sportowy", "culture_sport", signed_on, gone);
     MOVED(p.admin, fmt("/v1/partners/%s/transitions", gone), "withdrawn", "rezygnacja", NULL);
@@ -1167,8 +1180,8 @@ START_TEST(project_indicators_are_computed_from_the_data)
         p.p1, p.p2, gone, "starts_on", utc_date(-30), "ends_on", utc_date(30), "indicators", "name",
         "Rodziny objęte wsparciem", "unit", "rodziny", "target", 30, "source", "families_supported",
         "name", "Zespoły zadaniowe utworzone", "unit", "zespoły", "target", 30, "source",
-        "task_teams_formed", "name", "Skierowania zrealizowane", "unit", "skierowania", "target", 60,
-        "source", "referrals_completed", "name", "Partnerzy z podpisaną deklaracją", "unit",
+        "task_teams_formed", "name", "Skierowania zrealizowane", "unit", "skierowania", "target",
+        60, "source", "referrals_completed", "name", "Partnerzy z podpisaną deklaracją", "unit",
         "instytucje", "target", 10, "source", "partners_declared", "name",
         "Opracowany model pracy socjalnej", "unit", "model", "target", 1, "source");
     json_t *indicators = json_incref(json_object_get(doc, "indicators"));
@@ -1211,10 +1224,11 @@ START_TEST(project_indicators_are_computed_from_the_data)
         ck_assert_int_eq(jint(got, "target"), jint(sent, "target"));
         ck_assert(json_equal(json_object_get(got, "source"), json_object_get(sent, "source")));
     }
-    ACTUAL(r->json, "Rodziny objęte wsparciem", 2);          /* f1, f2 */
-    ACTUAL(r->json, "Zespoły zadaniowe utworzone", 1);       /* t1 (t2 forming, t3 unlinked) */
-    ACTUAL(r->json, "Skierowania zrealizowane", 1);          /* x1 (x2 open, x3 no service, x4 unlinked) */
-    ACTUAL(r->json, "Partnerzy z podpisaną deklaracją", 2);  /* p1, leader (p2 unsigned, gone withdrawn) */
+    ACTUAL(r->json, "Rodziny objęte wsparciem", 2);    /* f1, f2 */
+    ACTUAL(r->json, "Zespoły zadaniowe utworzone", 1); /* t1 (t2 forming, t3 unlinked) */
+    ACTUAL(r->json, "Skierowania zrealizowane", 1); /* x1 (x2 open, x3 no service, x4 unlinked) */
+    ACTUAL(r->json, "Partnerzy z podpisaną deklaracją",
+           2); /* p1, leader (p2 unsigned, gone withdrawn) */
     ACTUAL(r->json, "Opracowany model pracy socjalnej", -1); /* no source: null */
     resp_free(r);
     /* partner staff and auditors read indicators too (no personal data in them) */
@@ -1303,7 +1317,8 @@ static void report_world(struct rw *w)
     LOCALF(yesterday, "%s", utc_date(-1));
 
     snprintf(w->p1name, sizeof w->p1name, "Poradnia Zdrowia Psychicznego %d", (int)getpid());
-    snprintf(w->p3name, sizeof w->p3name, "Stowarzyszenie \"Razem\", Koło; Śląsk %d", (int)getpid());
+    snprintf(w->p3name, sizeof w->p3name, "Stowarzyszenie \"Razem\", Koło; Śląsk %d",
+             (int)getpid());
     create_partner(p->admin, w->p1name, "health", yesterday, p->p1);
     MOVED(p->admin, fmt("/v1/partners/%s/transitions", p->p1), "declared", NULL, NULL);
     create_partner(p->admin, "Fundacja Pomocy Rodzinie", "ngo", NULL, p->p2);
@@ -1312,8 +1327,8 @@ static void report_world(struct rw *w)
            json_pack("{s:s, s:s}", "title", "Porozumienie o współpracy", "signed_on", yesterday),
            NULL);
     CREATE(p->admin, fmt("/v1/partners/%s/benefits", w->p3),
-           json_pack("{s:s, s:s, s:s}", "description", "Wymiana doświadczeń", "beneficiary_partner_id",
-                     p->p1, "recorded_on", yesterday),
+           json_pack("{s:s, s:s, s:s}", "description", "Wymiana doświadczeń",
+                     "beneficiary_partner_id", p->p1, "recorded_on", yesterday),
            NULL);
     CREATE(p->admin, fmt("/v1/partners/%s/benefits", p->p1),
            json_pack("{s:s, s:s}", "description", "Szkolenie dla wszystkich", "recorded_on",
@@ -1330,11 +1345,10 @@ static void report_world(struct rw *w)
     snprintf(w->street, sizeof w->street, "ul. Raportowa %d", (int)getpid());
     note_pii(w->street);
     const char *districts[] = {"Centrum", "Centrum", "Centrum", "Zawodzie", "Ligota"};
-    json_t *problems[] = {
-        json_pack("[{s:s}, {s:s}]", "code", "unemployment", "code", "addiction"),
-        json_pack("[{s:s}, {s:s}]", "code", "unemployment", "code", "poverty"),
-        json_pack("[{s:s}, {s:s}]", "code", "unemployment", "code", "poverty"),
-        json_pack("[{s:s}]", "code", "unemployment"), NULL};
+    json_t *problems[] = {json_pack("[{s:s}, {s:s}]", "code", "unemployment", "code", "addiction"),
+                          json_pack("[{s:s}, {s:s}]", "code", "unemployment", "code", "poverty"),
+                          json_pack("[{s:s}, {s:s}]", "code", "unemployment", "code", "poverty"),
+                          json_pack("[{s:s}]", "code", "unemployment"), NULL};
     for (int i = 0; i < 5; i++) {
         json_t *doc = json_pack("{s:s, s:{s:s, s:s, s:s, s:s}}", "district", districts[i],
                                 "address", "street", w->street, "building", "7", "postal_code",
@@ -1396,8 +1410,8 @@ static void cell_at(const json_t *doc, const char *tenant, const char *dim, cons
     const json_t *row = report_row(doc, tenant, dim, key);
     char *d = jdump(doc);
     if (!want) {
-        ck_assert_msg(!row, "line %d: %s/%s/%s should be absent: %s", line,
-                      tenant ? tenant : "all", dim, key, d);
+        ck_assert_msg(!row, "line %d: %s/%s/%s should be absent: %s", line, tenant ? tenant : "all",
+                      dim, key, d);
     } else {
         ck_assert_msg(row, "line %d: no row %s/%s/%s: %s", line, tenant ? tenant : "all", dim, key,
                       d);
@@ -1462,8 +1476,8 @@ static size_t nrows(const json_t *doc)
 /* GET a report as tok (JSON through Prism); the parsed document or NULL with *status. */
 static json_t *report(const char *tok, const char *name, const char *query, long *status)
 {
-    struct resp *r = api("GET", fmt("/v1/reports/%s%s%s", name, query ? "?" : "", query ? query : ""),
-                         tok, NULL);
+    struct resp *r = api(
+        "GET", fmt("/v1/reports/%s%s%s", name, query ? "?" : "", query ? query : ""), tok, NULL);
     if (status)
         *status = r->status;
     json_t *doc = r->status == 200 ? json_incref(r->json) : NULL;
@@ -1639,7 +1653,8 @@ START_TEST(reports_csv_negotiation_and_parameters)
     EXPECT(r, 200);
     const char *ct = resp_header(r, "Content-Type");
     ck_assert_msg(ct && !strncmp(ct, "text/csv", 8), "Content-Type %s", ct ? ct : "(none)");
-    ck_assert_msg(resp_header(r, "Vary") && strstr(resp_header(r, "Vary"), "Accept"), "no Vary: Accept");
+    ck_assert_msg(resp_header(r, "Vary") && strstr(resp_header(r, "Vary"), "Accept"),
+                  "no Vary: Accept");
     const char *cd = resp_header(r, "Content-Disposition");
     ck_assert_msg(cd && strstr(cd, "benefits.csv"), "Content-Disposition %s", cd ? cd : "(none)");
     ck_assert_msg(!strncmp(r->body, "tenant_id,tenant_name,dimension,key,count,value\r\n", 49),
@@ -1679,7 +1694,8 @@ START_TEST(reports_csv_negotiation_and_parameters)
     resp_free(r);
 
     /* every report, JSON and CSV, holds no personal data */
-    const char *names[] = {"families", "task-teams", "referrals", "services", "partners", "benefits"};
+    const char *names[] = {"families", "task-teams", "referrals",
+                           "services", "partners",   "benefits"};
     for (int i = 0; i < 6; i++) {
         r = api("GET", fmt("/v1/reports/%s?%s", names[i], q), w.p.admin, NULL);
         EXPECT(r, 200);
@@ -1741,7 +1757,8 @@ START_TEST(reports_roles)
     report_world(&w);
     const struct world *wd = world();
     LOCALF(q, "from=%s&to=%s", w.from, w.to);
-    const char *names[] = {"families", "task-teams", "referrals", "services", "partners", "benefits"};
+    const char *names[] = {"families", "task-teams", "referrals",
+                           "services", "partners",   "benefits"};
     for (int i = 0; i < 6; i++) {
         LOCALF(path, "/v1/reports/%s?%s", names[i], q);
         /* admin, coordinator and auditor read the same report */
@@ -1751,8 +1768,9 @@ START_TEST(reports_roles)
         for (int k = 0; k < 2; k++) {
             struct resp *r = api("GET", path, readers[k], NULL);
             EXPECT(r, 200);
-            ck_assert_msg(json_equal(json_object_get(a->json, "rows"), json_object_get(r->json, "rows")),
-                          "%s differs for another reader:\n%s\n%s", names[i], a->body, r->body);
+            ck_assert_msg(
+                json_equal(json_object_get(a->json, "rows"), json_object_get(r->json, "rows")),
+                "%s differs for another reader:\n%s\n%s", names[i], a->body, r->body);
             resp_free(r);
         }
         resp_free(a);
@@ -1819,7 +1837,8 @@ START_TEST(reports_regional_analyst_across_granted_tenants)
     char analyst[80], analyst_id[37];
     make_analyst(analyst, analyst_id);
     LOCALF(q, "from=%s&to=%s", w.from, w.to);
-    const char *names[] = {"families", "task-teams", "referrals", "services", "partners", "benefits"};
+    const char *names[] = {"families", "task-teams", "referrals",
+                           "services", "partners",   "benefits"};
     /* nothing granted: empty reports, and no tenant to ask for */
     for (int i = 0; i < 6; i++) {
         long st;

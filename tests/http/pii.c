@@ -20,11 +20,15 @@ void make_pesel(int year, int month, int day, int female, char out[12])
 {
     static int counter;
     int serial = (int)(getpid() % 500) + __atomic_add_fetch(&counter, 1, __ATOMIC_SEQ_CST) * 2;
-    int mm = month + (year >= 2200 ? 60 : year >= 2100 ? 40 : year >= 2000 ? 20 : year >= 1900 ? 0 : 80);
+    int mm = month + (year >= 2200   ? 60
+                      : year >= 2100 ? 40
+                      : year >= 2000 ? 20
+                      : year >= 1900 ? 0
+                                     : 80);
     int sex = (serial % 5) * 2 + (female ? 0 : 1); /* even = female */
     char buf[64];
-    snprintf(buf, sizeof buf, "%02d%02d%02d%03d%d", year % 100, mm % 100, day % 100,
-             serial % 1000, sex % 10);
+    snprintf(buf, sizeof buf, "%02d%02d%02d%03d%d", year % 100, mm % 100, day % 100, serial % 1000,
+             sex % 10);
     for (int i = 0; i < 10; i++)
         out[i] = buf[i];
     static const int w[] = {1, 3, 7, 9, 1, 3, 7, 9, 1, 3};

@@ -27,9 +27,9 @@ static size_t partner_total(void)
     size_t n = 0;
     char cursor[1024] = "";
     for (int i = 0; i < 1000; i++) {
-        struct resp *r = direct("GET",
-                                fmt("/v1/partners?limit=200%s%s", *cursor ? "&cursor=" : "", cursor),
-                                w->admin_a, NULL, NULL);
+        struct resp *r =
+            direct("GET", fmt("/v1/partners?limit=200%s%s", *cursor ? "&cursor=" : "", cursor),
+                   w->admin_a, NULL, NULL);
         ck_assert_int_eq(r->status, 200);
         n += json_array_size(json_object_get(r->json, "items"));
         const char *c = jstr(r->json, "next_cursor");
@@ -64,12 +64,12 @@ START_TEST(undecodable_json_is_400)
         "{\"name\": \"SEKRET\", \"sector\": \"ngo\", \"is_leader\": NaN}",
         "{\"name\": \"SEKRET\", \"sector\": \"ngo\", \"is_leader\": tru}",
         "{\"name\": \"SEKRET\", \"sector\": \"ngo\", \"name\": \"Kowalski\"}", /* duplicate key */
-        "{\"name\": \"SEKRET \xff\xfe\", \"sector\": \"ngo\"}",               /* invalid UTF-8 */
-        "{\"name\": \"SEKRET \xc0\xaf\", \"sector\": \"ngo\"}",               /* overlong */
-        "{\"name\": \"SEKRET \xed\xa0\x80\", \"sector\": \"ngo\"}",           /* UTF-8 surrogate */
-        "{\"name\": \"SEKRET \\ud800\", \"sector\": \"ngo\"}",                /* lone surrogate */
-        "{\"name\": \"SEKRET \\x41\", \"sector\": \"ngo\"}",                  /* bad escape */
-        "{\"name\": \"SEKRET\n\", \"sector\": \"ngo\"}",                      /* raw control char */
+        "{\"name\": \"SEKRET \xff\xfe\", \"sector\": \"ngo\"}",                /* invalid UTF-8 */
+        "{\"name\": \"SEKRET \xc0\xaf\", \"sector\": \"ngo\"}",                /* overlong */
+        "{\"name\": \"SEKRET \xed\xa0\x80\", \"sector\": \"ngo\"}",            /* UTF-8 surrogate */
+        "{\"name\": \"SEKRET \\ud800\", \"sector\": \"ngo\"}",                 /* lone surrogate */
+        "{\"name\": \"SEKRET \\x41\", \"sector\": \"ngo\"}",                   /* bad escape */
+        "{\"name\": \"SEKRET\n\", \"sector\": \"ngo\"}", /* raw control char */
         "{\"name\": \"SEKRET\", \"sector\": \"ngo\", \"x\": 1e999999}",
         "\xef\xbb\xbf{\"name\": \"SEKRET\"",
         "}",
@@ -113,8 +113,8 @@ END_TEST
 START_TEST(top_level_non_object_is_422)
 {
     size_t before = partner_total();
-    const char *corpus[] = {"[]", "[{\"name\":\"x\",\"sector\":\"ngo\"}]", "42", "\"text\"", "null",
-                            "true", "-0.5"};
+    const char *corpus[] = {
+        "[]", "[{\"name\":\"x\",\"sector\":\"ngo\"}]", "42", "\"text\"", "null", "true", "-0.5"};
     for (size_t i = 0; i < sizeof corpus / sizeof corpus[0]; i++) {
         struct resp *r = post_raw(corpus[i], strlen(corpus[i]));
         ck_assert_msg(r->status == 422, "%s: %ld %s", corpus[i], r->status, r->body);
@@ -332,10 +332,13 @@ START_TEST(content_types)
     size_t before = partner_total();
     char body[160];
     snprintf(body, sizeof body, "{\"name\":\"Typ treści %d\",\"sector\":\"ngo\"}", (int)getpid());
-    const char *refused[] = {"Content-Type: text/plain", "Content-Type: application/xml",
+    const char *refused[] = {"Content-Type: text/plain",
+                             "Content-Type: application/xml",
                              "Content-Type: application/x-www-form-urlencoded",
-                             "Content-Type: application/jsonx", "Content-Type: json",
-                             "Content-Type: application/merge-patch+json", "Content-Type:"};
+                             "Content-Type: application/jsonx",
+                             "Content-Type: json",
+                             "Content-Type: application/merge-patch+json",
+                             "Content-Type:"};
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         const char *h[] = {refused[i], NULL};
         struct resp *r = direct("POST", "/v1/partners", w->admin_a, body, h);
@@ -435,16 +438,24 @@ START_TEST(query_abuse)
     resp_free(r);
     /* odd but valid values are fine */
     const char *odd[] = {"?updated_since=2026-01-01T00:00:00.123456789Z",
-                         "?updated_since=2026-06-30T23:59:60Z", "?updated_since=0001-01-01T00:00:00Z",
-                         "?updated_since=2026-01-01T12:00:00-12:00", "?limit=0200", "?q=%20%20"};
+                         "?updated_since=2026-06-30T23:59:60Z",
+                         "?updated_since=0001-01-01T00:00:00Z",
+                         "?updated_since=2026-01-01T12:00:00-12:00",
+                         "?limit=0200",
+                         "?q=%20%20"};
     for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
         r = direct("GET", fmt("/v1/partners%s", odd[i]), w->admin_a, NULL, NULL);
         ck_assert_msg(r->status == 200, "%s: %ld %s", odd[i], r->status, r->body);
         resp_free(r);
     }
     /* the same rules on the events feed */
-    const char *ev[] = {"?after=-1", "?after=abc", "?limit=201", "?types=partner",
-                        "?types=Partner.Created", "?after=99999999999999999999", "?wait=5x"};
+    const char *ev[] = {"?after=-1",
+                        "?after=abc",
+                        "?limit=201",
+                        "?types=partner",
+                        "?types=Partner.Created",
+                        "?after=99999999999999999999",
+                        "?wait=5x"};
     for (size_t i = 0; i < sizeof ev / sizeof ev[0]; i++) {
         r = direct("GET", fmt("/v1/events%s", ev[i]), w->admin_a, NULL, NULL);
         ck_assert_msg(r->status == 422, "events%s: %ld %s", ev[i], r->status, r->body);
@@ -465,8 +476,8 @@ START_TEST(large_utc_offsets)
                        "?updated_since=2026-01-01T00:00:00-23:59"};
     for (int i = 0; i < 2; i++) {
         struct resp *r = direct("GET", fmt("/v1/partners%s", q[i]), w->admin_a, NULL, NULL);
-        ck_assert_msg(r->status == 200 || (r->status == 422 &&
-                                           problem_error(r, "updated_since", NULL, "query")),
+        ck_assert_msg(r->status == 200 ||
+                          (r->status == 422 && problem_error(r, "updated_since", NULL, "query")),
                       "%s: %ld %s", q[i], r->status, r->body);
         resp_free(r);
     }
@@ -494,11 +505,9 @@ START_TEST(garbage_path_ids_are_422)
         {"GET", "/v1/tenants/-1", "tenant_id"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        struct resp *r = direct(bad[i].method, bad[i].path, w->admin_a,
-                                strcmp(bad[i].method, "GET") && strcmp(bad[i].method, "DELETE")
-                                    ? "{}"
-                                    : NULL,
-                                NULL);
+        struct resp *r = direct(
+            bad[i].method, bad[i].path, w->admin_a,
+            strcmp(bad[i].method, "GET") && strcmp(bad[i].method, "DELETE") ? "{}" : NULL, NULL);
         ck_assert_msg(r->status == 422, "%s %s: %ld %s", bad[i].method, bad[i].path, r->status,
                       r->body);
         ck_problem(r, 422, "validation_failed");
@@ -511,8 +520,8 @@ START_TEST(garbage_path_ids_are_422)
     ck_problem(t, t->status, t->status == 404 ? "not_found" : "validation_failed");
     resp_free(t);
     /* an upper-case UUID is a UUID: just not found */
-    struct resp *r = direct("GET", "/v1/partners/0190AAAA-BBBB-7CCC-8DDD-EEEEFFFF0000", w->admin_a,
-                            NULL, NULL);
+    struct resp *r =
+        direct("GET", "/v1/partners/0190AAAA-BBBB-7CCC-8DDD-EEEEFFFF0000", w->admin_a, NULL, NULL);
     ck_problem(r, 404, "not_found");
     resp_free(r);
     healthy();
@@ -540,8 +549,8 @@ START_TEST(long_paths_and_headers)
     memset(path + strlen(path), 'b', n);
     path[13 + n] = 0;
     char *req = malloc(n + 256);
-    int len = snprintf(req, n + 256, "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
-                       path);
+    int len = snprintf(req, n + 256,
+                       "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", path);
     r = raw_tcp(req, (size_t)len, 15);
     /* refused (414/431/400) or the connection dropped; never a 5xx */
     ck_assert_msg(r->status == 0 || (r->status >= 400 && r->status < 500), "100 kB path: %ld",
@@ -587,8 +596,8 @@ START_TEST(if_match_out_of_range_is_412)
     LOCALF(pa, "/v1/partners/%s", w->partner_a);
     /* an If-Match beyond any version is a mismatch, not a server error */
     long long v = version_of(pa, w->admin_a);
-    const char *ifm[] = {"\"9999999999\"", "\"2147483648\"", "\"00000000001\"", "\"-1\"", "\"\"",
-                         "\"1 \"", "\"\xc5\x9b\""};
+    const char *ifm[] = {"\"9999999999\"", "\"2147483648\"", "\"00000000001\"", "\"-1\"",
+                         "\"\"",           "\"1 \"",         "\"\xc5\x9b\""};
     for (size_t i = 0; i < sizeof ifm / sizeof ifm[0]; i++) {
         struct resp *r = direct_if("PATCH", pa, w->admin_a, "{\"competences\":\"x\"}", ifm[i]);
         ck_assert_msg(r->status == 412, "If-Match %s: %ld %s", ifm[i], r->status, r->body);
@@ -662,10 +671,10 @@ START_TEST(lengths_and_types)
     } bad[] = {
         {strdup(fmt("{\"name\":\"%s\",\"sector\":\"ngo\"}", a301)), "name", "max_length"},
         {strdup(fmt("{\"name\":\"%s\",\"sector\":\"ngo\"}", z301)), "name", "max_length"},
-        {strdup(fmt("{\"name\":\"x\",\"sector\":\"ngo\",\"short_name\":\"%s\"}", s61)), "short_name",
-         "max_length"},
-        {strdup(fmt("{\"name\":\"x\",\"sector\":\"ngo\",\"competences\":\"%.1500s\"}", c4001)), NULL,
-         NULL}, /* placeholder replaced below */
+        {strdup(fmt("{\"name\":\"x\",\"sector\":\"ngo\",\"short_name\":\"%s\"}", s61)),
+         "short_name", "max_length"},
+        {strdup(fmt("{\"name\":\"x\",\"sector\":\"ngo\",\"competences\":\"%.1500s\"}", c4001)),
+         NULL, NULL}, /* placeholder replaced below */
         {strdup(fmt("{\"name\":\"x\",\"sector\":\"ngo\",\"contacts\":%s}", contacts)), "contacts",
          "max"},
         {strdup("{\"name\":5,\"sector\":\"ngo\"}"), "name", "type"},
@@ -674,7 +683,8 @@ START_TEST(lengths_and_types)
         {strdup("{\"name\":\"x\",\"sector\":\"ngo\",\"is_leader\":\"true\"}"), "is_leader", "type"},
         {strdup("{\"name\":\"x\",\"sector\":\"ngo\",\"is_leader\":1}"), "is_leader", "type"},
         {strdup("{\"name\":\"x\",\"sector\":\"ngo\",\"contacts\":{}}"), "contacts", "type"},
-        {strdup("{\"name\":\"x\",\"sector\":\"ngo\",\"contacts\":[\"Jan\"]}"), "contacts[0]", "type"},
+        {strdup("{\"name\":\"x\",\"sector\":\"ngo\",\"contacts\":[\"Jan\"]}"), "contacts[0]",
+         "type"},
         {strdup("{\"name\":\"x\",\"sector\":\"ngo\",\"identifiers\":\"PL123\"}"), "identifiers",
          "type"},
         {strdup("{\"name\":\"x\",\"sector\":\"ngo\",\"identifiers\":{\"nip\":5260250274}}"),
@@ -733,8 +743,8 @@ START_TEST(unicode_names_roundtrip)
         "Tab\tand\\backslash \"quoted\"",
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        json_t *o = json_pack("{s:s, s:s}", "name", fmt("%s %d", names[i], (int)getpid()), "sector",
-                              "ngo");
+        json_t *o =
+            json_pack("{s:s, s:s}", "name", fmt("%s %d", names[i], (int)getpid()), "sector", "ngo");
         char *body = jdump(o);
         struct resp *r = api("POST", "/v1/partners", w->admin_a, body);
         ck_assert_msg(r->status == 201, "%s: %ld %s", names[i], r->status, r->body);
@@ -763,7 +773,8 @@ END_TEST
 
 static size_t count(const char *token, const char *q_encoded)
 {
-    struct resp *r = direct("GET", fmt("/v1/partners?limit=200&q=%s", q_encoded), token, NULL, NULL);
+    struct resp *r =
+        direct("GET", fmt("/v1/partners?limit=200&q=%s", q_encoded), token, NULL, NULL);
     ck_assert_msg(r->status == 200, "q=%s: %ld %s", q_encoded, r->status, r->body);
     size_t n = json_array_size(json_object_get(r->json, "items"));
     resp_free(r);
@@ -787,9 +798,16 @@ START_TEST(sql_and_wildcards_in_search)
         free(body);
         json_decref(o);
     }
-    const char *sqlish[] = {"%27%20OR%201%3D1%20--", "%27%3B%20DROP%20TABLE%20partners%3B%20--",
-                            "%22%29%29%3B", "%5C", "%25_%25", "%27%27", "%24%24", "%24%31",
-                            "%3A%3Atext", "%5Cx00"};
+    const char *sqlish[] = {"%27%20OR%201%3D1%20--",
+                            "%27%3B%20DROP%20TABLE%20partners%3B%20--",
+                            "%22%29%29%3B",
+                            "%5C",
+                            "%25_%25",
+                            "%27%27",
+                            "%24%24",
+                            "%24%31",
+                            "%3A%3Atext",
+                            "%5Cx00"};
     for (size_t i = 0; i < sizeof sqlish / sizeof sqlish[0]; i++) {
         size_t n = count(admin, sqlish[i]);
         if (strcmp(sqlish[i], "%5C") == 0)
@@ -814,14 +832,17 @@ END_TEST
 
 START_TEST(request_id_injection)
 {
-    const char *bad[] = {"X-Request-Id: abc def", "X-Request-Id: a\"b",
-                         "X-Request-Id: <script>alert(1)</script>",
-                         "X-Request-Id: x%0D%0ASet-Cookie:%20evil=1",
-                         "X-Request-Id: "
-                         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", /* 65 */
-                         "X-Request-Id: za\xc5\xbc\xc3\xb3\xc5\x82\xc4\x87",
-                         "X-Request-Id: ../../etc/passwd", "X-Request-Id: a;b=c",
-                         "X-Request-Id: ${jndi:ldap://x}"};
+    const char *bad[] = {
+        "X-Request-Id: abc def",
+        "X-Request-Id: a\"b",
+        "X-Request-Id: <script>alert(1)</script>",
+        "X-Request-Id: x%0D%0ASet-Cookie:%20evil=1",
+        "X-Request-Id: "
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", /* 65 */
+        "X-Request-Id: za\xc5\xbc\xc3\xb3\xc5\x82\xc4\x87",
+        "X-Request-Id: ../../etc/passwd",
+        "X-Request-Id: a;b=c",
+        "X-Request-Id: ${jndi:ldap://x}"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const char *h[] = {bad[i], NULL};
         struct resp *r = direct("GET", "/v1/partners/not-a-uuid", NULL, NULL, h);
@@ -856,8 +877,8 @@ START_TEST(request_id_of_64_characters_is_echoed_whole)
     struct resp *r = direct("GET", "/healthz", NULL, NULL, h);
     ck_assert_str_eq(resp_header(r, "X-Request-Id"), good + 14);
     resp_free(r);
-    const char *h63[] = {"X-Request-Id: abcdefghij-ABCDEFGHIJ_0123456789.abcdefghij-ABCDEFGHIJ_01234567",
-                         NULL};
+    const char *h63[] = {
+        "X-Request-Id: abcdefghij-ABCDEFGHIJ_0123456789.abcdefghij-ABCDEFGHIJ_01234567", NULL};
     r = direct("GET", "/healthz", NULL, NULL, h63);
     ck_assert_str_eq(resp_header(r, "X-Request-Id"), h63[0] + 14);
     resp_free(r);
@@ -871,17 +892,18 @@ START_TEST(forged_cursors_are_422)
     const char *docs[] = {
         "{\"s\":\"created_at\",\"k\":\"garbage\",\"i\":\"0190aaaa-bbbb-7ccc-8ddd-eeeeffff0000\"}",
         "{\"s\":\"created_at\",\"k\":12345,\"i\":\"0190aaaa-bbbb-7ccc-8ddd-eeeeffff0000\"}",
-        "{\"s\":\"-updated_at\",\"k\":\"2026-13-45\",\"i\":\"0190aaaa-bbbb-7ccc-8ddd-eeeeffff0000\"}",
+        "{\"s\":\"-updated_at\",\"k\":\"2026-13-45\",\"i\":\"0190aaaa-bbbb-7ccc-8ddd-"
+        "eeeeffff0000\"}",
         "{\"s\":\"name\",\"k\":\"x\",\"i\":\"not-a-uuid\"}",
         "{\"s\":\"name\",\"k\":{\"$gt\":\"\"},\"i\":\"0190aaaa-bbbb-7ccc-8ddd-eeeeffff0000\"}",
         "{\"s\":\"name\",\"k\":\"x\",\"i\":\"0190aaaa-bbbb-7ccc-8ddd-eeeeffff0000\",\"x\":1}",
         "[1,2,3]",
     };
-    const char *sorts[] = {"created_at", "created_at", "-updated_at", "name", "name", "name", "name"};
+    const char *sorts[] = {"created_at", "created_at", "-updated_at", "name",
+                           "name",       "name",       "name"};
     for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
         /* base64url without padding */
-        static const char al[] =
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
         const unsigned char *s = (const unsigned char *)docs[i];
         size_t n = strlen(docs[i]);
         char enc[512], *o = enc;

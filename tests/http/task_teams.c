@@ -381,7 +381,7 @@ START_TEST(closed_loop_from_team_to_completed_referral)
 
     /* the family withdraws its consent: the referrals are held, the partner is cut off */
     r = post_doc(t.sw, fmt("/v1/families/%s/consents/%s/withdraw", t.family, c1),
-             json_pack("{s:s}", "reason", "rodzina rezygnuje"));
+                 json_pack("{s:s}", "reason", "rodzina rezygnuje"));
     EXPECT(r, 200);
     ck_assert_str_eq(jstr(r->json, "status"), "withdrawn");
     resp_free(r);
@@ -583,7 +583,7 @@ START_TEST(each_role_sees_exactly_its_part)
             resp_free(r);
         }
         r = post_doc(never[k], "/v1/task-teams",
-                 json_pack("{s:s, s:s}", "family_id", t.family, "name", "ZZK obcy"));
+                     json_pack("{s:s, s:s}", "family_id", t.family, "name", "ZZK obcy"));
         EXPECT(r, 403);
         resp_free(r);
     }
@@ -628,11 +628,11 @@ START_TEST(one_open_team_per_family_and_none_for_a_closed_family)
     char t1[37], t2[37];
     make_team(&t, t.family, t1);
     struct resp *r = post_doc(t.coord, "/v1/task-teams",
-                          json_pack("{s:s, s:s}", "family_id", t.family, "name", "ZZK drugi"));
+                              json_pack("{s:s, s:s}", "family_id", t.family, "name", "ZZK drugi"));
     ck_problem(r, 409, "conflict");
     resp_free(r);
     r = post_doc(t.sw, "/v1/task-teams",
-             json_pack("{s:s, s:s}", "family_id", t.family, "name", "ZZK trzeci"));
+                 json_pack("{s:s, s:s}", "family_id", t.family, "name", "ZZK trzeci"));
     ck_assert_msg(r->status == 409, "%ld %s", r->status, r->body);
     resp_free(r);
     ck_assert_uint_eq(list_count(t.coord, fmt("/v1/task-teams?family_id=%s", t.family)), 1);
@@ -654,7 +654,8 @@ START_TEST(one_open_team_per_family_and_none_for_a_closed_family)
     char f2[37];
     make_family(&t, f2);
     MOVED(t.coord, fmt("/v1/families/%s/transitions", f2), "closed", "moved_out", NULL);
-    r = post_doc(t.coord, "/v1/task-teams", json_pack("{s:s, s:s}", "family_id", f2, "name", "ZZK"));
+    r = post_doc(t.coord, "/v1/task-teams",
+                 json_pack("{s:s, s:s}", "family_id", f2, "name", "ZZK"));
     ck_problem(r, 409, "conflict");
     resp_free(r);
     ck_assert_uint_eq(list_count(t.coord, fmt("/v1/task-teams?family_id=%s", f2)), 0);
@@ -667,7 +668,7 @@ START_TEST(one_open_team_per_family_and_none_for_a_closed_family)
     ck_error(r, "family_id", NULL, NULL);
     resp_free(r);
     r = post_doc(t.coord, "/v1/task-teams",
-             json_pack("{s:s, s:s, s:s}", "family_id", f2, "name", "x", "status", "active"));
+                 json_pack("{s:s, s:s, s:s}", "family_id", f2, "name", "x", "status", "active"));
     EXPECT(r, 422);
     resp_free(r);
     char f3[37];
@@ -708,7 +709,7 @@ START_TEST(only_the_moderator_coordinator_or_admin_change_the_team)
     ck_problem(r, 403, "forbidden");
     resp_free(r);
     r = post_doc(t.sw2, fmt("%s/members", tp),
-             json_pack("{s:s, s:s}", "kind", "social_worker", "user_id", t.sw2_id));
+                 json_pack("{s:s, s:s}", "kind", "social_worker", "user_id", t.sw2_id));
     ck_problem(r, 403, "forbidden");
     resp_free(r);
     r = move_to(t.sw2, fmt("%s/transitions", tp), "closed", NULL, NULL);
@@ -934,9 +935,10 @@ START_TEST(meeting_attendees_are_team_members)
 
     const char *strangers[] = {"00000000-0000-4000-8000-000000000002", rep2, t.sw2_id, t.adult};
     for (size_t i = 0; i < 4; i++) {
-        struct resp *r = post_doc(t.sw, mt,
-                              json_pack("{s:s, s:s, s:[s, s]}", "held_on", utc_date(-1), "place",
-                                        "MOPS, sala 2", "attendee_ids", swm, strangers[i]));
+        struct resp *r =
+            post_doc(t.sw, mt,
+                     json_pack("{s:s, s:s, s:[s, s]}", "held_on", utc_date(-1), "place",
+                               "MOPS, sala 2", "attendee_ids", swm, strangers[i]));
         ck_assert_msg(r->status == 422, "stranger %zu: %ld %s", i, r->status, r->body);
         ck_error(r, "attendee_ids", NULL, NULL);
         resp_free(r);
@@ -1027,20 +1029,20 @@ START_TEST(actions_need_an_active_service_of_the_named_partner)
     ck_error(r, "service_id", NULL, NULL);
     resp_free(r);
     r = post_doc(t.sw, acts,
-             json_pack("{s:s, s:s, s:s, s:s}", "goal_id", goal, "description", "x", "service_id",
-                       t.svc, "partner_id", t.partner2));
+                 json_pack("{s:s, s:s, s:s, s:s}", "goal_id", goal, "description", "x",
+                           "service_id", t.svc, "partner_id", t.partner2));
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "partner_id", NULL, NULL);
     resp_free(r);
     r = post_doc(t.sw, acts,
-             json_pack("{s:s, s:s, s:s}", "goal_id", "00000000-0000-4000-8000-000000000003",
-                       "description", "x", "service_id", t.svc));
+                 json_pack("{s:s, s:s, s:s}", "goal_id", "00000000-0000-4000-8000-000000000003",
+                           "description", "x", "service_id", t.svc));
     EXPECT(r, 422);
     ck_error(r, "goal_id", NULL, NULL);
     resp_free(r);
     r = post_doc(t.sw, acts,
-             json_pack("{s:s, s:s, s:s, s:s}", "goal_id", goal, "description", "x", "service_id",
-                       t.svc, "status", "referred"));
+                 json_pack("{s:s, s:s, s:s, s:s}", "goal_id", goal, "description", "x",
+                           "service_id", t.svc, "status", "referred"));
     EXPECT(r, 422);
     resp_free(r);
     ck_assert_uint_eq(list_count(t.coord, acts), 0);
@@ -1284,7 +1286,7 @@ START_TEST(closing_the_team_cancels_its_open_actions)
     EXPECT(r, 409);
     resp_free(r);
     r = post_doc(t.sw, fmt("%s/actions", tp),
-             json_pack("{s:s, s:s}", "goal_id", goal, "description", "po zamknieciu"));
+                 json_pack("{s:s, s:s}", "goal_id", goal, "description", "po zamknieciu"));
     EXPECT(r, 409);
     resp_free(r);
     r = move_to(t.sw, fmt("%s/transitions", tp), "active", NULL, NULL);
@@ -1440,8 +1442,8 @@ START_TEST(consent_coverage_decides_what_a_partner_sees)
     ck_assert(list_has(t.coord, "/v1/referrals?status=on_hold", act));
     /* partner staff never withdraw or give consents */
     r = post_doc(t.staff, fmt("%s/consents", fam),
-             json_pack("{s:s, s:s, s:s, s:s}", "member_id", t.adult, "scope", "sharing_with_team",
-                       "given_on", utc_date(-1), "purpose", "x"));
+                 json_pack("{s:s, s:s, s:s, s:s}", "member_id", t.adult, "scope",
+                           "sharing_with_team", "given_on", utc_date(-1), "purpose", "x"));
     ck_assert_msg(r->status == 403, "%ld %s", r->status, r->body);
     resp_free(r);
 }
@@ -1524,7 +1526,8 @@ START_TEST(automatic_transitions_are_events_and_audited)
           NULL);
     long long ev0 = last_event_id(t.admin);
     /* consent withdrawn → the referral is held */
-    struct resp *r = post_doc(t.coord, fmt("/v1/families/%s/consents/%s/withdraw", t.family, c1), NULL);
+    struct resp *r =
+        post_doc(t.coord, fmt("/v1/families/%s/consents/%s/withdraw", t.family, c1), NULL);
     EXPECT(r, 200);
     resp_free(r);
     /* the team closed → its open actions are cancelled */
