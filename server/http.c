@@ -158,9 +158,17 @@ void koop_http_dispatch(const struct koop_route *routes, struct kreq *req, struc
         if (!(rt->roles & req->auth.role)) {
             koop_fail(res, P_FORBIDDEN, "the role %s may not use this route",
                       koop_role_name(req->auth.role));
+            /* a refused role on personal data is audited like any denied
+             * access: under the route's resource (custom family routes:
+             * "family") and the operation's action */
             if (rt->flags & RT_PERSONAL)
-                koop_audit_denied(req, res, strcmp(req->method, "GET") ? "update" : "read",
-                                  "family");
+                koop_audit_denied(req, res,
+                                  rt->op != OP_NONE            ? koop_op_action(rt->op)
+                                  : strcmp(req->method, "GET") ? "update"
+                                                               : "read",
+                                  rt->resource && rt->resource->audit_denied
+                                      ? rt->resource->audit_denied
+                                      : "family");
             return;
         }
     }

@@ -524,7 +524,7 @@ int koop_res_transition(const struct koop_resource *r, struct kreq *req, struct 
     return 0;
 }
 
-static const char *op_action(enum koop_op op)
+const char *koop_op_action(enum koop_op op)
 {
     switch (op) {
     case OP_CREATE:
@@ -565,6 +565,6 @@ int koop_res_op(const struct koop_resource *r, enum koop_op op, struct kreq *req
         return koop_fail(res, P_INTERNAL, "route has no handler");
     }
     if (r->audit_denied)
-        koop_audit_denied(req, res, op_action(op), r->audit_denied);
+        koop_audit_denied(req, res, koop_op_action(op), r->audit_denied);
     return 0;
 }

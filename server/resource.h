@@ -41,6 +41,9 @@ struct koop_resource {
 /* Registers the resource's prepared statements (at start-up). */
 void koop_resource_register(const struct koop_resource *r);
 
+/* The audit action of a generic operation ("read", "create", "update", ...). */
+const char *koop_op_action(enum koop_op op);
+
 /* Runs the generic operation op on r. */
 int koop_res_op(const struct koop_resource *r, enum koop_op op, struct kreq *req, struct kres *res);
 

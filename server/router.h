@@ -8,7 +8,6 @@
 enum {
     RT_NOAUTH = 1 << 0,      /* no token needed (service endpoints) */
     RT_RAWBODY = 1 << 1,     /* body is not JSON (handler checks its type) */
-    RT_NODB = 1 << 2,        /* handler needs no database */
     RT_PERSONAL = 1 << 3,    /* personal data: a role refused here is recorded in the audit log */
     RT_AUTH_CHANGE = 1 << 4, /* a successful write may end tokens' validity: flush the cache */
 };
