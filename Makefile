@@ -12,9 +12,12 @@ CC      ?= cc
 BUILD   ?= build
 OPT     ?= -O2 -g
 SAN     ?=
-CFLAGS  := $(OPT) $(SAN) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers \
-           -MMD -MP $(shell pkg-config --cflags libmicrohttpd jansson libpq 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs libmicrohttpd jansson libpq 2>/dev/null) -lcrypto -lpthread
+# Deferred (=): pkg-config runs when a compile needs the flags, which is after the entry targets
+# below have had scripts/deps.sh install the -dev packages (a fresh machine has none at first).
+PKG_CFLAGS = $(shell pkg-config --cflags libmicrohttpd jansson libpq 2>/dev/null)
+CFLAGS  = $(OPT) $(SAN) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers \
+           -MMD -MP $(PKG_CFLAGS)
+LDLIBS  = $(shell pkg-config --libs libmicrohttpd jansson libpq 2>/dev/null) -lcrypto -lpthread
 TEST_LDLIBS = $(shell pkg-config --libs check 2>/dev/null) -lcurl
 
 SRC     := $(wildcard server/*.c api/*.c)
@@ -26,7 +29,10 @@ HTTP_SRC := $(wildcard tests/http/*.c)
 
 .PHONY: all deps run test unit http lint asan valgrind bench format clean node
 
-all: deps $(BUILD)/kooperd
+# Entry targets first install what is missing (scripts/deps.sh), then build in a fresh make so that
+# nothing computed from the packages (pkg-config flags, dependency files) predates them.
+all: deps
+	@$(MAKE) --no-print-directory $(BUILD)/kooperd
 
 deps:
 	@bash scripts/deps.sh build
@@ -62,10 +68,13 @@ node_modules/.installed: package.json package-lock.json
 
 node: node_modules/.installed
 
-run: all node
+run:
+	@bash scripts/deps.sh run
+	@$(MAKE) --no-print-directory $(BUILD)/kooperd node
 	bash scripts/run.sh
 
-unit: deps $(BUILD)/unit_tests
+unit: deps
+	@$(MAKE) --no-print-directory $(BUILD)/unit_tests
 	$(BUILD)/unit_tests
 
 test:
@@ -86,8 +95,9 @@ valgrind:
 	$(MAKE) --no-print-directory $(BUILD)/kooperd $(BUILD)/unit_tests $(BUILD)/http_tests node
 	KOOP_VALGRIND=1 bash tests/run.sh $(BUILD)
 
-bench: all
+bench:
 	@bash scripts/deps.sh bench
+	@$(MAKE) --no-print-directory $(BUILD)/kooperd
 	bash bench/run.sh $(BUILD)
 
 format:
