@@ -1,7 +1,8 @@
 # Kooperacje — build, run, test, bench.
 #   make            build/kooperd
 #   make run        private PostgreSQL under ./var, migrations, demo data, serve :8080
-#   make test       the whole suite (unit, integration, HTTP through Prism, spec lint)
+#   make test       the whole suite (unit, integration, HTTP through Prism, spec lint, upgrade
+#                   of every released version's database; KOOP_SKIP_UPGRADE=1 skips that)
 #   make asan       the suite with the daemon and tests under AddressSanitizer+UBSan
 #   make valgrind   the HTTP suite with the daemon under valgrind memcheck
 #   make bench      wrk against the daemon beside pgbench on the same SQL
@@ -23,7 +24,8 @@ TEST_LDLIBS = $(shell pkg-config --libs check 2>/dev/null) -lcurl
 SRC     := $(wildcard server/*.c api/*.c)
 LIBSRC  := $(filter-out server/main.c,$(SRC))
 OBJ     := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIBSRC)) $(BUILD)/obj/migrations.o
-MIGRATIONS := $(sort $(wildcard sql/[0-9][0-9][0-9]_*.sql))
+MIGRATIONS := $(sort $(wildcard sql/schema/[0-9][0-9][0-9]_*.sql)) sql/functions.list \
+              $(wildcard sql/functions/*.sql)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 HTTP_SRC := $(wildcard tests/http/*.c)
 
@@ -43,7 +45,7 @@ $(BUILD)/obj/%.o: %.c
 
 $(BUILD)/migrations.c: $(MIGRATIONS) scripts/embed-sql.sh
 	@mkdir -p $(BUILD)
-	bash scripts/embed-sql.sh $(MIGRATIONS) > $@
+	bash scripts/embed-sql.sh sql/schema sql/functions.list > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/migrations.o: $(BUILD)/migrations.c
 	@mkdir -p $(dir $@)
@@ -81,6 +83,7 @@ test:
 	@bash scripts/deps.sh test
 	$(MAKE) --no-print-directory $(BUILD)/kooperd $(BUILD)/unit_tests $(BUILD)/http_tests node
 	bash tests/run.sh $(BUILD)
+	@if [ "$${KOOP_SKIP_UPGRADE:-0}" != 1 ]; then bash tests/upgrade.sh $(BUILD); fi
 
 lint: node
 	bash scripts/lint-openapi.sh

@@ -10,7 +10,7 @@
  *   POST /v1/families/{family_id}/anonymize       admin, If-Match, irreversible
  * Visibility is decided in SQL (koop.family_visible); every read and write is
  * audited in the same transaction; a denied access is audited on its own.
- * SQL: sql/006_families.sql. */
+ * SQL: sql/functions/families.sql. */
 #include "api.h"
 #include "identifiers.h"
 

@@ -2,7 +2,7 @@
  *   GET /v1/events?after=&types=&limit=     every committed change, in id order
  *   GET /v1/audit-events?resource=&resource_id=&actor_id=&action=&from=&to=
  *                                           admin, auditor; newest first
- * SQL: sql/003_partners.sql (koop.event_list, koop.audit_list). */
+ * SQL: sql/functions/feed.sql (koop.event_list, koop.audit_list). */
 #include "api.h"
 
 #include "../server/db.h"

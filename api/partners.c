@@ -8,7 +8,7 @@
  * withdrawn
  *   .../agreements[/{agreement_id}]         cooperation agreements (porozumienia)
  *   .../benefits[/{benefit_id}]             register of mutual benefits
- * The SQL behind them is in sql/003_partners.sql (koop.partner_*). */
+ * The SQL behind them is in sql/functions/partners.sql (koop.partner_*). */
 #include "api.h"
 #include "identifiers.h"
 

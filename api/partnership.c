@@ -3,7 +3,7 @@
  *   GET|POST /v1/projects, GET|PATCH|DELETE /v1/projects/{project_id}
  *   GET /v1/projects/{project_id}/indicators     actual values where countable
  *   GET|POST /v1/projects/{project_id}/families, DELETE .../families/{family_id}
- * SQL: sql/009_partnership.sql. */
+ * SQL: sql/functions/partnership.sql. */
 #include "api.h"
 
 #include "../server/db.h"

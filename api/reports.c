@@ -2,7 +2,7 @@
  * services|partners|benefits}?from=&to=&tenant_id= — JSON, or CSV with
  * Accept: text/csv. No personal data; counts of family data under 3 are
  * "<3". A regional analyst sees the tenants granted to it, per tenant and
- * summed. Computed in SQL: sql/010_reports.sql. */
+ * summed. Computed in SQL: sql/functions/reports.sql. */
 #include "api.h"
 
 #include "../server/db.h"

@@ -11,7 +11,7 @@
  *   PATCH  /v1/services/{service_id}/capacity      free places, no If-Match
  *   GET    /v1/services/export/hsds          the active basket as Open Referral HSDS 3.0
  *   POST   /v1/services/import               text/csv, all-or-nothing, per-row errors
- * SQL: sql/004_services.sql and sql/005_services_exchange.sql. */
+ * SQL: sql/functions/services.sql and sql/functions/services_exchange.sql. */
 #include "api.h"
 #include "identifiers.h"
 

@@ -8,7 +8,7 @@
  *   POST .../plan/agree              the family's agreement to the plan (its version)
  *   GET  .../timeline                meetings, plan changes, referral moves in order
  *   GET /v1/referrals, GET /v1/referrals/{referral_id}, POST .../transitions   partner's side
- * SQL: sql/007_task_teams.sql. */
+ * SQL: sql/functions/task_teams.sql. */
 #include "api.h"
 
 #include "../server/db.h"

@@ -1,7 +1,7 @@
 /* /v1/tenants — municipalities and counties (platform_admin only), SPEC §5:
  *   GET /v1/tenants, POST /v1/tenants, GET|PATCH /v1/tenants/{tenant_id}
  * A tenant's users are created at POST /v1/tenants/{tenant_id}/users (users.c).
- * SQL: sql/002_accounts.sql (koop.tenant_*). */
+ * SQL: sql/functions/accounts.sql (koop.tenant_*). */
 #include "api.h"
 #include "identifiers.h"
 

@@ -5,7 +5,7 @@
  *   DELETE /v1/users/{user_id}/tokens/{token_id}          revokes at once
  *   GET /v1/me                                            whoever calls
  * Token secrets are made here and shown once; the database keeps only their
- * SHA-256. SQL: sql/002_accounts.sql (koop.user_*, koop.token_*, koop.me). */
+ * SHA-256. SQL: sql/functions/accounts.sql (koop.user_*, koop.token_*, koop.me). */
 #include "api.h"
 
 #include "../server/db.h"

@@ -1,4 +1,5 @@
 #include "db.h"
+#include "migrate.h"
 
 #include "config.h"
 #include "log.h"
@@ -442,8 +443,6 @@ void db_stats(long *open, long *busy, long *errors, long *connects)
     *connects = atomic_load(&st_connects);
 }
 
-extern const int koop_migration_count;
-
 bool db_ready(char *why, size_t whylen)
 {
     struct kres res = {0};
@@ -455,8 +454,8 @@ bool db_ready(char *why, size_t whylen)
     }
     int v = PQntuples(r) ? atoi(PQgetvalue(r, 0, 0)) : 0;
     PQclear(r);
-    if (v != koop_migration_count) {
-        snprintf(why, whylen, "schema at migration %d, expected %d", v, koop_migration_count);
+    if (v != koop_schema_version()) {
+        snprintf(why, whylen, "schema at version %d, expected %d", v, koop_schema_version());
         return false;
     }
     return true;

@@ -1,77 +1,13 @@
--- 009: how the cooperation itself works: partnership meetings and funded
--- projects with their indicators (SPEC §5 Meetings, Projects).
-
-CREATE TABLE meetings (
-    tenant_id uuid NOT NULL REFERENCES tenants (id),
-    id uuid NOT NULL,
-    kind text NOT NULL CHECK (kind IN ('partnership_team', 'working_group', 'educational',
-                                       'ceremony', 'other')),
-    held_on date NOT NULL,
-    place text CHECK (length(place) <= 200),
-    title text NOT NULL CHECK (length(title) BETWEEN 1 AND 300),
-    partner_ids uuid[] NOT NULL DEFAULT '{}',
-    agenda text CHECK (length(agenda) <= 8000),
-    minutes text CHECK (length(minutes) <= 20000),
-    decisions text CHECK (length(decisions) <= 8000),
-    version int NOT NULL DEFAULT 1,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    updated_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (tenant_id, id)
-);
-COMMENT ON TABLE meetings IS 'Partnership-level meetings (PZK, working groups, educational meetings).';
-CREATE INDEX meetings_held ON meetings (tenant_id, held_on, id);
-CREATE INDEX meetings_created ON meetings (tenant_id, created_at, id);
-
-CREATE TABLE projects (
-    tenant_id uuid NOT NULL REFERENCES tenants (id),
-    id uuid NOT NULL,
-    name text NOT NULL CHECK (length(name) BETWEEN 1 AND 300),
-    programme text CHECK (length(programme) <= 300),
-    call_number text CHECK (length(call_number) <= 100),
-    leader_partner_id uuid,
-    partner_ids uuid[] NOT NULL DEFAULT '{}',
-    starts_on date,
-    ends_on date,
-    total_value bigint CHECK (total_value >= 0),
-    eu_cofinancing bigint CHECK (eu_cofinancing >= 0),
-    currency text NOT NULL DEFAULT 'PLN' CHECK (currency IN ('PLN', 'EUR')),
-    indicators jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(indicators) = 'array'),
-    version int NOT NULL DEFAULT 1,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    updated_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (tenant_id, id),
-    FOREIGN KEY (tenant_id, leader_partner_id) REFERENCES partners (tenant_id, id),
-    CHECK (eu_cofinancing IS NULL OR total_value IS NULL OR eu_cofinancing <= total_value),
-    CHECK (ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on)
-);
-COMMENT ON TABLE projects IS 'Funded projects; money in grosze (integer) with currency.';
-CREATE INDEX projects_created ON projects (tenant_id, created_at, id);
-
-CREATE TABLE project_families (
-    tenant_id uuid NOT NULL,
-    project_id uuid NOT NULL,
-    family_id uuid NOT NULL,
-    linked_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (tenant_id, project_id, family_id),
-    FOREIGN KEY (tenant_id, project_id) REFERENCES projects (tenant_id, id),
-    FOREIGN KEY (tenant_id, family_id) REFERENCES families (tenant_id, id)
-);
-COMMENT ON TABLE project_families IS 'Families supported within a project (its indicators count them).';
-
-DO $$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['meetings', 'projects', 'project_families'] LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format('CREATE POLICY %I ON %I USING (koop.tenant_ok(tenant_id))', t || '_scope', t);
-        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I TO koop_app', t);
-    END LOOP;
-END $$;
+-- sql/functions/partnership.sql — partnership meetings and projects with indicators (/v1/meetings, /v1/projects).
+--
+-- The live definition of each function here, and nowhere else. `kooperd migrate` reapplies every
+-- file of sql/functions.list, in its order, in one transaction, on every run: change a body here
+-- and migrate. CREATE OR REPLACE keeps grants and dependants; a function or trigger that no
+-- file defines any more is dropped by migrate. Where a return type changes, put
+-- `DROP FUNCTION IF EXISTS koop.name(old argument types);` above the new definition.
 
 -- Every id names a partner of the tenant (422 naming the field otherwise).
-CREATE FUNCTION koop.partners_exist(p_field text, p_ids jsonb) RETURNS void LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.partners_exist(p_field text, p_ids jsonb) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM jsonb_array_elements_text(coalesce(p_ids, '[]')) x
                WHERE NOT EXISTS (SELECT 1 FROM partners p WHERE p.tenant_id = koop.tenant()
@@ -80,14 +16,13 @@ BEGIN
     END IF;
 END $$;
 
-CREATE FUNCTION koop.uuids(j jsonb) RETURNS uuid[] LANGUAGE sql IMMUTABLE AS $$
+CREATE OR REPLACE FUNCTION koop.uuids(j jsonb) RETURNS uuid[] LANGUAGE sql IMMUTABLE AS $$
     SELECT coalesce(ARRAY(SELECT DISTINCT x::uuid FROM jsonb_array_elements_text(coalesce(j, '[]')) x), '{}')
 $$;
 
 -- ---------------------------------------------------------------------------
 -- Meetings
-
-CREATE FUNCTION koop.meeting_json(m meetings) RETURNS jsonb LANGUAGE sql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.meeting_json(m meetings) RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object('id', m.id, 'kind', m.kind, 'held_on', m.held_on,
         'place', m.place, 'title', m.title, 'partner_ids', to_jsonb(m.partner_ids),
         'agenda', m.agenda, 'minutes', m.minutes, 'decisions', m.decisions,
@@ -95,7 +30,7 @@ CREATE FUNCTION koop.meeting_json(m meetings) RETURNS jsonb LANGUAGE sql STABLE 
         'updated_at', koop.ts(m.updated_at))
 $$;
 
-CREATE FUNCTION koop.meeting_store(p_id uuid, d jsonb, p_new boolean) RETURNS meetings
+CREATE OR REPLACE FUNCTION koop.meeting_store(p_id uuid, d jsonb, p_new boolean) RETURNS meetings
 LANGUAGE plpgsql AS $$
 DECLARE
     m meetings;
@@ -113,7 +48,7 @@ BEGIN
     RETURN m;
 END $$;
 
-CREATE FUNCTION koop.meeting_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.meeting_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     m meetings := koop.meeting_store(p_id, p_body, true);
@@ -123,12 +58,12 @@ BEGIN
     RETURN koop.meeting_json(m);
 END $$;
 
-CREATE FUNCTION koop.meeting_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.meeting_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN (SELECT koop.meeting_json(m) FROM meetings m WHERE m.tenant_id = koop.tenant() AND m.id = p_id);
 END $$;
 
-CREATE FUNCTION koop.meeting_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
+CREATE OR REPLACE FUNCTION koop.meeting_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
                                   p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
     s record := koop.sort_key(p_sort, '{"held_on": ["t.held_on", "date"],
@@ -148,7 +83,7 @@ BEGIN
                      p_filters, p_after, p_limit, p_parent);
 END $$;
 
-CREATE FUNCTION koop.meeting_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
+CREATE OR REPLACE FUNCTION koop.meeting_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     m meetings;
@@ -164,7 +99,7 @@ BEGIN
     RETURN koop.meeting_json(m);
 END $$;
 
-CREATE FUNCTION koop.meeting_delete(p_parent uuid, p_id uuid, p_version int) RETURNS void
+CREATE OR REPLACE FUNCTION koop.meeting_delete(p_parent uuid, p_id uuid, p_version int) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     m meetings;
@@ -181,8 +116,7 @@ END $$;
 
 -- ---------------------------------------------------------------------------
 -- Projects
-
-CREATE FUNCTION koop.project_json(p projects) RETURNS jsonb LANGUAGE sql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.project_json(p projects) RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object('id', p.id, 'name', p.name, 'programme', p.programme,
         'call_number', p.call_number, 'leader_partner_id', p.leader_partner_id,
         'partner_ids', to_jsonb(p.partner_ids), 'starts_on', p.starts_on, 'ends_on', p.ends_on,
@@ -194,7 +128,7 @@ CREATE FUNCTION koop.project_json(p projects) RETURNS jsonb LANGUAGE sql STABLE 
         'updated_at', koop.ts(p.updated_at))
 $$;
 
-CREATE FUNCTION koop.project_store(p_id uuid, d jsonb, p_new boolean) RETURNS projects
+CREATE OR REPLACE FUNCTION koop.project_store(p_id uuid, d jsonb, p_new boolean) RETURNS projects
 LANGUAGE plpgsql AS $$
 DECLARE
     p projects;
@@ -232,7 +166,7 @@ BEGIN
     RETURN p;
 END $$;
 
-CREATE FUNCTION koop.project_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.project_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     p projects := koop.project_store(p_id, p_body, true);
@@ -242,12 +176,12 @@ BEGIN
     RETURN koop.project_json(p);
 END $$;
 
-CREATE FUNCTION koop.project_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.project_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN (SELECT koop.project_json(p) FROM projects p WHERE p.tenant_id = koop.tenant() AND p.id = p_id);
 END $$;
 
-CREATE FUNCTION koop.project_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
+CREATE OR REPLACE FUNCTION koop.project_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
                                   p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
     s record := koop.sort_key(p_sort, '{"created_at": ["t.created_at", "timestamptz"],
@@ -270,7 +204,7 @@ BEGIN
                      p_filters, p_after, p_limit, p_parent);
 END $$;
 
-CREATE FUNCTION koop.project_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
+CREATE OR REPLACE FUNCTION koop.project_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     p projects;
@@ -286,7 +220,7 @@ BEGIN
     RETURN koop.project_json(p);
 END $$;
 
-CREATE FUNCTION koop.project_delete(p_parent uuid, p_id uuid, p_version int) RETURNS void
+CREATE OR REPLACE FUNCTION koop.project_delete(p_parent uuid, p_id uuid, p_version int) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     p projects;
@@ -303,7 +237,7 @@ BEGIN
 END $$;
 
 -- Linking families (family data: visible families only, audited).
-CREATE FUNCTION koop.project_link_family(p_project uuid, p_family uuid, p_link boolean)
+CREATE OR REPLACE FUNCTION koop.project_link_family(p_project uuid, p_family uuid, p_link boolean)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     f families;
@@ -340,7 +274,7 @@ BEGIN
         'linked_at', koop.ts(now()));
 END $$;
 
-CREATE FUNCTION koop.project_families_list(p_project uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.project_families_list(p_project uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     items jsonb;
 BEGIN
@@ -360,7 +294,7 @@ END $$;
 
 -- Indicators: actual values where the system can count them, within the
 -- project's period, over the families linked to it.
-CREATE FUNCTION koop.project_indicators(p_project uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.project_indicators(p_project uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
     p projects;
     fams uuid[];
@@ -399,7 +333,7 @@ END $$;
 
 -- A partner that took part in meetings or projects stays on record: it is
 -- withdrawn, not deleted (as with users, agreements, benefits, services).
-CREATE FUNCTION koop.partner_in_partnership_records() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.partner_in_partnership_records() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM meetings WHERE tenant_id = OLD.tenant_id AND OLD.id = ANY (partner_ids))
        OR EXISTS (SELECT 1 FROM projects WHERE tenant_id = OLD.tenant_id
@@ -409,5 +343,5 @@ BEGIN
     END IF;
     RETURN OLD;
 END $$;
-CREATE TRIGGER partners_partnership_guard BEFORE DELETE ON partners
+CREATE OR REPLACE TRIGGER partners_partnership_guard BEFORE DELETE ON partners
     FOR EACH ROW EXECUTE FUNCTION koop.partner_in_partnership_records();

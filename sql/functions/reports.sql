@@ -1,3 +1,11 @@
+-- sql/functions/reports.sql — reports (/v1/reports/...).
+--
+-- The live definition of each function here, and nowhere else. `kooperd migrate` reapplies every
+-- file of sql/functions.list, in its order, in one transaction, on every run: change a body here
+-- and migrate. CREATE OR REPLACE keeps grants and dependants; a function or trigger that no
+-- file defines any more is dropped by migrate. Where a return type changes, put
+-- `DROP FUNCTION IF EXISTS koop.name(old argument types);` above the new definition.
+
 -- 010: reports (SPEC §5 Reports): computed in SQL, no personal data, counts
 -- of family data under 3 shown as "<3" (small-cell disclosure), for one
 -- tenant, or for a regional analyst across the tenants granted to it — per
@@ -7,7 +15,7 @@
 
 -- The tenants a report may cover for the caller; p_tenant narrows it. NULL
 -- when p_tenant is not the caller's to see (the daemon answers 404).
-CREATE FUNCTION koop.report_tenants(p_tenant uuid) RETURNS uuid[]
+CREATE OR REPLACE FUNCTION koop.report_tenants(p_tenant uuid) RETURNS uuid[]
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     granted uuid[];
@@ -27,13 +35,13 @@ BEGIN
     RETURN granted;
 END $$;
 
-CREATE FUNCTION koop.cell(n bigint, p_suppress boolean) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+CREATE OR REPLACE FUNCTION koop.cell(n bigint, p_suppress boolean) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE WHEN p_suppress AND n BETWEEN 1 AND 2 THEN to_jsonb('<3'::text) ELSE to_jsonb(n) END
 $$;
 
 -- Shapes raw rows {t: tenant|null (sum), d: dimension, k: key, n: count, v: value}
 -- into the report document; sum rows only when several tenants are covered.
-CREATE FUNCTION koop.report_doc(p_name text, p_from date, p_to date, p_tenants uuid[],
+CREATE OR REPLACE FUNCTION koop.report_doc(p_name text, p_from date, p_to date, p_tenants uuid[],
                                 p_suppress boolean, p_rows jsonb) RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     SELECT jsonb_build_object('report', p_name, 'from', p_from, 'to', p_to,
@@ -52,7 +60,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
             WHERE r ->> 't' IS NOT NULL OR cardinality(p_tenants) > 1), '[]'))
 $$;
 
-CREATE FUNCTION koop.report_families(ts uuid[], p_from date, p_to date) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.report_families(ts uuid[], p_from date, p_to date) RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     WITH f AS (
         SELECT tenant_id, status, problems, district FROM families WHERE tenant_id = ANY (ts)
@@ -71,7 +79,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
           UNION ALL SELECT NULL, dim, key, sum(n)::bigint FROM per_tenant GROUP BY dim, key) g
 $$;
 
-CREATE FUNCTION koop.report_task_teams(ts uuid[], p_from date, p_to date) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.report_task_teams(ts uuid[], p_from date, p_to date) RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     WITH d AS (
         SELECT tenant_id, 'teams' AS dim, 'formed' AS key FROM task_teams
@@ -94,7 +102,7 @@ $$;
 -- Referrals made in the period: by status, by the partner's sector and by
 -- partner; the acceptance rate (accepted of those decided) and the median
 -- days from referral to acceptance and to completion.
-CREATE FUNCTION koop.report_referrals(ts uuid[], p_from date, p_to date) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.report_referrals(ts uuid[], p_from date, p_to date) RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     WITH r AS (
         SELECT a.*, p.sector, p.name AS partner_name FROM plan_actions a
@@ -132,7 +140,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
             ) AS v(x)), '[]'))
 $$;
 
-CREATE FUNCTION koop.report_services(ts uuid[], p_from date, p_to date) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.report_services(ts uuid[], p_from date, p_to date) RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     WITH s AS (
         SELECT s.*, p.sector FROM services s JOIN partners p
@@ -153,7 +161,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
           UNION ALL SELECT NULL, dim, key, sum(n)::bigint FROM per_tenant GROUP BY dim, key) g
 $$;
 
-CREATE FUNCTION koop.report_partners(ts uuid[], p_from date, p_to date) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.report_partners(ts uuid[], p_from date, p_to date) RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     WITH d AS (
         SELECT tenant_id, 'total' AS dim, 'partners' AS key FROM partners WHERE tenant_id = ANY (ts)
@@ -173,7 +181,7 @@ $$;
 
 -- The register of mutual benefits: entries recorded in the period, by the
 -- partner that gained and by beneficiary.
-CREATE FUNCTION koop.report_benefits(ts uuid[], p_from date, p_to date) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.report_benefits(ts uuid[], p_from date, p_to date) RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     WITH b AS (
         SELECT b.tenant_id, p.name AS partner_name, p.sector,
@@ -196,7 +204,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 $$;
 
 -- Entry point: NULL when the tenant asked for is not the caller's (404).
-CREATE FUNCTION koop.report(p_name text, p_tenant uuid, p_from date, p_to date) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.report(p_name text, p_tenant uuid, p_from date, p_to date) RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     ts uuid[] := koop.report_tenants(p_tenant);
@@ -220,9 +228,12 @@ BEGIN
         WHEN 'partners' THEN koop.report_partners(ts, p_from, p_to)
         WHEN 'benefits' THEN koop.report_benefits(ts, p_from, p_to) END;
 END $$;
+
 REVOKE ALL ON FUNCTION koop.report_families(uuid[], date, date), koop.report_task_teams(uuid[], date, date),
     koop.report_referrals(uuid[], date, date), koop.report_services(uuid[], date, date),
     koop.report_partners(uuid[], date, date), koop.report_benefits(uuid[], date, date),
     koop.report_doc(text, date, date, uuid[], boolean, jsonb) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION koop.report(text, uuid, date, date), koop.report_tenants(uuid) FROM PUBLIC;
+
 GRANT EXECUTE ON FUNCTION koop.report(text, uuid, date, date) TO koop_app;

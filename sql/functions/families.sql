@@ -1,128 +1,21 @@
--- 006: families, their members and consents (SPEC §5 Families, §6, §7).
--- Special-category personal data: every read and write is audited in the
--- same transaction, visibility is part of every query (koop.family_visible),
--- partner staff never see PESEL or address, events carry ids only.
-
-ALTER TABLE audit_events ADD COLUMN resource_ids uuid[];
-COMMENT ON COLUMN audit_events.resource_ids IS 'for list reads: the ids returned';
-
-CREATE TABLE family_counters (
-    tenant_id uuid NOT NULL REFERENCES tenants (id),
-    year int NOT NULL,
-    last int NOT NULL DEFAULT 0,
-    PRIMARY KEY (tenant_id, year)
-);
-COMMENT ON TABLE family_counters IS 'Reference numbers per tenant and year: the row is locked by '
-    'the creating transaction, so numbers are gapless (a rollback returns the number) and unique.';
-
-CREATE TABLE families (
-    tenant_id uuid NOT NULL REFERENCES tenants (id),
-    id uuid NOT NULL,
-    reference_number text NOT NULL,
-    district text CHECK (length(district) <= 100),
-    address jsonb,
-    status text NOT NULL DEFAULT 'referred' CHECK (status IN ('referred', 'diagnosed',
-        'in_support', 'monitoring', 'closed')),
-    assigned_worker_id uuid REFERENCES users (id),
-    external_ref text CHECK (length(external_ref) <= 100),
-    problems jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(problems) = 'array'),
-    generations int CHECK (generations BETWEEN 1 AND 6),
-    closure_reason text CHECK (closure_reason IN ('goals_achieved', 'partially_achieved',
-        'resigned', 'moved_out', 'other')),
-    closed_on date,
-    anonymized_at timestamptz,
-    version int NOT NULL DEFAULT 1,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    updated_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (tenant_id, id),
-    UNIQUE (tenant_id, reference_number),
-    CHECK ((status = 'closed') = (closure_reason IS NOT NULL))
-);
-COMMENT ON TABLE families IS 'Supported households (cases). Personal data: address, external_ref, problem notes.';
-CREATE INDEX families_created ON families (tenant_id, created_at, id);
-CREATE INDEX families_updated ON families (tenant_id, updated_at, id);
-CREATE INDEX families_worker ON families (tenant_id, assigned_worker_id);
-COMMENT ON INDEX families_worker IS 'social workers'' visibility and ?assigned_worker_id=';
-
-CREATE TABLE family_members (
-    tenant_id uuid NOT NULL,
-    id uuid NOT NULL,
-    family_id uuid NOT NULL,
-    first_name text CHECK (length(first_name) BETWEEN 1 AND 100),
-    last_name text CHECK (length(last_name) BETWEEN 1 AND 100),
-    birth_date date,
-    birth_year int,
-    pesel text CHECK (pesel ~ '^[0-9]{11}$'),
-    sex text CHECK (sex IN ('female', 'male')),
-    relation text NOT NULL CHECK (relation IN ('head', 'spouse', 'partner', 'child', 'grandchild',
-        'parent', 'grandparent', 'sibling', 'other')),
-    generation int CHECK (generation BETWEEN 1 AND 6),
-    search text NOT NULL DEFAULT '',
-    version int NOT NULL DEFAULT 1,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    updated_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (tenant_id, id),
-    FOREIGN KEY (tenant_id, family_id) REFERENCES families (tenant_id, id)
-);
-COMMENT ON TABLE family_members IS 'People of a family. A PESEL is unique per tenant, so a person '
-    'belongs to one family at a time. Anonymisation nulls names, PESEL and birth_date (birth_year stays).';
-CREATE UNIQUE INDEX members_pesel ON family_members (tenant_id, pesel) WHERE pesel IS NOT NULL;
-CREATE INDEX members_family ON family_members (tenant_id, family_id, created_at, id);
-CREATE INDEX members_search ON family_members USING gin (search gin_trgm_ops);
-COMMENT ON INDEX members_search IS 'family_list ?q= over members'' names';
-
-CREATE TABLE consents (
-    tenant_id uuid NOT NULL,
-    id uuid NOT NULL,
-    family_id uuid NOT NULL,
-    member_id uuid NOT NULL,
-    scope text NOT NULL CHECK (scope IN ('processing', 'sharing_with_team', 'sharing_with_partner')),
-    partner_id uuid,
-    purpose text CHECK (length(purpose) <= 1000),
-    given_on date NOT NULL,
-    valid_until date,
-    withdrawn_on date,
-    withdrawal_reason text CHECK (length(withdrawal_reason) <= 500),
-    document_ref text CHECK (length(document_ref) <= 200),
-    version int NOT NULL DEFAULT 1,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    updated_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (tenant_id, id),
-    FOREIGN KEY (tenant_id, family_id) REFERENCES families (tenant_id, id),
-    FOREIGN KEY (tenant_id, member_id) REFERENCES family_members (tenant_id, id),
-    FOREIGN KEY (tenant_id, partner_id) REFERENCES partners (tenant_id, id),
-    CHECK ((scope = 'sharing_with_partner') = (partner_id IS NOT NULL)),
-    CHECK (valid_until IS NULL OR valid_until >= given_on)
-);
-COMMENT ON TABLE consents IS 'A family''s consents to processing and sharing; status is computed '
-    'from the dates (withdrawn, expired, active) in Europe/Warsaw.';
-CREATE INDEX consents_family ON consents (tenant_id, family_id, created_at, id);
-
-ALTER TABLE family_counters ENABLE ROW LEVEL SECURITY;
-ALTER TABLE family_counters FORCE ROW LEVEL SECURITY;
-CREATE POLICY counters_scope ON family_counters USING (koop.tenant_ok(tenant_id));
-ALTER TABLE families ENABLE ROW LEVEL SECURITY;
-ALTER TABLE families FORCE ROW LEVEL SECURITY;
-CREATE POLICY families_scope ON families USING (koop.tenant_ok(tenant_id));
-ALTER TABLE family_members ENABLE ROW LEVEL SECURITY;
-ALTER TABLE family_members FORCE ROW LEVEL SECURITY;
-CREATE POLICY members_scope ON family_members USING (koop.tenant_ok(tenant_id));
-ALTER TABLE consents ENABLE ROW LEVEL SECURITY;
-ALTER TABLE consents FORCE ROW LEVEL SECURITY;
-CREATE POLICY consents_scope ON consents USING (koop.tenant_ok(tenant_id));
-GRANT SELECT, INSERT, UPDATE ON family_counters, families, family_members, consents TO koop_app;
-GRANT DELETE ON family_members TO koop_app;
+-- sql/functions/families.sql — families, members, consents, GDPR export and anonymisation (/v1/families).
+--
+-- The live definition of each function here, and nowhere else. `kooperd migrate` reapplies every
+-- file of sql/functions.list, in its order, in one transaction, on every run: change a body here
+-- and migrate. CREATE OR REPLACE keeps grants and dependants; a function or trigger that no
+-- file defines any more is dropped by migrate. Where a return type changes, put
+-- `DROP FUNCTION IF EXISTS koop.name(old argument types);` above the new definition.
 
 -- ---------------------------------------------------------------------------
 -- Helpers
 
 -- "Today" is judged in Europe/Warsaw (SPEC §9).
-CREATE FUNCTION koop.today() RETURNS date LANGUAGE sql STABLE AS
+CREATE OR REPLACE FUNCTION koop.today() RETURNS date LANGUAGE sql STABLE AS
 $$ SELECT (now() AT TIME ZONE 'Europe/Warsaw')::date $$;
 
 -- The birth date a PESEL encodes (century in the month: +80 for 1800s, +0
 -- 1900s, +20 2000s, +40 2100s, +60 2200s), NULL when it encodes none.
-CREATE FUNCTION koop.pesel_birth_date(p text) RETURNS date LANGUAGE plpgsql IMMUTABLE AS $$
+CREATE OR REPLACE FUNCTION koop.pesel_birth_date(p text) RETURNS date LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
     yy int := substr(p, 1, 2)::int;
     mm int := substr(p, 3, 2)::int;
@@ -136,7 +29,7 @@ EXCEPTION WHEN OTHERS THEN
     RETURN NULL;
 END $$;
 
-CREATE FUNCTION koop.pesel_sex(p text) RETURNS text LANGUAGE sql IMMUTABLE AS
+CREATE OR REPLACE FUNCTION koop.pesel_sex(p text) RETURNS text LANGUAGE sql IMMUTABLE AS
 $$ SELECT CASE WHEN substr(p, 10, 1)::int % 2 = 0 THEN 'female' ELSE 'male' END $$;
 
 -- Who may see a family (SPEC §7): coordinators and admins all of the
@@ -145,22 +38,26 @@ $$ SELECT CASE WHEN substr(p, 10, 1)::int % 2 = 0 THEN 'female' ELSE 'male' END 
 -- migration, which replaces this function). Auditors and platform roles: none.
 -- Never NULL: callers use it in plpgsql IFs. plpgsql rather than sql: PostgreSQL 15
 -- plans a non-inlined sql function on every call, plpgsql keeps its plans.
-CREATE FUNCTION koop.family_visible(p_family uuid, p_assigned uuid) RETURNS boolean
+CREATE OR REPLACE FUNCTION koop.family_visible(p_family uuid, p_assigned uuid) RETURNS boolean
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN (CASE koop.role()
         WHEN 'admin' THEN true
         WHEN 'coordinator' THEN true
         WHEN 'social_worker' THEN coalesce(p_assigned = koop.user_id(), false)
+                                  OR koop.user_on_family_team(p_family)
+        WHEN 'partner_staff' THEN koop.partner() IS NOT NULL
+                                  AND koop.partner_on_open_team(p_family, koop.partner())
+                                  AND koop.consent_covers(p_family, koop.partner())
         ELSE false END);
 END $$;
 
 -- Whether the caller sees identifying details (PESEL, address). Partner
 -- staff never do.
-CREATE FUNCTION koop.sees_identity() RETURNS boolean LANGUAGE sql STABLE AS
+CREATE OR REPLACE FUNCTION koop.sees_identity() RETURNS boolean LANGUAGE sql STABLE AS
 $$ SELECT koop.role() IN ('admin', 'coordinator', 'social_worker') $$;
 
-CREATE FUNCTION koop.family_json(f families) RETURNS jsonb LANGUAGE sql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.family_json(f families) RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object('id', f.id, 'reference_number', f.reference_number,
         'district', f.district,
         'address', CASE WHEN koop.sees_identity() THEN f.address END,
@@ -175,7 +72,7 @@ CREATE FUNCTION koop.family_json(f families) RETURNS jsonb LANGUAGE sql STABLE A
 $$;
 
 -- Locks a visible family for a change; 404 when invisible, 409 once anonymised.
-CREATE FUNCTION koop.family_lock(p_id uuid, p_for_change boolean) RETURNS families
+CREATE OR REPLACE FUNCTION koop.family_lock(p_id uuid, p_for_change boolean) RETURNS families
 LANGUAGE plpgsql AS $$
 DECLARE
     f families;
@@ -193,7 +90,7 @@ BEGIN
     RETURN f;
 END $$;
 
-CREATE FUNCTION koop.family_check(d jsonb) RETURNS void LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.family_check(d jsonb) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     IF d ->> 'assigned_worker_id' IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM users WHERE tenant_id = koop.tenant() AND active
@@ -208,7 +105,7 @@ BEGIN
     END IF;
 END $$;
 
-CREATE FUNCTION koop.problems_norm(p jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+CREATE OR REPLACE FUNCTION koop.problems_norm(p jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
     SELECT coalesce((SELECT jsonb_agg(jsonb_build_object('code', x -> 'code', 'notes', x -> 'notes')
                                       ORDER BY n)
                      FROM jsonb_array_elements(coalesce(p, '[]')) WITH ORDINALITY e(x, n)), '[]')
@@ -216,8 +113,7 @@ $$;
 
 -- ---------------------------------------------------------------------------
 -- Families
-
-CREATE FUNCTION koop.family_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.family_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     f families;
@@ -244,7 +140,7 @@ BEGIN
     RETURN koop.family_json(f);
 END $$;
 
-CREATE FUNCTION koop.family_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.family_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     f families;
 BEGIN
@@ -256,19 +152,7 @@ BEGIN
     RETURN koop.family_json(f);
 END $$;
 
--- Writes one audit row for a list read, naming the ids returned.
-CREATE FUNCTION koop.audit_list(p_resource text, p_page jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO audit_events (tenant_id, actor_id, token_id, action, resource, resource_id, ip,
-                              request_id, status, resource_ids)
-    VALUES (koop.tenant(), koop.user_id(), nullif(current_setting('koop.token_id', true), '')::uuid,
-            'read', p_resource, NULL, nullif(current_setting('koop.ip', true), ''),
-            nullif(current_setting('koop.request_id', true), ''), 200,
-            ARRAY(SELECT (x ->> 'id')::uuid FROM jsonb_array_elements(p_page -> 'items') x));
-    RETURN p_page;
-END $$;
-
-CREATE FUNCTION koop.family_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
+CREATE OR REPLACE FUNCTION koop.family_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
                                  p_limit int) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     s record := koop.sort_key(p_sort, '{"created_at": ["t.created_at", "timestamptz"],
@@ -296,7 +180,7 @@ BEGIN
                            s.keytype, s.descending, p_filters, p_after, p_limit, p_parent));
 END $$;
 
-CREATE FUNCTION koop.family_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
+CREATE OR REPLACE FUNCTION koop.family_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     f families := koop.family_lock(p_id, true);
@@ -317,7 +201,7 @@ END $$;
 
 -- referred → diagnosed → in_support ⇄ monitoring; any open → closed (reason:
 -- a closure code); closed → referred (reopen).
-CREATE FUNCTION koop.family_transition(p_parent uuid, p_id uuid, p_version int, p_to text,
+CREATE OR REPLACE FUNCTION koop.family_transition(p_parent uuid, p_id uuid, p_version int, p_to text,
                                        p_reason text) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     f families := koop.family_lock(p_id, true);
@@ -354,8 +238,7 @@ END $$;
 
 -- ---------------------------------------------------------------------------
 -- Members
-
-CREATE FUNCTION koop.member_json(m family_members) RETURNS jsonb LANGUAGE sql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.member_json(m family_members) RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object('id', m.id, 'family_id', m.family_id,
         'first_name', m.first_name, 'last_name', m.last_name,
         'birth_date', m.birth_date, 'birth_year', m.birth_year,
@@ -369,7 +252,7 @@ $$;
 
 -- PESEL against birth date and sex; uniqueness in the tenant (409 naming the
 -- family only to whoever may see it).
-CREATE FUNCTION koop.member_check(d jsonb, p_id uuid) RETURNS void LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.member_check(d jsonb, p_id uuid) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     pesel text := d ->> 'pesel';
     other family_members;
@@ -404,7 +287,7 @@ BEGIN
     END IF;
 END $$;
 
-CREATE FUNCTION koop.member_store(p_family uuid, p_id uuid, d jsonb, p_new boolean)
+CREATE OR REPLACE FUNCTION koop.member_store(p_family uuid, p_id uuid, d jsonb, p_new boolean)
 RETURNS family_members LANGUAGE plpgsql AS $$
 DECLARE
     m family_members;
@@ -425,7 +308,7 @@ BEGIN
     RETURN m;
 END $$;
 
-CREATE FUNCTION koop.member_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.member_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     f families := koop.family_lock(p_parent, true);
@@ -438,7 +321,7 @@ BEGIN
     RETURN koop.member_json(m);
 END $$;
 
-CREATE FUNCTION koop.member_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.member_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     m family_members;
 BEGIN
@@ -453,7 +336,7 @@ BEGIN
     RETURN koop.member_json(m);
 END $$;
 
-CREATE FUNCTION koop.family_must_see(p_family uuid) RETURNS void LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.family_must_see(p_family uuid) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM families f WHERE f.tenant_id = koop.tenant() AND f.id = p_family
                    AND koop.family_visible(f.id, f.assigned_worker_id)) THEN
@@ -461,7 +344,7 @@ BEGIN
     END IF;
 END $$;
 
-CREATE FUNCTION koop.member_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
+CREATE OR REPLACE FUNCTION koop.member_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
                                  p_limit int) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     s record := koop.sort_key(p_sort, '{"created_at": ["t.created_at", "timestamptz"]}');
@@ -471,7 +354,7 @@ BEGIN
         't.family_id = $4', s.key, s.keytype, s.descending, p_filters, p_after, p_limit, p_parent));
 END $$;
 
-CREATE FUNCTION koop.member_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
+CREATE OR REPLACE FUNCTION koop.member_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     f families := koop.family_lock(p_parent, true);
@@ -492,7 +375,7 @@ BEGIN
     RETURN koop.member_json(m);
 END $$;
 
-CREATE FUNCTION koop.member_delete(p_parent uuid, p_id uuid, p_version int) RETURNS void
+CREATE OR REPLACE FUNCTION koop.member_delete(p_parent uuid, p_id uuid, p_version int) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     f families := koop.family_lock(p_parent, true);
@@ -514,14 +397,13 @@ END $$;
 
 -- ---------------------------------------------------------------------------
 -- Consents
-
-CREATE FUNCTION koop.consent_status(c consents) RETURNS text LANGUAGE sql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.consent_status(c consents) RETURNS text LANGUAGE sql STABLE AS $$
     SELECT CASE WHEN c.withdrawn_on IS NOT NULL THEN 'withdrawn'
                 WHEN c.valid_until IS NOT NULL AND c.valid_until < koop.today() THEN 'expired'
                 ELSE 'active' END
 $$;
 
-CREATE FUNCTION koop.consent_json(c consents) RETURNS jsonb LANGUAGE sql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.consent_json(c consents) RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object('id', c.id, 'family_id', c.family_id, 'member_id', c.member_id,
         'scope', c.scope, 'partner_id', c.partner_id, 'purpose', c.purpose,
         'given_on', c.given_on, 'valid_until', c.valid_until, 'withdrawn_on', c.withdrawn_on,
@@ -530,7 +412,7 @@ CREATE FUNCTION koop.consent_json(c consents) RETURNS jsonb LANGUAGE sql STABLE 
         'created_at', koop.ts(c.created_at), 'updated_at', koop.ts(c.updated_at))
 $$;
 
-CREATE FUNCTION koop.consent_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.consent_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     f families := koop.family_lock(p_parent, true);
@@ -572,7 +454,7 @@ BEGIN
     RETURN koop.consent_json(c);
 END $$;
 
-CREATE FUNCTION koop.consent_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.consent_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     c consents;
 BEGIN
@@ -587,7 +469,7 @@ BEGIN
     RETURN koop.consent_json(c);
 END $$;
 
-CREATE FUNCTION koop.consent_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
+CREATE OR REPLACE FUNCTION koop.consent_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
                                   p_limit int) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     s record := koop.sort_key(p_sort, '{"created_at": ["t.created_at", "timestamptz"],
@@ -603,7 +485,7 @@ END $$;
 
 -- Withdrawal takes effect at once (today); what depends on the consent
 -- (partner access, open referrals) follows from its status.
-CREATE FUNCTION koop.consent_withdraw(p_family uuid, p_id uuid, p_reason text) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.consent_withdraw(p_family uuid, p_id uuid, p_reason text) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     f families := koop.family_lock(p_family, true);
@@ -625,17 +507,33 @@ BEGIN
     RETURN koop.consent_json(c);
 END $$;
 
--- ---------------------------------------------------------------------------
--- GDPR: export and anonymisation
-
--- The export's task-team part: {task_teams, plans, referrals}. Empty here;
--- the task-team migration replaces it with the family's teams.
-CREATE FUNCTION koop.family_export_teams(f families) RETURNS jsonb LANGUAGE sql STABLE AS $$
-    SELECT jsonb_build_object('task_teams', '[]'::jsonb, 'plans', '[]'::jsonb,
-                              'referrals', '[]'::jsonb)
+-- The family's teams, their plans and referrals in the GDPR export.
+CREATE OR REPLACE FUNCTION koop.family_export_teams(f families) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'task_teams', coalesce((SELECT jsonb_agg(koop.task_team_json(t) || jsonb_build_object(
+                'members', coalesce((SELECT jsonb_agg(koop.team_member_json(m) ORDER BY m.created_at, m.id)
+                                     FROM team_members m WHERE m.tenant_id = t.tenant_id AND m.team_id = t.id), '[]'),
+                'meetings', coalesce((SELECT jsonb_agg(koop.team_meeting_json(x) ORDER BY x.held_on, x.id)
+                                      FROM team_meetings x WHERE x.tenant_id = t.tenant_id AND x.team_id = t.id), '[]'))
+            ORDER BY t.created_at, t.id)
+            FROM task_teams t WHERE t.tenant_id = f.tenant_id AND t.family_id = f.id), '[]'),
+        'plans', coalesce((SELECT jsonb_agg(jsonb_build_object('team_id', t.id,
+                'plan_version', t.plan_version, 'plan_agreed_on', t.plan_agreed_on,
+                'agreed_by_member_id', t.agreed_by_member_id,
+                'goals', coalesce((SELECT jsonb_agg(koop.goal_json(g) ORDER BY g.created_at, g.id)
+                                   FROM plan_goals g WHERE g.tenant_id = t.tenant_id AND g.team_id = t.id), '[]'),
+                'actions', coalesce((SELECT jsonb_agg(koop.action_json(a) ORDER BY a.created_at, a.id)
+                                     FROM plan_actions a WHERE a.tenant_id = t.tenant_id AND a.team_id = t.id), '[]'))
+            ORDER BY t.created_at, t.id)
+            FROM task_teams t WHERE t.tenant_id = f.tenant_id AND t.family_id = f.id), '[]'),
+        'referrals', coalesce((SELECT jsonb_agg(koop.action_json(a) ORDER BY a.referred_at, a.id)
+            FROM plan_actions a JOIN task_teams t ON t.tenant_id = a.tenant_id AND t.id = a.team_id
+            WHERE a.tenant_id = f.tenant_id AND t.family_id = f.id AND a.service_id IS NOT NULL
+              AND a.referred_at IS NOT NULL), '[]'))
 $$;
 
-CREATE FUNCTION koop.family_export(p_id uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.family_export(p_id uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     f families;
     doc jsonb;
@@ -671,17 +569,15 @@ END $$;
 
 -- Stored idempotent responses may hold a family's personal data: purge them.
 -- SECURITY DEFINER: they belong to whichever user made them.
-CREATE FUNCTION koop.idem_purge(p_tenant uuid, p_needles text[]) RETURNS void
+CREATE OR REPLACE FUNCTION koop.idem_purge(p_tenant uuid, p_needles text[]) RETURNS void
 LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
     DELETE FROM idempotency_keys k WHERE k.tenant_id = p_tenant
         AND EXISTS (SELECT 1 FROM unnest(p_needles) n WHERE position(n IN k.body) > 0)
 $$;
-REVOKE ALL ON FUNCTION koop.idem_purge(uuid, text[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION koop.idem_purge(uuid, text[]) TO koop_app;
 
 -- Irreversibly removes personal data; keeps what statistics need (status,
 -- problem codes, district, generations, members' sex, birth year, relation).
-CREATE FUNCTION koop.family_anonymize(p_id uuid, p_version int) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.family_anonymize(p_id uuid, p_version int) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     f families := koop.family_lock(p_id, true);
@@ -708,9 +604,6 @@ BEGIN
     RETURN koop.family_json(f);
 END $$;
 
--- A denied access to family data (404/403), recorded by the daemon in its own
--- transaction after the request's transaction rolled back.
-CREATE FUNCTION koop.audit_denied(p_action text, p_resource text, p_id uuid, p_status int)
-RETURNS void LANGUAGE sql AS $$
-    SELECT koop.audit(p_action, p_resource, p_id, p_status)
-$$;
+REVOKE ALL ON FUNCTION koop.idem_purge(uuid, text[]) FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION koop.idem_purge(uuid, text[]) TO koop_app;

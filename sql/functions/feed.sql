@@ -1,22 +1,16 @@
--- 008: the change feed grows long-poll and visibility.
--- Events notify listeners at commit (NOTIFY koop_events, payload: the tenant
--- id; identical notifications of one transaction are folded into one), and
--- callers see only events about resources their role could see.
-
-CREATE OR REPLACE FUNCTION koop.emit(p_type text, p_resource text, p_id uuid, p_version int)
-RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_advisory_xact_lock(4242, hashtext(koop.tenant()::text));
-    INSERT INTO events (tenant_id, type, resource, resource_id, version)
-    VALUES (koop.tenant(), p_type, p_resource, p_id, p_version);
-    PERFORM pg_notify('koop_events', koop.tenant()::text);
-END $$;
+-- sql/functions/feed.sql — the change feed (/v1/events) and the audit log (/v1/audit-events).
+--
+-- The live definition of each function here, and nowhere else. `kooperd migrate` reapplies every
+-- file of sql/functions.list, in its order, in one transaction, on every run: change a body here
+-- and migrate. CREATE OR REPLACE keeps grants and dependants; a function or trigger that no
+-- file defines any more is dropped by migrate. Where a return type changes, put
+-- `DROP FUNCTION IF EXISTS koop.name(old argument types);` above the new definition.
 
 -- Whether the caller's role could see the event's resource. Institution
 -- data (partners, services, users' accounts) are the tenant's; family data
 -- follow koop.family_visible / koop.team_visible. A deleted resource's
 -- events stay visible to admins and coordinators only.
-CREATE FUNCTION koop.event_visible(e events) RETURNS boolean
+CREATE OR REPLACE FUNCTION koop.event_visible(e events) RETURNS boolean
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN (CASE
@@ -49,13 +43,7 @@ BEGIN
         ELSE false END);
 END $$;
 
--- A page of the feed: at most p_limit visible events after p_after, looking
--- at no more than 1000 events per call; next_after moves past what was
--- looked at, so a filtered or hidden stretch is skipped, never re-read.
--- Within a tenant ids are committed in order (koop.emit), so a reader
--- following next_after never misses an event that commits later.
-DROP FUNCTION koop.event_list(bigint, text[], int);
-CREATE FUNCTION koop.event_list(p_after bigint, p_types text[], p_limit int) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.event_list(p_after bigint, p_types text[], p_limit int) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     WITH scanned AS (
         SELECT e.* FROM events e
@@ -72,4 +60,29 @@ LANGUAGE sql STABLE AS $$
         'next_after', CASE WHEN (SELECT count(*) FROM page) = p_limit
                            THEN (SELECT max(id) FROM page)
                            ELSE coalesce((SELECT max(id) FROM scanned), p_after) END)
+$$;
+
+
+CREATE OR REPLACE FUNCTION koop.audit_list(p_filters jsonb, p_before bigint, p_limit int) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    WITH page AS (
+        SELECT a.* FROM audit_events a
+        WHERE a.tenant_id = koop.tenant()
+          AND (p_before IS NULL OR a.id < p_before)
+          AND (NOT p_filters ? 'resource' OR a.resource = p_filters ->> 'resource')
+          AND (NOT p_filters ? 'resource_id' OR a.resource_id = (p_filters ->> 'resource_id')::uuid)
+          AND (NOT p_filters ? 'actor_id' OR a.actor_id = (p_filters ->> 'actor_id')::uuid)
+          AND (NOT p_filters ? 'action' OR a.action = p_filters ->> 'action')
+          AND (NOT p_filters ? 'from' OR a.occurred_at >= (p_filters ->> 'from')::timestamptz)
+          AND (NOT p_filters ? 'to' OR a.occurred_at < (p_filters ->> 'to')::timestamptz)
+        ORDER BY a.id DESC LIMIT p_limit + 1)
+    SELECT jsonb_build_object(
+        'items', coalesce((SELECT jsonb_agg(jsonb_build_object('id', id,
+            'occurred_at', koop.ts(occurred_at), 'actor_id', actor_id, 'token_id', token_id,
+            'action', action, 'resource', resource, 'resource_id', resource_id, 'ip', ip,
+            'request_id', request_id, 'status', status) ORDER BY id DESC)
+            FROM (SELECT * FROM page ORDER BY id DESC LIMIT p_limit) x), '[]'::jsonb),
+        'next', CASE WHEN (SELECT count(*) FROM page) > p_limit
+                     THEN (SELECT min(id) FROM (SELECT id FROM page ORDER BY id DESC LIMIT p_limit) y)
+                END)
 $$;

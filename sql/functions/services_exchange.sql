@@ -1,9 +1,17 @@
+-- sql/functions/services_exchange.sql — the basket in and out: HSDS export and CSV import (/v1/services/export/hsds, /import).
+--
+-- The live definition of each function here, and nowhere else. `kooperd migrate` reapplies every
+-- file of sql/functions.list, in its order, in one transaction, on every run: change a body here
+-- and migrate. CREATE OR REPLACE keeps grants and dependants; a function or trigger that no
+-- file defines any more is dropped by migrate. Where a return type changes, put
+-- `DROP FUNCTION IF EXISTS koop.name(old argument types);` above the new definition.
+
 -- 005: exchanging the basket with the outside world: the Open Referral HSDS
 -- 3.0 export and the all-or-nothing CSV import.
 
 -- Polish names of the taxonomy (the codes are the API's; labels are what
 -- directories and portals show).
-CREATE FUNCTION koop.category_label(c text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+CREATE OR REPLACE FUNCTION koop.category_label(c text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE c
         WHEN 'vocational_activation' THEN 'Aktywizacja zawodowa'
         WHEN 'job_placement' THEN 'Pośrednictwo pracy'
@@ -24,7 +32,7 @@ CREATE FUNCTION koop.category_label(c text) RETURNS text LANGUAGE sql IMMUTABLE 
         ELSE 'Inne' END
 $$;
 
-CREATE FUNCTION koop.target_group_label(g text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+CREATE OR REPLACE FUNCTION koop.target_group_label(g text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE g
         WHEN 'children' THEN 'Dzieci' WHEN 'youth' THEN 'Młodzież' WHEN 'adults' THEN 'Dorośli'
         WHEN 'seniors' THEN 'Seniorzy' WHEN 'families' THEN 'Rodziny'
@@ -37,19 +45,19 @@ CREATE FUNCTION koop.target_group_label(g text) RETURNS text LANGUAGE sql IMMUTA
 $$;
 
 -- Stable ids for HSDS records derived from ours (same export, same ids).
-CREATE FUNCTION koop.derived_id(p_base uuid, p_kind text, p_n int) RETURNS uuid
+CREATE OR REPLACE FUNCTION koop.derived_id(p_base uuid, p_kind text, p_n int) RETURNS uuid
 LANGUAGE sql IMMUTABLE AS $$
     SELECT md5(p_base::text || '/' || p_kind || '/' || p_n)::uuid
 $$;
 
-CREATE FUNCTION koop.hsds_day(d text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+CREATE OR REPLACE FUNCTION koop.hsds_day(d text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
     SELECT upper(left(d, 2))
 $$;
 
 -- The tenant's active basket as Open Referral HSDS 3.0 tables (the names and
 -- fields of HSDS: organization, service, location, address,
 -- service_at_location, schedule, phone, taxonomy, taxonomy_term, attribute).
-CREATE FUNCTION koop.services_hsds() RETURNS jsonb LANGUAGE sql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.services_hsds() RETURNS jsonb LANGUAGE sql STABLE AS $$
     WITH s AS (
         SELECT * FROM services WHERE tenant_id = koop.tenant() AND status = 'active'),
     o AS (
@@ -164,7 +172,7 @@ $$;
 -- p_errors). Every row is checked (partner names always; the rest by trying
 -- it); the errors of all rows are raised together, which rolls back
 -- everything; with none, every row is imported.
-CREATE FUNCTION koop.services_import(p_docs jsonb, p_errors jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.services_import(p_docs jsonb, p_errors jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     d jsonb;

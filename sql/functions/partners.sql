@@ -1,97 +1,14 @@
--- 003: partners of the partnership team (PZK), their cooperation agreements
--- and the register of mutual benefits.
-
-CREATE TABLE partners (
-    tenant_id uuid NOT NULL REFERENCES tenants (id),
-    id uuid NOT NULL,
-    name text NOT NULL CHECK (length(name) BETWEEN 1 AND 300),
-    short_name text CHECK (length(short_name) <= 60),
-    sector text NOT NULL CHECK (sector IN ('social_assistance', 'family_support', 'labour',
-        'education', 'health', 'addiction', 'crisis_intervention', 'police', 'municipal_guard',
-        'justice', 'housing', 'ngo', 'culture_sport', 'local_government', 'other')),
-    is_leader boolean NOT NULL DEFAULT false,
-    nip text CHECK (nip ~ '^[0-9]{10}$'),
-    regon text CHECK (regon ~ '^([0-9]{9}|[0-9]{14})$'),
-    krs text CHECK (krs ~ '^[0-9]{10}$'),
-    address jsonb,
-    website text CHECK (length(website) <= 2000),
-    contacts jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(contacts) = 'array'),
-    competences text CHECK (length(competences) <= 4000),
-    status text NOT NULL DEFAULT 'invited' CHECK (status IN ('invited', 'declared', 'active',
-        'suspended', 'withdrawn')),
-    declaration jsonb NOT NULL DEFAULT '{}',
-    version int NOT NULL DEFAULT 1,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    updated_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (tenant_id, id)
-);
-COMMENT ON TABLE partners IS 'Institutions and organisations of a tenant''s partnership team.';
-CREATE UNIQUE INDEX partners_nip ON partners (tenant_id, nip) WHERE nip IS NOT NULL;
-CREATE UNIQUE INDEX partners_one_leader ON partners (tenant_id) WHERE is_leader;
-CREATE INDEX partners_created ON partners (tenant_id, created_at, id);
-COMMENT ON INDEX partners_created IS 'partner_list default sort';
-CREATE INDEX partners_name ON partners (tenant_id, lower(name), id);
-COMMENT ON INDEX partners_name IS 'partner_list sort=name';
-CREATE INDEX partners_updated ON partners (tenant_id, updated_at, id);
-COMMENT ON INDEX partners_updated IS 'partner_list sort=updated_at and updated_since';
-CREATE INDEX partners_search ON partners USING gin (koop.norm(name || ' ' || coalesce(short_name, '')) gin_trgm_ops);
-COMMENT ON INDEX partners_search IS 'partner_list ?q=';
-
-ALTER TABLE users ADD FOREIGN KEY (tenant_id, partner_id) REFERENCES partners (tenant_id, id);
-
-CREATE TABLE partner_agreements (
-    tenant_id uuid NOT NULL,
-    id uuid NOT NULL,
-    partner_id uuid NOT NULL,
-    title text NOT NULL CHECK (length(title) BETWEEN 1 AND 300),
-    scope text CHECK (length(scope) <= 4000),
-    signed_on date NOT NULL,
-    valid_from date,
-    valid_until date,
-    document_ref text CHECK (length(document_ref) <= 500),
-    version int NOT NULL DEFAULT 1,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    updated_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (tenant_id, id),
-    FOREIGN KEY (tenant_id, partner_id) REFERENCES partners (tenant_id, id),
-    CHECK (valid_until IS NULL OR valid_from IS NULL OR valid_until >= valid_from)
-);
-COMMENT ON TABLE partner_agreements IS 'Cooperation agreements (porozumienia) with a partner.';
-CREATE INDEX agreements_partner ON partner_agreements (tenant_id, partner_id, created_at, id);
-
-CREATE TABLE partner_benefits (
-    tenant_id uuid NOT NULL,
-    id uuid NOT NULL,
-    partner_id uuid NOT NULL,
-    description text NOT NULL CHECK (length(description) BETWEEN 1 AND 2000),
-    beneficiary_partner_id uuid,
-    recorded_on date NOT NULL,
-    version int NOT NULL DEFAULT 1,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    updated_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (tenant_id, id),
-    FOREIGN KEY (tenant_id, partner_id) REFERENCES partners (tenant_id, id),
-    FOREIGN KEY (tenant_id, beneficiary_partner_id) REFERENCES partners (tenant_id, id)
-);
-COMMENT ON TABLE partner_benefits IS 'Register of mutual benefits (rejestr wzajemnych korzyści): '
-    'what a partner gained from the cooperation; beneficiary NULL means all partners.';
-CREATE INDEX benefits_partner ON partner_benefits (tenant_id, partner_id, created_at, id);
-
-ALTER TABLE partners ENABLE ROW LEVEL SECURITY;
-ALTER TABLE partners FORCE ROW LEVEL SECURITY;
-CREATE POLICY partners_scope ON partners USING (koop.tenant_ok(tenant_id));
-ALTER TABLE partner_agreements ENABLE ROW LEVEL SECURITY;
-ALTER TABLE partner_agreements FORCE ROW LEVEL SECURITY;
-CREATE POLICY agreements_scope ON partner_agreements USING (koop.tenant_ok(tenant_id));
-ALTER TABLE partner_benefits ENABLE ROW LEVEL SECURITY;
-ALTER TABLE partner_benefits FORCE ROW LEVEL SECURITY;
-CREATE POLICY benefits_scope ON partner_benefits USING (koop.tenant_ok(tenant_id));
-GRANT SELECT, INSERT, UPDATE, DELETE ON partners, partner_agreements, partner_benefits TO koop_app;
+-- sql/functions/partners.sql — partners, agreements and benefits (/v1/partners).
+--
+-- The live definition of each function here, and nowhere else. `kooperd migrate` reapplies every
+-- file of sql/functions.list, in its order, in one transaction, on every run: change a body here
+-- and migrate. CREATE OR REPLACE keeps grants and dependants; a function or trigger that no
+-- file defines any more is dropped by migrate. Where a return type changes, put
+-- `DROP FUNCTION IF EXISTS koop.name(old argument types);` above the new definition.
 
 -- ---------------------------------------------------------------------------
 -- Partners
-
-CREATE FUNCTION koop.partner_json(p partners) RETURNS jsonb LANGUAGE sql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.partner_json(p partners) RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object('id', p.id, 'name', p.name, 'short_name', p.short_name,
         'sector', p.sector, 'is_leader', p.is_leader,
         'identifiers', jsonb_build_object('nip', p.nip, 'regon', p.regon, 'krs', p.krs),
@@ -105,12 +22,13 @@ CREATE FUNCTION koop.partner_json(p partners) RETURNS jsonb LANGUAGE sql STABLE 
 $$;
 
 -- Normalised stored shapes: every key present, nulls where absent.
-CREATE FUNCTION koop.address_norm(a jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+CREATE OR REPLACE FUNCTION koop.address_norm(a jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE WHEN a IS NULL OR jsonb_typeof(a) = 'null' THEN NULL
         ELSE jsonb_build_object('street', a -> 'street', 'building', a -> 'building',
                                 'postal_code', a -> 'postal_code', 'city', a -> 'city') END
 $$;
-CREATE FUNCTION koop.contacts_norm(c jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+
+CREATE OR REPLACE FUNCTION koop.contacts_norm(c jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
     SELECT coalesce((SELECT jsonb_agg(jsonb_build_object('name', x -> 'name', 'role', x -> 'role',
                         'email', x -> 'email', 'phone', x -> 'phone') ORDER BY n)
                      FROM jsonb_array_elements(c) WITH ORDINALITY AS e(x, n)), '[]'::jsonb)
@@ -118,7 +36,7 @@ $$;
 
 -- Rules that need the database; d is the whole partner document after the
 -- change (create body, or current record merged with the patch).
-CREATE FUNCTION koop.partner_check(d jsonb, p_id uuid) RETURNS void LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.partner_check(d jsonb, p_id uuid) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     IF d -> 'identifiers' ->> 'nip' IS NOT NULL AND EXISTS (
         SELECT 1 FROM partners WHERE tenant_id = koop.tenant()
@@ -131,7 +49,7 @@ BEGIN
     END IF;
 END $$;
 
-CREATE FUNCTION koop.partner_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.partner_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     p partners;
@@ -153,12 +71,12 @@ END $$;
 
 -- plpgsql, not sql: a non-inlinable sql function is planned on every call;
 -- plpgsql keeps the plan for the session.
-CREATE FUNCTION koop.partner_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.partner_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN (SELECT koop.partner_json(p) FROM partners p WHERE p.tenant_id = koop.tenant() AND p.id = p_id);
 END $$;
 
-CREATE FUNCTION koop.partner_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
+CREATE OR REPLACE FUNCTION koop.partner_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
                                   p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
     s record := koop.sort_key(p_sort, '{"name": ["lower(t.name)", "text"],
@@ -182,7 +100,7 @@ BEGIN
                      p_filters, p_after, p_limit, p_parent);
 END $$;
 
-CREATE FUNCTION koop.partner_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
+CREATE OR REPLACE FUNCTION koop.partner_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     p partners;
@@ -217,7 +135,7 @@ BEGIN
     RETURN koop.partner_json(p);
 END $$;
 
-CREATE FUNCTION koop.partner_delete(p_parent uuid, p_id uuid, p_version int) RETURNS void
+CREATE OR REPLACE FUNCTION koop.partner_delete(p_parent uuid, p_id uuid, p_version int) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     p partners;
@@ -241,7 +159,7 @@ END $$;
 
 -- invited → declared (needs declaration.signed_on) → active ⇄ suspended;
 -- any → withdrawn.
-CREATE FUNCTION koop.partner_transition(p_parent uuid, p_id uuid, p_version int, p_to text,
+CREATE OR REPLACE FUNCTION koop.partner_transition(p_parent uuid, p_id uuid, p_version int, p_to text,
                                         p_reason text) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     p partners;
@@ -278,29 +196,28 @@ END $$;
 
 -- ---------------------------------------------------------------------------
 -- Agreements and benefits: children of a partner (p_parent).
-
-CREATE FUNCTION koop.partner_must_exist(p_partner uuid) RETURNS void LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.partner_must_exist(p_partner uuid) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM partners WHERE tenant_id = koop.tenant() AND id = p_partner) THEN
         PERFORM koop.not_found('partner');
     END IF;
 END $$;
 
-CREATE FUNCTION koop.agreement_json(a partner_agreements) RETURNS jsonb LANGUAGE sql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.agreement_json(a partner_agreements) RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object('id', a.id, 'partner_id', a.partner_id, 'title', a.title,
         'scope', a.scope, 'signed_on', a.signed_on, 'valid_from', a.valid_from,
         'valid_until', a.valid_until, 'document_ref', a.document_ref, 'version', a.version,
         'created_at', koop.ts(a.created_at), 'updated_at', koop.ts(a.updated_at))
 $$;
 
-CREATE FUNCTION koop.agreement_check(d jsonb) RETURNS void LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.agreement_check(d jsonb) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     IF (d ->> 'valid_until')::date < (d ->> 'valid_from')::date THEN
         PERFORM koop.fail_field('valid_until', 'min', 'must not be before valid_from');
     END IF;
 END $$;
 
-CREATE FUNCTION koop.agreement_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.agreement_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     a partner_agreements;
@@ -318,13 +235,13 @@ BEGIN
     RETURN koop.agreement_json(a);
 END $$;
 
-CREATE FUNCTION koop.agreement_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.agreement_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN (SELECT koop.agreement_json(a) FROM partner_agreements a
     WHERE a.tenant_id = koop.tenant() AND a.partner_id = p_parent AND a.id = p_id);
 END $$;
 
-CREATE FUNCTION koop.agreement_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
+CREATE OR REPLACE FUNCTION koop.agreement_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
                                     p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
     s record := koop.sort_key(p_sort, '{"created_at": ["t.created_at", "timestamptz"],
@@ -343,7 +260,7 @@ BEGIN
                      s.descending, p_filters, p_after, p_limit, p_parent);
 END $$;
 
-CREATE FUNCTION koop.agreement_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
+CREATE OR REPLACE FUNCTION koop.agreement_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     a partner_agreements;
@@ -367,7 +284,7 @@ BEGIN
     RETURN koop.agreement_json(a);
 END $$;
 
-CREATE FUNCTION koop.agreement_delete(p_parent uuid, p_id uuid, p_version int) RETURNS void
+CREATE OR REPLACE FUNCTION koop.agreement_delete(p_parent uuid, p_id uuid, p_version int) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     a partner_agreements;
@@ -383,14 +300,14 @@ BEGIN
     PERFORM koop.audit('delete', 'agreement', p_id, 204);
 END $$;
 
-CREATE FUNCTION koop.benefit_json(b partner_benefits) RETURNS jsonb LANGUAGE sql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.benefit_json(b partner_benefits) RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object('id', b.id, 'partner_id', b.partner_id,
         'description', b.description, 'beneficiary_partner_id', b.beneficiary_partner_id,
         'recorded_on', b.recorded_on, 'version', b.version,
         'created_at', koop.ts(b.created_at), 'updated_at', koop.ts(b.updated_at))
 $$;
 
-CREATE FUNCTION koop.benefit_check(d jsonb) RETURNS void LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.benefit_check(d jsonb) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     IF d ->> 'beneficiary_partner_id' IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM partners WHERE tenant_id = koop.tenant()
@@ -399,7 +316,7 @@ BEGIN
     END IF;
 END $$;
 
-CREATE FUNCTION koop.benefit_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.benefit_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     b partner_benefits;
@@ -416,13 +333,13 @@ BEGIN
     RETURN koop.benefit_json(b);
 END $$;
 
-CREATE FUNCTION koop.benefit_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.benefit_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN (SELECT koop.benefit_json(b) FROM partner_benefits b
     WHERE b.tenant_id = koop.tenant() AND b.partner_id = p_parent AND b.id = p_id);
 END $$;
 
-CREATE FUNCTION koop.benefit_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
+CREATE OR REPLACE FUNCTION koop.benefit_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
                                   p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
     s record := koop.sort_key(p_sort, '{"created_at": ["t.created_at", "timestamptz"],
@@ -437,7 +354,7 @@ BEGIN
                      s.descending, p_filters, p_after, p_limit, p_parent);
 END $$;
 
-CREATE FUNCTION koop.benefit_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
+CREATE OR REPLACE FUNCTION koop.benefit_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     b partner_benefits;
@@ -460,7 +377,7 @@ BEGIN
     RETURN koop.benefit_json(b);
 END $$;
 
-CREATE FUNCTION koop.benefit_delete(p_parent uuid, p_id uuid, p_version int) RETURNS void
+CREATE OR REPLACE FUNCTION koop.benefit_delete(p_parent uuid, p_id uuid, p_version int) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     b partner_benefits;
@@ -475,45 +392,3 @@ BEGIN
     PERFORM koop.emit('benefit.deleted', 'benefit', p_id, b.version);
     PERFORM koop.audit('delete', 'benefit', p_id, 204);
 END $$;
-
--- ---------------------------------------------------------------------------
--- The change feed and the audit log.
-
-CREATE FUNCTION koop.event_list(p_after bigint, p_types text[], p_limit int) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-    WITH page AS (
-        SELECT e.* FROM events e
-        WHERE e.tenant_id = koop.tenant() AND e.id > p_after
-          AND (p_types IS NULL OR e.type = ANY (p_types))
-        ORDER BY e.id LIMIT p_limit)
-    SELECT jsonb_build_object(
-        'items', coalesce((SELECT jsonb_agg(jsonb_build_object('id', id, 'type', type,
-            'resource', resource, 'resource_id', resource_id, 'version', version,
-            'occurred_at', koop.ts(occurred_at)) ORDER BY id) FROM page), '[]'::jsonb),
-        -- with a types filter, skip past non-matching events we have looked at
-        'next_after', coalesce((SELECT max(id) FROM page), p_after))
-$$;
-
-CREATE FUNCTION koop.audit_list(p_filters jsonb, p_before bigint, p_limit int) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-    WITH page AS (
-        SELECT a.* FROM audit_events a
-        WHERE a.tenant_id = koop.tenant()
-          AND (p_before IS NULL OR a.id < p_before)
-          AND (NOT p_filters ? 'resource' OR a.resource = p_filters ->> 'resource')
-          AND (NOT p_filters ? 'resource_id' OR a.resource_id = (p_filters ->> 'resource_id')::uuid)
-          AND (NOT p_filters ? 'actor_id' OR a.actor_id = (p_filters ->> 'actor_id')::uuid)
-          AND (NOT p_filters ? 'action' OR a.action = p_filters ->> 'action')
-          AND (NOT p_filters ? 'from' OR a.occurred_at >= (p_filters ->> 'from')::timestamptz)
-          AND (NOT p_filters ? 'to' OR a.occurred_at < (p_filters ->> 'to')::timestamptz)
-        ORDER BY a.id DESC LIMIT p_limit + 1)
-    SELECT jsonb_build_object(
-        'items', coalesce((SELECT jsonb_agg(jsonb_build_object('id', id,
-            'occurred_at', koop.ts(occurred_at), 'actor_id', actor_id, 'token_id', token_id,
-            'action', action, 'resource', resource, 'resource_id', resource_id, 'ip', ip,
-            'request_id', request_id, 'status', status) ORDER BY id DESC)
-            FROM (SELECT * FROM page ORDER BY id DESC LIMIT p_limit) x), '[]'::jsonb),
-        'next', CASE WHEN (SELECT count(*) FROM page) > p_limit
-                     THEN (SELECT min(id) FROM (SELECT id FROM page ORDER BY id DESC LIMIT p_limit) y)
-                END)
-$$;

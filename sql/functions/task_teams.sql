@@ -1,149 +1,16 @@
--- 007: task teams (ZZK), their members, meetings and plan (goals, actions),
--- and closed-loop referrals (SPEC §5 Task teams, Referrals; §6; §7; §9).
--- Replaces koop.family_visible so that social workers see families whose
--- team they moderate or belong to, and partner staff see families through an
--- open team with a current representative of their partner and a consent
--- that covers it.
-
-CREATE TABLE task_teams (
-    tenant_id uuid NOT NULL,
-    id uuid NOT NULL,
-    family_id uuid NOT NULL,
-    name text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
-    status text NOT NULL DEFAULT 'forming' CHECK (status IN ('forming', 'active', 'closed')),
-    moderator_id uuid REFERENCES users (id),
-    formed_on date,
-    closed_on date,
-    plan_version int NOT NULL DEFAULT 0,
-    plan_agreed_on date,
-    agreed_by_member_id uuid,
-    agreed_plan_version int,
-    version int NOT NULL DEFAULT 1,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    updated_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (tenant_id, id),
-    FOREIGN KEY (tenant_id, family_id) REFERENCES families (tenant_id, id)
-);
-COMMENT ON TABLE task_teams IS 'Zadaniowy Zespół Kooperacyjny: the team formed around one family.';
-CREATE UNIQUE INDEX task_teams_one_open ON task_teams (tenant_id, family_id) WHERE status <> 'closed';
-COMMENT ON INDEX task_teams_one_open IS 'at most one open team per family';
-CREATE INDEX task_teams_created ON task_teams (tenant_id, created_at, id);
-
-CREATE TABLE team_members (
-    tenant_id uuid NOT NULL,
-    id uuid NOT NULL,
-    team_id uuid NOT NULL,
-    kind text NOT NULL CHECK (kind IN ('partner_representative', 'social_worker', 'family_member')),
-    partner_id uuid,
-    person_name text CHECK (length(person_name) BETWEEN 1 AND 200),
-    user_id uuid REFERENCES users (id),
-    member_id uuid,
-    role text NOT NULL DEFAULT 'member' CHECK (role IN ('moderator', 'member')),
-    joined_on date NOT NULL,
-    left_on date,
-    version int NOT NULL DEFAULT 1,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    updated_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (tenant_id, id),
-    FOREIGN KEY (tenant_id, team_id) REFERENCES task_teams (tenant_id, id),
-    FOREIGN KEY (tenant_id, partner_id) REFERENCES partners (tenant_id, id),
-    FOREIGN KEY (tenant_id, member_id) REFERENCES family_members (tenant_id, id),
-    CHECK (left_on IS NULL OR left_on >= joined_on)
-);
-CREATE INDEX team_members_team ON team_members (tenant_id, team_id, created_at, id);
-CREATE INDEX team_members_partner ON team_members (tenant_id, partner_id) WHERE left_on IS NULL;
-COMMENT ON INDEX team_members_partner IS 'partner staff visibility: current representatives';
-
-CREATE TABLE team_meetings (
-    tenant_id uuid NOT NULL,
-    id uuid NOT NULL,
-    team_id uuid NOT NULL,
-    held_on date NOT NULL,
-    place text CHECK (length(place) <= 200),
-    attendee_ids uuid[] NOT NULL DEFAULT '{}',
-    agenda text CHECK (length(agenda) <= 4000),
-    decisions text CHECK (length(decisions) <= 8000),
-    next_meeting_on date,
-    version int NOT NULL DEFAULT 1,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    updated_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (tenant_id, id),
-    FOREIGN KEY (tenant_id, team_id) REFERENCES task_teams (tenant_id, id)
-);
-CREATE INDEX team_meetings_team ON team_meetings (tenant_id, team_id, created_at, id);
-
-CREATE TABLE plan_goals (
-    tenant_id uuid NOT NULL,
-    id uuid NOT NULL,
-    team_id uuid NOT NULL,
-    description text NOT NULL CHECK (length(description) BETWEEN 1 AND 2000),
-    measure text CHECK (length(measure) <= 1000),
-    target_date date,
-    status text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'achieved',
-        'partially_achieved', 'not_achieved')),
-    version int NOT NULL DEFAULT 1,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    updated_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (tenant_id, id),
-    FOREIGN KEY (tenant_id, team_id) REFERENCES task_teams (tenant_id, id)
-);
-CREATE INDEX plan_goals_team ON plan_goals (tenant_id, team_id, created_at, id);
-
-CREATE TABLE plan_actions (
-    tenant_id uuid NOT NULL,
-    id uuid NOT NULL,
-    team_id uuid NOT NULL,
-    goal_id uuid NOT NULL,
-    description text NOT NULL CHECK (length(description) BETWEEN 1 AND 2000),
-    service_id uuid,
-    partner_id uuid,
-    member_ids uuid[] NOT NULL DEFAULT '{}',
-    due_on date,
-    status text NOT NULL DEFAULT 'planned' CHECK (status IN ('planned', 'referred', 'accepted',
-        'declined', 'in_progress', 'on_hold', 'completed', 'failed', 'cancelled')),
-    held_from text CHECK (held_from IN ('referred', 'accepted', 'in_progress')),
-    status_reason text CHECK (length(status_reason) <= 500),
-    outcome text CHECK (length(outcome) <= 2000),
-    capacity_warning boolean NOT NULL DEFAULT false,
-    referred_at timestamptz,
-    accepted_at timestamptz,
-    completed_at timestamptz,
-    version int NOT NULL DEFAULT 1,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    updated_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (tenant_id, id),
-    FOREIGN KEY (tenant_id, team_id) REFERENCES task_teams (tenant_id, id),
-    FOREIGN KEY (tenant_id, goal_id) REFERENCES plan_goals (tenant_id, id),
-    FOREIGN KEY (tenant_id, service_id) REFERENCES services (tenant_id, id),
-    FOREIGN KEY (tenant_id, partner_id) REFERENCES partners (tenant_id, id),
-    CHECK ((status = 'on_hold') = (held_from IS NOT NULL))
-);
-COMMENT ON TABLE plan_actions IS 'Actions of a support plan; an action with a service, once '
-    'referred, is a referral to the service''s partner (its id is the referral''s id).';
-CREATE INDEX plan_actions_team ON plan_actions (tenant_id, team_id, created_at, id);
-CREATE INDEX plan_actions_partner ON plan_actions (tenant_id, partner_id, updated_at, id)
-    WHERE service_id IS NOT NULL AND referred_at IS NOT NULL;
-COMMENT ON INDEX plan_actions_partner IS 'referral_list of a partner';
-
-DO $$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['task_teams', 'team_members', 'team_meetings', 'plan_goals',
-                             'plan_actions'] LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format('CREATE POLICY %I ON %I USING (koop.tenant_ok(tenant_id))', t || '_scope', t);
-        EXECUTE format('GRANT SELECT, INSERT, UPDATE ON %I TO koop_app', t);
-    END LOOP;
-END $$;
-GRANT DELETE ON team_meetings TO koop_app;
+-- sql/functions/task_teams.sql — task teams (ZZK), their members, meetings, plan goals and actions, referrals.
+--
+-- The live definition of each function here, and nowhere else. `kooperd migrate` reapplies every
+-- file of sql/functions.list, in its order, in one transaction, on every run: change a body here
+-- and migrate. CREATE OR REPLACE keeps grants and dependants; a function or trigger that no
+-- file defines any more is dropped by migrate. Where a return type changes, put
+-- `DROP FUNCTION IF EXISTS koop.name(old argument types);` above the new definition.
 
 -- ---------------------------------------------------------------------------
 -- Visibility
 
 -- The partner has a current representative on the family's open team.
-CREATE FUNCTION koop.partner_on_open_team(p_family uuid, p_partner uuid) RETURNS boolean
+CREATE OR REPLACE FUNCTION koop.partner_on_open_team(p_family uuid, p_partner uuid) RETURNS boolean
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN (EXISTS (SELECT 1 FROM task_teams t JOIN team_members m
@@ -155,7 +22,7 @@ END $$;
 -- A consent of the family covers sharing with the partner now (active: not
 -- withdrawn, not past valid_until in Europe/Warsaw): one naming the partner,
 -- or one for the team while the partner sits on the family's open team.
-CREATE FUNCTION koop.consent_covers(p_family uuid, p_partner uuid) RETURNS boolean
+CREATE OR REPLACE FUNCTION koop.consent_covers(p_family uuid, p_partner uuid) RETURNS boolean
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN (EXISTS (SELECT 1 FROM consents c WHERE c.tenant_id = koop.tenant()
@@ -166,7 +33,7 @@ BEGIN
 END $$;
 
 -- The caller moderates or belongs to (currently) a team of the family.
-CREATE FUNCTION koop.user_on_family_team(p_family uuid) RETURNS boolean
+CREATE OR REPLACE FUNCTION koop.user_on_family_team(p_family uuid) RETURNS boolean
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN (EXISTS (SELECT 1 FROM task_teams t WHERE t.tenant_id = koop.tenant()
@@ -176,24 +43,10 @@ BEGIN
                         AND m.team_id = t.id AND m.user_id = koop.user_id() AND m.left_on IS NULL))));
 END $$;
 
-CREATE OR REPLACE FUNCTION koop.family_visible(p_family uuid, p_assigned uuid) RETURNS boolean
-LANGUAGE plpgsql STABLE AS $$
-BEGIN
-    RETURN (CASE koop.role()
-        WHEN 'admin' THEN true
-        WHEN 'coordinator' THEN true
-        WHEN 'social_worker' THEN coalesce(p_assigned = koop.user_id(), false)
-                                  OR koop.user_on_family_team(p_family)
-        WHEN 'partner_staff' THEN koop.partner() IS NOT NULL
-                                  AND koop.partner_on_open_team(p_family, koop.partner())
-                                  AND koop.consent_covers(p_family, koop.partner())
-        ELSE false END);
-END $$;
-
 -- A team is visible with its family, except that partner staff see only the
 -- open team they sit on (with consent) and social workers only teams they
 -- moderate or belong to, or of families assigned to them.
-CREATE FUNCTION koop.team_visible(t task_teams) RETURNS boolean
+CREATE OR REPLACE FUNCTION koop.team_visible(t task_teams) RETURNS boolean
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN (CASE koop.role()
@@ -213,13 +66,13 @@ BEGIN
 END $$;
 
 -- May change the team and its plan: admin, coordinator, the moderator.
-CREATE FUNCTION koop.team_moderates(t task_teams) RETURNS boolean LANGUAGE sql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.team_moderates(t task_teams) RETURNS boolean LANGUAGE sql STABLE AS $$
     SELECT koop.role() IN ('admin', 'coordinator') OR coalesce(t.moderator_id = koop.user_id(), false)
 $$;
 
 -- Locks a visible team; 404 when invisible; 403 when visible but the caller
 -- may not change it (p_change); 409 when closed and p_open is asked.
-CREATE FUNCTION koop.team_lock(p_id uuid, p_change boolean, p_open boolean) RETURNS task_teams
+CREATE OR REPLACE FUNCTION koop.team_lock(p_id uuid, p_change boolean, p_open boolean) RETURNS task_teams
 LANGUAGE plpgsql AS $$
 DECLARE
     t task_teams;
@@ -237,7 +90,7 @@ BEGIN
     RETURN t;
 END $$;
 
-CREATE FUNCTION koop.team_must_see(p_id uuid) RETURNS task_teams LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.team_must_see(p_id uuid) RETURNS task_teams LANGUAGE plpgsql AS $$
 DECLARE
     t task_teams;
 BEGIN
@@ -249,15 +102,14 @@ BEGIN
 END $$;
 
 -- The plan changed: its version moves on (an agreement names the version).
-CREATE FUNCTION koop.plan_changed(p_team uuid) RETURNS void LANGUAGE sql AS $$
+CREATE OR REPLACE FUNCTION koop.plan_changed(p_team uuid) RETURNS void LANGUAGE sql AS $$
     UPDATE task_teams SET plan_version = plan_version + 1, updated_at = now()
     WHERE tenant_id = koop.tenant() AND id = p_team
 $$;
 
 -- ---------------------------------------------------------------------------
 -- Task teams
-
-CREATE FUNCTION koop.task_team_json(t task_teams) RETURNS jsonb LANGUAGE sql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.task_team_json(t task_teams) RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object('id', t.id, 'family_id', t.family_id, 'name', t.name,
         'status', t.status, 'moderator_id', t.moderator_id, 'formed_on', t.formed_on,
         'closed_on', t.closed_on, 'plan_version', t.plan_version,
@@ -266,7 +118,7 @@ CREATE FUNCTION koop.task_team_json(t task_teams) RETURNS jsonb LANGUAGE sql STA
         'created_at', koop.ts(t.created_at), 'updated_at', koop.ts(t.updated_at))
 $$;
 
-CREATE FUNCTION koop.moderator_check(p_user uuid) RETURNS void LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.moderator_check(p_user uuid) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     IF p_user IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users WHERE tenant_id = koop.tenant()
         AND id = p_user AND active AND role IN ('social_worker', 'coordinator', 'admin')) THEN
@@ -275,7 +127,7 @@ BEGIN
     END IF;
 END $$;
 
-CREATE FUNCTION koop.task_team_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.task_team_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     f families;
@@ -306,7 +158,7 @@ BEGIN
     RETURN koop.task_team_json(t);
 END $$;
 
-CREATE FUNCTION koop.task_team_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.task_team_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     t task_teams;
 BEGIN
@@ -318,7 +170,7 @@ BEGIN
     RETURN koop.task_team_json(t);
 END $$;
 
-CREATE FUNCTION koop.task_team_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
+CREATE OR REPLACE FUNCTION koop.task_team_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
                                     p_limit int) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     s record := koop.sort_key(p_sort, '{"created_at": ["t.created_at", "timestamptz"],
@@ -341,7 +193,7 @@ BEGIN
         s.key, s.keytype, s.descending, p_filters, p_after, p_limit, p_parent));
 END $$;
 
-CREATE FUNCTION koop.task_team_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
+CREATE OR REPLACE FUNCTION koop.task_team_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     t task_teams := koop.team_lock(p_id, true, true);
@@ -363,7 +215,7 @@ BEGIN
 END $$;
 
 -- Cancels a team's open actions (closing the team).
-CREATE FUNCTION koop.team_cancel_actions(p_team uuid, p_reason text) RETURNS void
+CREATE OR REPLACE FUNCTION koop.team_cancel_actions(p_team uuid, p_reason text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     a record;
@@ -380,7 +232,7 @@ END $$;
 
 -- forming → active (needs a moderator, a partner representative and a
 -- sharing consent); forming|active → closed (cancels open actions).
-CREATE FUNCTION koop.task_team_transition(p_parent uuid, p_id uuid, p_version int, p_to text,
+CREATE OR REPLACE FUNCTION koop.task_team_transition(p_parent uuid, p_id uuid, p_version int, p_to text,
                                           p_reason text) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     t task_teams := koop.team_lock(p_id, true, false);
@@ -429,7 +281,7 @@ BEGIN
 END $$;
 
 -- Closing a family closes its open team first (and so cancels its actions).
-CREATE FUNCTION koop.families_closed() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.families_closed() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     t task_teams;
 BEGIN
@@ -443,14 +295,13 @@ BEGIN
     END LOOP;
     RETURN NULL;
 END $$;
-CREATE TRIGGER families_closed AFTER UPDATE OF status ON families
+CREATE OR REPLACE TRIGGER families_closed AFTER UPDATE OF status ON families
     FOR EACH ROW WHEN (NEW.status = 'closed' AND OLD.status <> 'closed')
     EXECUTE FUNCTION koop.families_closed();
 
 -- ---------------------------------------------------------------------------
 -- Team members (leaving keeps history: PATCH left_on, never a delete)
-
-CREATE FUNCTION koop.team_member_json(m team_members) RETURNS jsonb LANGUAGE sql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.team_member_json(m team_members) RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object('id', m.id, 'team_id', m.team_id, 'kind', m.kind,
         'partner_id', m.partner_id, 'person_name', m.person_name, 'user_id', m.user_id,
         'member_id', m.member_id, 'role', m.role, 'joined_on', m.joined_on,
@@ -458,7 +309,7 @@ CREATE FUNCTION koop.team_member_json(m team_members) RETURNS jsonb LANGUAGE sql
         'updated_at', koop.ts(m.updated_at))
 $$;
 
-CREATE FUNCTION koop.team_member_check(t task_teams, d jsonb) RETURNS void LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.team_member_check(t task_teams, d jsonb) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     k text := d ->> 'kind';
 BEGIN
@@ -509,7 +360,7 @@ BEGIN
     END IF;
 END $$;
 
-CREATE FUNCTION koop.team_member_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.team_member_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     t task_teams := koop.team_lock(p_parent, true, true);
@@ -529,7 +380,7 @@ BEGIN
     RETURN koop.team_member_json(m);
 END $$;
 
-CREATE FUNCTION koop.team_member_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.team_member_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     m team_members;
 BEGIN
@@ -542,7 +393,7 @@ BEGIN
     RETURN koop.team_member_json(m);
 END $$;
 
-CREATE FUNCTION koop.team_member_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
+CREATE OR REPLACE FUNCTION koop.team_member_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
                                       p_limit int) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     s record := koop.sort_key(p_sort, '{"created_at": ["t.created_at", "timestamptz"]}');
@@ -557,7 +408,7 @@ BEGIN
         s.key, s.keytype, s.descending, p_filters, p_after, p_limit, p_parent));
 END $$;
 
-CREATE FUNCTION koop.team_member_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
+CREATE OR REPLACE FUNCTION koop.team_member_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     t task_teams := koop.team_lock(p_parent, true, false);
@@ -586,15 +437,14 @@ END $$;
 
 -- ---------------------------------------------------------------------------
 -- Team meetings
-
-CREATE FUNCTION koop.team_meeting_json(m team_meetings) RETURNS jsonb LANGUAGE sql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.team_meeting_json(m team_meetings) RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object('id', m.id, 'team_id', m.team_id, 'held_on', m.held_on,
         'place', m.place, 'attendee_ids', to_jsonb(m.attendee_ids), 'agenda', m.agenda,
         'decisions', m.decisions, 'next_meeting_on', m.next_meeting_on, 'version', m.version,
         'created_at', koop.ts(m.created_at), 'updated_at', koop.ts(m.updated_at))
 $$;
 
-CREATE FUNCTION koop.team_meeting_check(t task_teams, d jsonb) RETURNS void LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.team_meeting_check(t task_teams, d jsonb) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM jsonb_array_elements_text(coalesce(d -> 'attendee_ids', '[]')) a
                WHERE NOT EXISTS (SELECT 1 FROM team_members m WHERE m.tenant_id = koop.tenant()
@@ -606,7 +456,7 @@ BEGIN
     END IF;
 END $$;
 
-CREATE FUNCTION koop.team_meeting_store(p_team uuid, p_id uuid, d jsonb, p_new boolean)
+CREATE OR REPLACE FUNCTION koop.team_meeting_store(p_team uuid, p_id uuid, d jsonb, p_new boolean)
 RETURNS team_meetings LANGUAGE plpgsql AS $$
 DECLARE
     m team_meetings;
@@ -624,7 +474,7 @@ BEGIN
     RETURN m;
 END $$;
 
-CREATE FUNCTION koop.team_meeting_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.team_meeting_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     t task_teams := koop.team_lock(p_parent, true, false);
@@ -637,7 +487,7 @@ BEGIN
     RETURN koop.team_meeting_json(m);
 END $$;
 
-CREATE FUNCTION koop.team_meeting_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.team_meeting_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     m team_meetings;
 BEGIN
@@ -650,7 +500,7 @@ BEGIN
     RETURN koop.team_meeting_json(m);
 END $$;
 
-CREATE FUNCTION koop.team_meeting_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
+CREATE OR REPLACE FUNCTION koop.team_meeting_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
                                        p_limit int) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     s record := koop.sort_key(p_sort, '{"created_at": ["t.created_at", "timestamptz"],
@@ -661,7 +511,7 @@ BEGIN
         't.team_id = $4', s.key, s.keytype, s.descending, p_filters, p_after, p_limit, p_parent));
 END $$;
 
-CREATE FUNCTION koop.team_meeting_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
+CREATE OR REPLACE FUNCTION koop.team_meeting_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     t task_teams := koop.team_lock(p_parent, true, false);
@@ -682,7 +532,7 @@ BEGIN
     RETURN koop.team_meeting_json(m);
 END $$;
 
-CREATE FUNCTION koop.team_meeting_delete(p_parent uuid, p_id uuid, p_version int) RETURNS void
+CREATE OR REPLACE FUNCTION koop.team_meeting_delete(p_parent uuid, p_id uuid, p_version int) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     t task_teams := koop.team_lock(p_parent, true, false);
@@ -701,15 +551,14 @@ END $$;
 
 -- ---------------------------------------------------------------------------
 -- The plan: goals
-
-CREATE FUNCTION koop.goal_json(g plan_goals) RETURNS jsonb LANGUAGE sql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.goal_json(g plan_goals) RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object('id', g.id, 'team_id', g.team_id, 'description', g.description,
         'measure', g.measure, 'target_date', g.target_date, 'status', g.status,
         'version', g.version, 'created_at', koop.ts(g.created_at),
         'updated_at', koop.ts(g.updated_at))
 $$;
 
-CREATE FUNCTION koop.goal_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.goal_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     t task_teams := koop.team_lock(p_parent, true, true);
@@ -725,7 +574,7 @@ BEGIN
     RETURN koop.goal_json(g);
 END $$;
 
-CREATE FUNCTION koop.goal_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.goal_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     g plan_goals;
 BEGIN
@@ -738,7 +587,7 @@ BEGIN
     RETURN koop.goal_json(g);
 END $$;
 
-CREATE FUNCTION koop.goal_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
+CREATE OR REPLACE FUNCTION koop.goal_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
                                p_limit int) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     s record := koop.sort_key(p_sort, '{"created_at": ["t.created_at", "timestamptz"]}');
@@ -750,7 +599,7 @@ BEGIN
         s.keytype, s.descending, p_filters, p_after, p_limit, p_parent));
 END $$;
 
-CREATE FUNCTION koop.goal_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
+CREATE OR REPLACE FUNCTION koop.goal_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     t task_teams := koop.team_lock(p_parent, true, true);
@@ -774,7 +623,7 @@ BEGIN
 END $$;
 
 -- open → achieved | partially_achieved | not_achieved
-CREATE FUNCTION koop.goal_transition(p_parent uuid, p_id uuid, p_version int, p_to text,
+CREATE OR REPLACE FUNCTION koop.goal_transition(p_parent uuid, p_id uuid, p_version int, p_to text,
                                      p_reason text) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     t task_teams := koop.team_lock(p_parent, true, true);
@@ -804,8 +653,7 @@ END $$;
 
 -- ---------------------------------------------------------------------------
 -- The plan: actions, and referrals (actions with a service, once referred)
-
-CREATE FUNCTION koop.action_json(a plan_actions) RETURNS jsonb LANGUAGE sql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.action_json(a plan_actions) RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object('id', a.id, 'team_id', a.team_id,
         'family_id', (SELECT family_id FROM task_teams t WHERE t.tenant_id = a.tenant_id
                       AND t.id = a.team_id),
@@ -820,7 +668,7 @@ $$;
 
 -- Resolves and checks an action document; returns it with partner_id set
 -- from the service (the service's partner is the responsible one).
-CREATE FUNCTION koop.action_check(t task_teams, d jsonb, p_service_changed boolean) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.action_check(t task_teams, d jsonb, p_service_changed boolean) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     s services;
@@ -855,7 +703,7 @@ BEGIN
     RETURN d;
 END $$;
 
-CREATE FUNCTION koop.action_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.action_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     t task_teams := koop.team_lock(p_parent, true, true);
@@ -875,7 +723,7 @@ BEGIN
     RETURN koop.action_json(a);
 END $$;
 
-CREATE FUNCTION koop.action_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.action_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     a plan_actions;
 BEGIN
@@ -888,7 +736,7 @@ BEGIN
     RETURN koop.action_json(a);
 END $$;
 
-CREATE FUNCTION koop.action_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
+CREATE OR REPLACE FUNCTION koop.action_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
                                  p_limit int) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     s record := koop.sort_key(p_sort, '{"created_at": ["t.created_at", "timestamptz"],
@@ -902,7 +750,7 @@ BEGIN
         s.keytype, s.descending, p_filters, p_after, p_limit, p_parent));
 END $$;
 
-CREATE FUNCTION koop.action_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
+CREATE OR REPLACE FUNCTION koop.action_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     t task_teams := koop.team_lock(p_parent, true, true);
@@ -938,7 +786,7 @@ END $$;
 -- for both sides. p_side: 'moderator' (task-team route) or 'partner'
 -- (referral route). Checks who may move where, the rules of referring and
 -- accepting, and records the outcome; returns the action.
-CREATE FUNCTION koop.action_move(a plan_actions, t task_teams, p_side text, p_version int,
+CREATE OR REPLACE FUNCTION koop.action_move(a plan_actions, t task_teams, p_side text, p_version int,
                                  p_to text, p_reason text, p_outcome text) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -1038,7 +886,7 @@ BEGIN
     RETURN koop.action_json(a);
 END $$;
 
-CREATE FUNCTION koop.action_transition(p_parent uuid, p_id uuid, p_version int, p_to text,
+CREATE OR REPLACE FUNCTION koop.action_transition(p_parent uuid, p_id uuid, p_version int, p_to text,
                                        p_reason text, p_outcome text) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -1055,7 +903,7 @@ END $$;
 
 -- Referrals as the providing partner sees them (and coordinators, admins;
 -- social workers those of teams they see).
-CREATE FUNCTION koop.referral_visible(a plan_actions) RETURNS boolean
+CREATE OR REPLACE FUNCTION koop.referral_visible(a plan_actions) RETURNS boolean
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN (a.service_id IS NOT NULL AND a.referred_at IS NOT NULL AND CASE koop.role()
@@ -1070,7 +918,7 @@ BEGIN
         ELSE false END);
 END $$;
 
-CREATE FUNCTION koop.referral_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.referral_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     a plan_actions;
 BEGIN
@@ -1082,7 +930,7 @@ BEGIN
     RETURN koop.action_json(a);
 END $$;
 
-CREATE FUNCTION koop.referral_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
+CREATE OR REPLACE FUNCTION koop.referral_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
                                    p_limit int) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     s record := koop.sort_key(p_sort, '{"updated_at": ["t.updated_at", "timestamptz"],
@@ -1101,7 +949,7 @@ BEGIN
         s.keytype, s.descending, p_filters, p_after, p_limit, p_parent));
 END $$;
 
-CREATE FUNCTION koop.referral_transition(p_parent uuid, p_id uuid, p_version int, p_to text,
+CREATE OR REPLACE FUNCTION koop.referral_transition(p_parent uuid, p_id uuid, p_version int, p_to text,
                                          p_reason text, p_outcome text) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -1121,7 +969,7 @@ END $$;
 
 -- Withdrawing a consent puts the open referrals it no longer covers on hold
 -- at once (reason consent_withdrawn); the partner loses sight of them too.
-CREATE FUNCTION koop.consents_withdrawn() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.consents_withdrawn() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     a record;
 BEGIN
@@ -1138,14 +986,13 @@ BEGIN
     END LOOP;
     RETURN NULL;
 END $$;
-CREATE TRIGGER consents_withdrawn AFTER UPDATE OF withdrawn_on ON consents
+CREATE OR REPLACE TRIGGER consents_withdrawn AFTER UPDATE OF withdrawn_on ON consents
     FOR EACH ROW WHEN (NEW.withdrawn_on IS NOT NULL AND OLD.withdrawn_on IS NULL)
     EXECUTE FUNCTION koop.consents_withdrawn();
 
 -- ---------------------------------------------------------------------------
 -- The family's agreement to the plan, and the team's timeline
-
-CREATE FUNCTION koop.plan_agree(p_team uuid, p_member uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.plan_agree(p_team uuid, p_member uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     t task_teams := koop.team_lock(p_team, true, true);
     m family_members;
@@ -1172,7 +1019,7 @@ END $$;
 
 -- Meetings, plan changes and referral transitions in commit order, from the
 -- change feed (types, ids and versions; who did what is in the audit log).
-CREATE FUNCTION koop.team_timeline(p_team uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.team_timeline(p_team uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     t task_teams := koop.team_must_see(p_team);
     ids uuid[];
@@ -1189,31 +1036,3 @@ BEGIN
             'version', e.version) ORDER BY e.id)
         FROM events e WHERE e.tenant_id = t.tenant_id AND e.resource_id = ANY (ids)), '[]'));
 END $$;
-CREATE INDEX events_resource ON events (tenant_id, resource_id);
-COMMENT ON INDEX events_resource IS 'team_timeline';
-
--- The family's teams, their plans and referrals in the GDPR export.
-CREATE OR REPLACE FUNCTION koop.family_export_teams(f families) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-    SELECT jsonb_build_object(
-        'task_teams', coalesce((SELECT jsonb_agg(koop.task_team_json(t) || jsonb_build_object(
-                'members', coalesce((SELECT jsonb_agg(koop.team_member_json(m) ORDER BY m.created_at, m.id)
-                                     FROM team_members m WHERE m.tenant_id = t.tenant_id AND m.team_id = t.id), '[]'),
-                'meetings', coalesce((SELECT jsonb_agg(koop.team_meeting_json(x) ORDER BY x.held_on, x.id)
-                                      FROM team_meetings x WHERE x.tenant_id = t.tenant_id AND x.team_id = t.id), '[]'))
-            ORDER BY t.created_at, t.id)
-            FROM task_teams t WHERE t.tenant_id = f.tenant_id AND t.family_id = f.id), '[]'),
-        'plans', coalesce((SELECT jsonb_agg(jsonb_build_object('team_id', t.id,
-                'plan_version', t.plan_version, 'plan_agreed_on', t.plan_agreed_on,
-                'agreed_by_member_id', t.agreed_by_member_id,
-                'goals', coalesce((SELECT jsonb_agg(koop.goal_json(g) ORDER BY g.created_at, g.id)
-                                   FROM plan_goals g WHERE g.tenant_id = t.tenant_id AND g.team_id = t.id), '[]'),
-                'actions', coalesce((SELECT jsonb_agg(koop.action_json(a) ORDER BY a.created_at, a.id)
-                                     FROM plan_actions a WHERE a.tenant_id = t.tenant_id AND a.team_id = t.id), '[]'))
-            ORDER BY t.created_at, t.id)
-            FROM task_teams t WHERE t.tenant_id = f.tenant_id AND t.family_id = f.id), '[]'),
-        'referrals', coalesce((SELECT jsonb_agg(koop.action_json(a) ORDER BY a.referred_at, a.id)
-            FROM plan_actions a JOIN task_teams t ON t.tenant_id = a.tenant_id AND t.id = a.team_id
-            WHERE a.tenant_id = f.tenant_id AND t.family_id = f.id AND a.service_id IS NOT NULL
-              AND a.referred_at IS NOT NULL), '[]'))
-$$;

@@ -1,18 +1,25 @@
+-- sql/functions/accounts.sql — tenants, users, tokens, regional grants (/v1/tenants, /v1/users, /v1/me).
+--
+-- The live definition of each function here, and nowhere else. `kooperd migrate` reapplies every
+-- file of sql/functions.list, in its order, in one transaction, on every run: change a body here
+-- and migrate. CREATE OR REPLACE keeps grants and dependants; a function or trigger that no
+-- file defines any more is dropped by migrate. Where a return type changes, put
+-- `DROP FUNCTION IF EXISTS koop.name(old argument types);` above the new definition.
+
 -- 002: the functions behind /v1/tenants, /v1/users and /v1/users/{id}/tokens.
 -- Input arrives validated by the daemon's field specs (types, lengths,
 -- enums); these functions add the rules that need the database.
 
 -- ---------------------------------------------------------------------------
 -- Tenants (platform_admin only; the route table enforces the role).
-
-CREATE FUNCTION koop.tenant_json(t tenants) RETURNS jsonb LANGUAGE sql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.tenant_json(t tenants) RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object('id', t.id, 'name', t.name, 'teryt', t.teryt, 'kind', t.kind,
         'voivodeship', t.voivodeship, 'active', t.active, 'version', t.version,
         'created_at', koop.ts(t.created_at), 'updated_at', koop.ts(t.updated_at))
 $$;
 
 -- TERC voivodeship codes (02..32, even) and their names.
-CREATE FUNCTION koop.voivodeship_of(p_teryt text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+CREATE OR REPLACE FUNCTION koop.voivodeship_of(p_teryt text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE left(p_teryt, 2)
         WHEN '02' THEN 'dolnoslaskie' WHEN '04' THEN 'kujawsko_pomorskie'
         WHEN '06' THEN 'lubelskie' WHEN '08' THEN 'lubuskie' WHEN '10' THEN 'lodzkie'
@@ -23,7 +30,7 @@ CREATE FUNCTION koop.voivodeship_of(p_teryt text) RETURNS text LANGUAGE sql IMMU
         WHEN '32' THEN 'zachodniopomorskie' END
 $$;
 
-CREATE FUNCTION koop.tenant_check(d jsonb) RETURNS void LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.tenant_check(d jsonb) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     IF koop.voivodeship_of(d ->> 'teryt') IS DISTINCT FROM d ->> 'voivodeship' THEN
         PERFORM koop.fail_field('voivodeship', 'invalid',
@@ -35,7 +42,7 @@ BEGIN
     END IF;
 END $$;
 
-CREATE FUNCTION koop.tenant_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.tenant_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     t tenants;
@@ -52,12 +59,12 @@ BEGIN
     RETURN koop.tenant_json(t);
 END $$;
 
-CREATE FUNCTION koop.tenant_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.tenant_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN (SELECT koop.tenant_json(t) FROM tenants t WHERE t.id = p_id);
 END $$;
 
-CREATE FUNCTION koop.tenant_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
+CREATE OR REPLACE FUNCTION koop.tenant_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
                                  p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
     s record := koop.sort_key(p_sort, '{"name": ["lower(t.name)", "text"],
@@ -80,7 +87,7 @@ BEGIN
                      w, s.key, s.keytype, s.descending, p_filters, p_after, p_limit, p_parent);
 END $$;
 
-CREATE FUNCTION koop.tenant_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
+CREATE OR REPLACE FUNCTION koop.tenant_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     t tenants;
@@ -107,8 +114,7 @@ END $$;
 -- Users. An admin manages its tenant's users; a platform admin manages
 -- platform users (platform_admin, regional_analyst) at /v1/users and a
 -- tenant's users at /v1/tenants/{id}/users.
-
-CREATE FUNCTION koop.user_json(u users) RETURNS jsonb LANGUAGE sql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.user_json(u users) RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object('id', u.id, 'tenant_id', u.tenant_id, 'name', u.name,
         'email', u.email, 'role', u.role, 'partner_id', u.partner_id, 'active', u.active,
         'granted_tenant_ids', to_jsonb(u.granted_tenant_ids), 'version', u.version,
@@ -117,12 +123,12 @@ $$;
 
 -- The tenant a user-management request acts on: the caller's own, or for a
 -- platform admin the one in the path (NULL = platform level).
-CREATE FUNCTION koop.user_scope(p_parent uuid) RETURNS uuid LANGUAGE sql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.user_scope(p_parent uuid) RETURNS uuid LANGUAGE sql STABLE AS $$
     SELECT CASE WHEN koop.role() = 'platform_admin' THEN p_parent ELSE koop.tenant() END
 $$;
 
 -- Checks role/partner/grants of a user document for the scope.
-CREATE FUNCTION koop.user_check(d jsonb, p_tenant uuid) RETURNS void LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.user_check(d jsonb, p_tenant uuid) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     r text := d ->> 'role';
     g uuid;
@@ -160,13 +166,13 @@ BEGIN
     END IF;
 END $$;
 
-CREATE FUNCTION koop.user_email_taken(p_tenant uuid, p_email text, p_except uuid) RETURNS boolean
+CREATE OR REPLACE FUNCTION koop.user_email_taken(p_tenant uuid, p_email text, p_except uuid) RETURNS boolean
 LANGUAGE sql STABLE AS $$
     SELECT EXISTS (SELECT 1 FROM users WHERE tenant_id IS NOT DISTINCT FROM p_tenant
                    AND lower(email) = lower(p_email) AND id IS DISTINCT FROM p_except)
 $$;
 
-CREATE FUNCTION koop.user_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.user_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     scope uuid := koop.user_scope(p_parent);
@@ -197,17 +203,17 @@ BEGIN
 END $$;
 
 -- Users visible to the caller: its tenant's, or a platform admin's platform users.
-CREATE FUNCTION koop.user_visible(u users) RETURNS boolean LANGUAGE sql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.user_visible(u users) RETURNS boolean LANGUAGE sql STABLE AS $$
     SELECT u.tenant_id IS NOT DISTINCT FROM koop.tenant()
         OR (koop.role() = 'platform_admin' AND (u.tenant_id IS NULL OR u.role = 'admin'))
 $$;
 
-CREATE FUNCTION koop.user_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.user_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN (SELECT koop.user_json(u) FROM users u WHERE u.id = p_id AND koop.user_visible(u));
 END $$;
 
-CREATE FUNCTION koop.user_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
+CREATE OR REPLACE FUNCTION koop.user_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
                                p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
     s record := koop.sort_key(p_sort, '{"name": ["lower(t.name)", "text"],
@@ -228,7 +234,7 @@ BEGIN
                      p_filters, p_after, p_limit, p_parent);
 END $$;
 
-CREATE FUNCTION koop.user_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
+CREATE OR REPLACE FUNCTION koop.user_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     u users;
@@ -267,14 +273,13 @@ END $$;
 -- ---------------------------------------------------------------------------
 -- Tokens of a user: the user itself, its tenant's admin, or a platform admin
 -- (for platform users and tenant admins).
-
-CREATE FUNCTION koop.token_json(t tokens) RETURNS jsonb LANGUAGE sql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.token_json(t tokens) RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object('id', t.id, 'user_id', t.user_id, 'name', t.name,
         'created_at', koop.ts(t.created_at), 'expires_at', koop.ts(t.expires_at),
         'last_used_at', koop.ts(t.last_used_at), 'revoked_at', koop.ts(t.revoked_at))
 $$;
 
-CREATE FUNCTION koop.token_owner(p_user uuid) RETURNS users LANGUAGE plpgsql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.token_owner(p_user uuid) RETURNS users LANGUAGE plpgsql STABLE AS $$
 DECLARE
     u users;
 BEGIN
@@ -289,7 +294,7 @@ BEGIN
 END $$;
 
 -- p_hash is the SHA-256 of the secret, which only the daemon ever sees.
-CREATE FUNCTION koop.token_create(p_user uuid, p_id uuid, p_hash text, p_body jsonb)
+CREATE OR REPLACE FUNCTION koop.token_create(p_user uuid, p_id uuid, p_hash text, p_body jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     u users := koop.token_owner(p_user);
@@ -307,7 +312,7 @@ BEGIN
 END $$;
 
 -- Newest first; p_after is {"k": created_at, "i": id} of the last row seen.
-CREATE FUNCTION koop.token_list(p_user uuid, p_after jsonb, p_limit int) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.token_list(p_user uuid, p_after jsonb, p_limit int) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     u users := koop.token_owner(p_user);
@@ -327,7 +332,7 @@ BEGIN
                  WHERE rn = p_limit AND EXISTS (SELECT 1 FROM page WHERE rn = p_limit + 1))));
 END $$;
 
-CREATE FUNCTION koop.token_revoke(p_user uuid, p_id uuid) RETURNS void LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.token_revoke(p_user uuid, p_id uuid) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     u users := koop.token_owner(p_user);
 BEGIN
@@ -340,7 +345,7 @@ BEGIN
 END $$;
 
 -- /v1/me
-CREATE FUNCTION koop.me() RETURNS jsonb LANGUAGE sql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.me() RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object('user', koop.user_json(u),
         'tenant', (SELECT koop.tenant_json(tn) FROM tenants tn WHERE tn.id = u.tenant_id),
         'token', (SELECT jsonb_build_object('id', t.id, 'expires_at', koop.ts(t.expires_at))

@@ -1,68 +1,18 @@
--- 004: the local basket of services (lokalny koszyk usług), SPEC §5 Services.
--- A service belongs to a partner of the same tenant. Search works on a
--- normalised text (lower case, no diacritics) of the service's name,
--- description, eligibility and its partner's name, indexed by trigrams.
+-- sql/functions/services.sql — the basket of services (/v1/services): cards, search, capacity, transitions.
+--
+-- The live definition of each function here, and nowhere else. `kooperd migrate` reapplies every
+-- file of sql/functions.list, in its order, in one transaction, on every run: change a body here
+-- and migrate. CREATE OR REPLACE keeps grants and dependants; a function or trigger that no
+-- file defines any more is dropped by migrate. Where a return type changes, put
+-- `DROP FUNCTION IF EXISTS koop.name(old argument types);` above the new definition.
 
-CREATE TABLE services (
-    tenant_id uuid NOT NULL,
-    id uuid NOT NULL,
-    partner_id uuid NOT NULL,
-    name text NOT NULL CHECK (length(name) BETWEEN 1 AND 300),
-    description text CHECK (length(description) <= 8000),
-    category text NOT NULL CHECK (category IN ('vocational_activation', 'job_placement',
-        'training', 'psychological_support', 'addiction_therapy', 'family_assistant',
-        'legal_advice', 'debt_advice', 'health_care', 'rehabilitation', 'day_support_children',
-        'education_support', 'housing', 'material_aid', 'crisis_intervention', 'leisure_sport',
-        'other')),
-    target_groups text[] NOT NULL DEFAULT '{}',
-    eligibility text CHECK (length(eligibility) <= 4000),
-    how_to_access text CHECK (length(how_to_access) <= 4000),
-    requires_referral boolean NOT NULL DEFAULT false,
-    cost jsonb NOT NULL DEFAULT '{"free": true, "description": null}',
-    capacity_available int CHECK (capacity_available >= 0),
-    capacity_maximum int CHECK (capacity_maximum >= 0),
-    capacity_unit text CHECK (length(capacity_unit) <= 60),
-    capacity_updated_at timestamptz,
-    capacity_updated_by uuid,
-    locations jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(locations) = 'array'),
-    contact jsonb,
-    status text NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'active', 'suspended',
-                                                           'retired')),
-    valid_from date,
-    valid_until date,
-    verified_on date,
-    search text NOT NULL DEFAULT '',
-    version int NOT NULL DEFAULT 1,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    updated_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (tenant_id, id),
-    FOREIGN KEY (tenant_id, partner_id) REFERENCES partners (tenant_id, id),
-    CHECK (valid_until IS NULL OR valid_from IS NULL OR valid_until >= valid_from),
-    CHECK (capacity_maximum IS NULL OR capacity_available IS NULL
-           OR capacity_available <= capacity_maximum)
-);
-COMMENT ON TABLE services IS 'The local basket of services: what partners offer to people and families.';
-COMMENT ON COLUMN services.search IS 'koop.norm() of name, description, eligibility and the partner''s name; kept by koop.service_search() and the partners_rename trigger';
-CREATE INDEX services_created ON services (tenant_id, created_at, id);
-COMMENT ON INDEX services_created IS 'service_list default sort';
-CREATE INDEX services_name ON services (tenant_id, lower(name), id);
-CREATE INDEX services_updated ON services (tenant_id, updated_at, id);
-CREATE INDEX services_partner ON services (tenant_id, partner_id);
-CREATE INDEX services_search ON services USING gin (search gin_trgm_ops);
-COMMENT ON INDEX services_search IS 'service_list ?q= (LIKE per word, word_similarity ranking)';
-
-ALTER TABLE services ENABLE ROW LEVEL SECURITY;
-ALTER TABLE services FORCE ROW LEVEL SECURITY;
-CREATE POLICY services_scope ON services USING (koop.tenant_ok(tenant_id));
-GRANT SELECT, INSERT, UPDATE, DELETE ON services TO koop_app;
-
-CREATE FUNCTION koop.service_search(s services) RETURNS text LANGUAGE sql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.service_search(s services) RETURNS text LANGUAGE sql STABLE AS $$
     SELECT koop.norm(concat_ws(' ', s.name, s.description, s.eligibility,
         (SELECT p.name || ' ' || coalesce(p.short_name, '') FROM partners p
          WHERE p.tenant_id = s.tenant_id AND p.id = s.partner_id)))
 $$;
 
-CREATE FUNCTION koop.service_json(s services) RETURNS jsonb LANGUAGE sql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.service_json(s services) RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object('id', s.id, 'partner_id', s.partner_id,
         'partner', (SELECT jsonb_build_object('id', p.id, 'name', p.name, 'sector', p.sector)
                     FROM partners p WHERE p.tenant_id = s.tenant_id AND p.id = s.partner_id),
@@ -81,7 +31,7 @@ CREATE FUNCTION koop.service_json(s services) RETURNS jsonb LANGUAGE sql STABLE 
 $$;
 
 -- Stored shapes: every key present, nulls where absent.
-CREATE FUNCTION koop.locations_norm(l jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+CREATE OR REPLACE FUNCTION koop.locations_norm(l jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
     SELECT coalesce((SELECT jsonb_agg(jsonb_build_object(
         'name', x -> 'name', 'address', koop.address_norm(x -> 'address'),
         'opening_hours', coalesce((SELECT jsonb_agg(jsonb_build_object(
@@ -91,14 +41,15 @@ CREATE FUNCTION koop.locations_norm(l jsonb) RETURNS jsonb LANGUAGE sql IMMUTABL
                  AS oh(h, hn)), '[]'::jsonb)) ORDER BY n)
         FROM jsonb_array_elements(coalesce(l, '[]')) WITH ORDINALITY AS e(x, n)), '[]'::jsonb)
 $$;
-CREATE FUNCTION koop.contact_norm(c jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+
+CREATE OR REPLACE FUNCTION koop.contact_norm(c jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE WHEN c IS NULL OR jsonb_typeof(c) = 'null' THEN NULL
         ELSE jsonb_build_object('name', c -> 'name', 'email', c -> 'email',
                                 'phone', c -> 'phone', 'website', c -> 'website') END
 $$;
 
 -- Rules needing the database or several fields; d is the whole document.
-CREATE FUNCTION koop.service_check(d jsonb) RETURNS void LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.service_check(d jsonb) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     i int;
     j int;
@@ -128,7 +79,7 @@ BEGIN
 END $$;
 
 -- Writes the columns of a service from its document (create and patch).
-CREATE FUNCTION koop.service_store(p_id uuid, d jsonb, p_new boolean) RETURNS services
+CREATE OR REPLACE FUNCTION koop.service_store(p_id uuid, d jsonb, p_new boolean) RETURNS services
 LANGUAGE plpgsql AS $$
 DECLARE
     s services;
@@ -166,7 +117,7 @@ BEGIN
     RETURN s;
 END $$;
 
-CREATE FUNCTION koop.service_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.service_create(p_parent uuid, p_id uuid, p_body jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     s services;
@@ -178,14 +129,14 @@ BEGIN
     RETURN koop.service_json(s);
 END $$;
 
-CREATE FUNCTION koop.service_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+CREATE OR REPLACE FUNCTION koop.service_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN (SELECT koop.service_json(s) FROM services s WHERE s.tenant_id = koop.tenant() AND s.id = p_id);
 END $$;
 
 -- Lists. With ?q= every word must occur (trigram-indexed LIKE on the
 -- normalised text) and the default order is relevance (word similarity).
-CREATE FUNCTION koop.service_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
+CREATE OR REPLACE FUNCTION koop.service_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
                                   p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
     s record;
@@ -242,7 +193,7 @@ BEGIN
                      p_filters, p_after, p_limit, p_parent);
 END $$;
 
-CREATE FUNCTION koop.service_lock(p_id uuid) RETURNS services LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.service_lock(p_id uuid) RETURNS services LANGUAGE plpgsql AS $$
 DECLARE
     s services;
 BEGIN
@@ -256,7 +207,7 @@ BEGIN
     RETURN s;
 END $$;
 
-CREATE FUNCTION koop.service_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
+CREATE OR REPLACE FUNCTION koop.service_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     s services := koop.service_lock(p_id);
@@ -271,7 +222,7 @@ BEGIN
     RETURN koop.service_json(s);
 END $$;
 
-CREATE FUNCTION koop.service_delete(p_parent uuid, p_id uuid, p_version int) RETURNS void
+CREATE OR REPLACE FUNCTION koop.service_delete(p_parent uuid, p_id uuid, p_version int) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     s services := koop.service_lock(p_id);
@@ -284,7 +235,7 @@ END $$;
 
 -- draft → active ⇄ suspended; any → retired. A withdrawn partner's services
 -- cannot be activated.
-CREATE FUNCTION koop.service_transition(p_parent uuid, p_id uuid, p_version int, p_to text,
+CREATE OR REPLACE FUNCTION koop.service_transition(p_parent uuid, p_id uuid, p_version int, p_to text,
                                         p_reason text) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     s services := koop.service_lock(p_id);
@@ -317,7 +268,7 @@ END $$;
 
 -- The small capacity route: free places, with time and author; no If-Match
 -- (a partner updates it often; the latest figure wins).
-CREATE FUNCTION koop.service_capacity(p_id uuid, p_body jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION koop.service_capacity(p_id uuid, p_body jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     s services := koop.service_lock(p_id);
@@ -340,7 +291,7 @@ END $$;
 
 -- A partner's rename reaches its services' search text; its withdrawal
 -- suspends its active services (they cannot be activated again).
-CREATE FUNCTION koop.partners_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.partners_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     sid uuid;
     v int;
@@ -360,11 +311,11 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
-CREATE TRIGGER partners_changed AFTER UPDATE ON partners
+CREATE OR REPLACE TRIGGER partners_changed AFTER UPDATE ON partners
     FOR EACH ROW EXECUTE FUNCTION koop.partners_changed();
 
 -- Deleting a partner that still offers services is refused like other references.
-CREATE FUNCTION koop.partner_has_services() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION koop.partner_has_services() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM services WHERE tenant_id = OLD.tenant_id AND partner_id = OLD.id) THEN
         PERFORM koop.fail(409, 'conflict',
@@ -372,5 +323,5 @@ BEGIN
     END IF;
     RETURN OLD;
 END $$;
-CREATE TRIGGER partners_services_guard BEFORE DELETE ON partners
+CREATE OR REPLACE TRIGGER partners_services_guard BEFORE DELETE ON partners
     FOR EACH ROW EXECUTE FUNCTION koop.partner_has_services();
