@@ -420,7 +420,7 @@ static const struct lrow lrows[] = {
     {"[::1]:80", 0, "[::1]", 80}, /* brackets are kept in the host */
     {"[::]:8080", 0, "[::]", 8080},
     {"localhost:65536", -1, NULL, 0},
-    {"localhost:0", -1, NULL, 0},
+    {"localhost:0", 0, "localhost", 0}, /* any free port */
     {"localhost:-1", -1, NULL, 0},
     {"localhost:", -1, NULL, 0},
     {"localhost", -1, NULL, 0},
