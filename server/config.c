@@ -66,7 +66,7 @@ int koop_config_listen(struct koop_config *c, const char *hp)
     char *end;
     errno = 0;
     long port = strtol(colon + 1, &end, 10);
-    if (errno || *end || port < 0 || port > 65535)
+    if (errno || end == colon + 1 || *end || port < 0 || port > 65535)
         return -1;
     memcpy(c->listen_host, hp, (size_t)(colon - hp));
     c->listen_host[colon - hp] = 0;
