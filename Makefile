@@ -21,9 +21,10 @@ CFLAGS  = $(OPT) $(SAN) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missin
 LDLIBS  = $(shell pkg-config --libs libmicrohttpd jansson libpq 2>/dev/null) -lcrypto -lpthread
 TEST_LDLIBS = $(shell pkg-config --libs check 2>/dev/null) -lcurl
 
-SRC     := $(wildcard server/*.c api/*.c)
-LIBSRC  := $(filter-out server/main.c,$(SRC))
+# libkoop.a: server/ (machinery) and api/ (resources); cli/ is the composition root (main)
+LIBSRC  := $(wildcard server/*.c api/*.c)
 OBJ     := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIBSRC)) $(BUILD)/obj/migrations.o
+CLI_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard cli/*.c))
 MIGRATIONS := $(sort $(wildcard sql/schema/[0-9][0-9][0-9]_*.sql)) sql/functions.list \
               $(wildcard sql/functions/*.sql)
 UNIT_SRC := $(wildcard tests/unit/*.c)
@@ -54,7 +55,7 @@ $(BUILD)/obj/migrations.o: $(BUILD)/migrations.c
 $(BUILD)/libkoop.a: $(OBJ)
 	ar rcs $@ $^
 
-$(BUILD)/kooperd: $(BUILD)/obj/server/main.o $(BUILD)/libkoop.a
+$(BUILD)/kooperd: $(CLI_OBJ) $(BUILD)/libkoop.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/unit_tests: $(UNIT_SRC) $(BUILD)/libkoop.a
@@ -104,7 +105,7 @@ bench:
 	bash bench/run.sh $(BUILD)
 
 format:
-	clang-format -i server/*.c server/*.h api/*.c api/*.h tests/unit/*.c tests/http/*.c tests/http/*.h
+	clang-format -i cli/*.c cli/*.h server/*.c server/*.h api/*.c api/*.h tests/unit/*.c tests/http/*.c tests/http/*.h
 
 clean:
 	rm -rf build

@@ -78,7 +78,6 @@ const struct koop_resource family_resource = {
     .states = family_states,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH) |
            OP_BIT(OP_TRANSITION),
-    .audit_denied = "family",
 };
 
 /* ---- members ---- */
@@ -107,7 +106,6 @@ const struct koop_resource member_resource = {
     .fields = member_fields,
     .sorts = member_sorts,
     .ops = OPS_CRUD,
-    .audit_denied = "member",
 };
 
 /* ---- consents ---- */
@@ -143,7 +141,6 @@ const struct koop_resource consent_resource = {
     .filters = consent_filters,
     .sorts = consent_sorts,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET),
-    .audit_denied = "consent",
 };
 
 static const struct fs_field withdraw_fields[] = {
@@ -158,7 +155,6 @@ int consents_withdraw(struct kreq *req, struct kres *res)
     const char *v[] = {koop_param(req, "family_id"), koop_param(req, "consent_id"),
                        req->json ? json_string_value(json_object_get(req->json, "reason")) : NULL};
     koop_res_one(req, res, "koop_consent_withdraw", 3, v, 200);
-    koop_audit_denied(req, res, "update", "consent");
     return 0;
 }
 
@@ -170,7 +166,6 @@ int families_export(struct kreq *req, struct kres *res)
         return 0;
     const char *v[] = {koop_param(req, "family_id")};
     koop_res_one(req, res, "koop_family_export", 1, v, 200);
-    koop_audit_denied(req, res, "export", "family");
     return 0;
 }
 
@@ -185,7 +180,6 @@ int families_anonymize(struct kreq *req, struct kres *res)
     snprintf(ver, sizeof ver, "%ld", version);
     const char *v[] = {koop_param(req, "family_id"), ver};
     koop_res_one(req, res, "koop_family_anonymize", 2, v, 200);
-    koop_audit_denied(req, res, "anonymize", "family");
     return 0;
 }
 
@@ -199,5 +193,4 @@ void families_init(void)
     db_register("koop_family_export", "SELECT NULL, koop.family_export($1::uuid)::text");
     db_register("koop_family_anonymize", "SELECT r->>'version', r::text FROM "
                                          "koop.family_anonymize($1::uuid, $2::int) r");
-    db_register("koop_audit_denied", "SELECT koop.audit_denied($1, $2, $3::uuid, $4::int)");
 }

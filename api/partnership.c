@@ -141,7 +141,6 @@ int projects_families_unlink(struct kreq *req, struct kres *res)
         res->raw_len = 0;
         res->status = 204;
     }
-    koop_audit_denied(req, res, "delete", "family");
     return 0;
 }
 

@@ -1,27 +1,35 @@
 /* The route table: every path the service answers, its method, who may call
- * it and what handles it. 404 and 405 follow from this table (server/router.c),
- * and a test compares it with openapi.yaml (`kooperd routes`). */
+ * it, whether it is personal data and what handles it. 404 and 405 follow from
+ * this table (server/router.c); a denied access (403/404) to a personal-data
+ * route is audited by the dispatcher from it (server/http.c); a unit test
+ * compares it with openapi.yaml; `kooperd routes` prints it. */
 #include "api.h"
 
 #include "../server/service.h"
 
 #define ADM (ROLE_ADMIN | ROLE_COORDINATOR)
-#define R(m, p, h, roles)                                                                          \
+/* a route answered by a handler of its own, with flags */
+#define RF(m, p, h, rl, fl)                                                                        \
     {                                                                                              \
-        m, p, h, roles, 0, NULL, OP_NONE                                                           \
+        .method = m, .pattern = p, .handler = h, .handler_name = #h, .roles = rl, .flags = fl      \
     }
-#define PUBLIC(p, h)                                                                               \
+#define R(m, p, h, rl) RF(m, p, h, rl, 0)
+#define PUBLIC(p, h) RF("GET", p, h, 0, RT_NOAUTH)
+/* the generic operation op on a resource (server/resource.c) */
+#define CRUDF(m, p, res, o, rl, fl)                                                                \
     {                                                                                              \
-        "GET", p, h, 0, RT_NOAUTH, NULL, OP_NONE                                                   \
+        .method = m, .pattern = p, .roles = rl, .flags = fl, .resource = &res, .op = o             \
     }
-#define CRUD(m, p, res, op, roles)                                                                 \
+#define CRUD(m, p, res, o, rl) CRUDF(m, p, res, o, rl, 0)
+/* family data through a generic operation: a denied access is audited under
+ * the resource's name and the operation's action */
+#define FAM(m, p, res, o, rl) CRUDF(m, p, res, o, rl, RT_PERSONAL)
+/* family data through a handler of its own: a denied access is audited as
+ * action on resource (the id is the path's last parameter) */
+#define PERSONAL(m, p, h, rl, action, resource)                                                    \
     {                                                                                              \
-        m, p, NULL, roles, 0, &res, op                                                             \
-    }
-/* family data: refused roles are audited */
-#define FAM(m, p, res, op, roles)                                                                  \
-    {                                                                                              \
-        m, p, NULL, roles, RT_PERSONAL, &res, op                                                   \
+        .method = m, .pattern = p, .handler = h, .handler_name = #h, .roles = rl,                  \
+        .flags = RT_PERSONAL, .audit_action = action, .audit_resource = resource                   \
     }
 #define FAM_READ (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_SOCIAL_WORKER | ROLE_PARTNER_STAFF)
 #define FAM_WRITE (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_SOCIAL_WORKER)
@@ -40,19 +48,18 @@ const struct koop_route koop_api_routes[] = {
     CRUD("GET", "/v1/tenants", tenant_resource, OP_LIST, ROLE_PLATFORM_ADMIN),
     CRUD("POST", "/v1/tenants", tenant_resource, OP_CREATE, ROLE_PLATFORM_ADMIN),
     CRUD("GET", "/v1/tenants/{tenant_id}", tenant_resource, OP_GET, ROLE_PLATFORM_ADMIN),
-    {"PATCH", "/v1/tenants/{tenant_id}", NULL, ROLE_PLATFORM_ADMIN, RT_AUTH_CHANGE,
-     &tenant_resource, OP_PATCH},
+    CRUDF("PATCH", "/v1/tenants/{tenant_id}", tenant_resource, OP_PATCH, ROLE_PLATFORM_ADMIN,
+          RT_AUTH_CHANGE),
     CRUD("POST", "/v1/tenants/{tenant_id}/users", user_resource, OP_CREATE, ROLE_PLATFORM_ADMIN),
 
     CRUD("GET", "/v1/users", user_resource, OP_LIST, ROLE_ADMIN | ROLE_PLATFORM_ADMIN),
     CRUD("POST", "/v1/users", user_resource, OP_CREATE, ROLE_ADMIN | ROLE_PLATFORM_ADMIN),
     CRUD("GET", "/v1/users/{user_id}", user_resource, OP_GET, ROLE_ADMIN | ROLE_PLATFORM_ADMIN),
-    {"PATCH", "/v1/users/{user_id}", NULL, ROLE_ADMIN | ROLE_PLATFORM_ADMIN, RT_AUTH_CHANGE,
-     &user_resource, OP_PATCH},
+    CRUDF("PATCH", "/v1/users/{user_id}", user_resource, OP_PATCH, ROLE_ADMIN | ROLE_PLATFORM_ADMIN,
+          RT_AUTH_CHANGE),
     R("GET", "/v1/users/{user_id}/tokens", tokens_list, ROLES_ANY),
     R("POST", "/v1/users/{user_id}/tokens", tokens_create, ROLES_ANY),
-    {"DELETE", "/v1/users/{user_id}/tokens/{token_id}", tokens_delete, ROLES_ANY, RT_AUTH_CHANGE,
-     NULL, OP_NONE},
+    RF("DELETE", "/v1/users/{user_id}/tokens/{token_id}", tokens_delete, ROLES_ANY, RT_AUTH_CHANGE),
 
     CRUD("GET", "/v1/partners", partner_resource, OP_LIST, ROLES_TENANT),
     CRUD("POST", "/v1/partners", partner_resource, OP_CREATE, ADM),
@@ -81,7 +88,7 @@ const struct koop_route koop_api_routes[] = {
     CRUD("GET", "/v1/services", service_resource, OP_LIST, ROLES_TENANT),
     CRUD("POST", "/v1/services", service_resource, OP_CREATE, ADM | ROLE_PARTNER_STAFF),
     R("GET", "/v1/services/export/hsds", services_hsds, ROLES_TENANT),
-    {"POST", "/v1/services/import", services_import, ADM, RT_RAWBODY, NULL, OP_NONE},
+    RF("POST", "/v1/services/import", services_import, ADM, RT_RAWBODY),
     CRUD("GET", "/v1/services/{service_id}", service_resource, OP_GET, ROLES_TENANT),
     CRUD("PATCH", "/v1/services/{service_id}", service_resource, OP_PATCH,
          ADM | ROLE_PARTNER_STAFF),
@@ -106,11 +113,11 @@ const struct koop_route koop_api_routes[] = {
     FAM("POST", "/v1/families/{family_id}/consents", consent_resource, OP_CREATE, FAM_WRITE),
     FAM("GET", "/v1/families/{family_id}/consents/{consent_id}", consent_resource, OP_GET,
         FAM_READ),
-    {"POST", "/v1/families/{family_id}/consents/{consent_id}/withdraw", consents_withdraw,
-     FAM_WRITE, RT_PERSONAL, NULL, OP_NONE},
-    {"GET", "/v1/families/{family_id}/export", families_export, ADM, RT_PERSONAL, NULL, OP_NONE},
-    {"POST", "/v1/families/{family_id}/anonymize", families_anonymize, ROLE_ADMIN, RT_PERSONAL,
-     NULL, OP_NONE},
+    PERSONAL("POST", "/v1/families/{family_id}/consents/{consent_id}/withdraw", consents_withdraw,
+             FAM_WRITE, "update", "consent"),
+    PERSONAL("GET", "/v1/families/{family_id}/export", families_export, ADM, "export", "family"),
+    PERSONAL("POST", "/v1/families/{family_id}/anonymize", families_anonymize, ROLE_ADMIN,
+             "anonymize", "family"),
 
     FAM("GET", "/v1/task-teams", task_team_resource, OP_LIST, FAM_READ),
     FAM("POST", "/v1/task-teams", task_team_resource, OP_CREATE, FAM_WRITE),
@@ -145,10 +152,10 @@ const struct koop_route koop_api_routes[] = {
         FAM_WRITE),
     FAM("POST", "/v1/task-teams/{team_id}/actions/{action_id}/transitions", action_resource,
         OP_TRANSITION, FAM_WRITE),
-    {"POST", "/v1/task-teams/{team_id}/plan/agree", task_teams_agree, FAM_WRITE, RT_PERSONAL, NULL,
-     OP_NONE},
-    {"GET", "/v1/task-teams/{team_id}/timeline", task_teams_timeline, FAM_READ, RT_PERSONAL, NULL,
-     OP_NONE},
+    PERSONAL("POST", "/v1/task-teams/{team_id}/plan/agree", task_teams_agree, FAM_WRITE, "update",
+             "task_team"),
+    PERSONAL("GET", "/v1/task-teams/{team_id}/timeline", task_teams_timeline, FAM_READ, "read",
+             "task_team"),
     FAM("GET", "/v1/referrals", referral_resource, OP_LIST, FAM_READ),
     FAM("GET", "/v1/referrals/{referral_id}", referral_resource, OP_GET, FAM_READ),
     FAM("POST", "/v1/referrals/{referral_id}/transitions", referral_resource, OP_TRANSITION,
@@ -165,12 +172,14 @@ const struct koop_route koop_api_routes[] = {
     CRUD("PATCH", "/v1/projects/{project_id}", project_resource, OP_PATCH, ADM),
     CRUD("DELETE", "/v1/projects/{project_id}", project_resource, OP_DELETE, ADM),
     R("GET", "/v1/projects/{project_id}/indicators", projects_indicators, ROLES_TENANT),
-    {"GET", "/v1/projects/{project_id}/families", projects_families_list, ADM, RT_PERSONAL, NULL,
-     OP_NONE},
-    {"POST", "/v1/projects/{project_id}/families", projects_families_link, ADM, RT_PERSONAL, NULL,
-     OP_NONE},
-    {"DELETE", "/v1/projects/{project_id}/families/{family_id}", projects_families_unlink, ADM,
-     RT_PERSONAL, NULL, OP_NONE},
+    /* a project's families: denied reads and links are recorded under the
+     * project (the path's id), a denied unlink under the family */
+    PERSONAL("GET", "/v1/projects/{project_id}/families", projects_families_list, ADM, "read",
+             "project"),
+    PERSONAL("POST", "/v1/projects/{project_id}/families", projects_families_link, ADM, "create",
+             "project"),
+    PERSONAL("DELETE", "/v1/projects/{project_id}/families/{family_id}", projects_families_unlink,
+             ADM, "delete", "family"),
     R("GET", "/v1/reports/families", reports_get, REPORTS),
     R("GET", "/v1/reports/task-teams", reports_get, REPORTS),
     R("GET", "/v1/reports/referrals", reports_get, REPORTS),
@@ -181,7 +190,7 @@ const struct koop_route koop_api_routes[] = {
     R("GET", "/v1/events", events_list, ROLES_TENANT),
     R("GET", "/v1/audit-events", audit_list, ROLE_ADMIN | ROLE_AUDITOR),
 
-    {NULL, NULL, NULL, 0, 0, NULL, OP_NONE},
+    {.method = NULL},
 };
 
 void koop_api_init(void)

@@ -53,7 +53,6 @@ const struct koop_resource task_team_resource = {
     .states = team_states,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH) |
            OP_BIT(OP_TRANSITION),
-    .audit_denied = "task_team",
 };
 
 /* ---- members of the team ---- */
@@ -87,7 +86,6 @@ const struct koop_resource team_member_resource = {
     .filters = team_member_filters,
     .sorts = created_sorts,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH),
-    .audit_denied = "team_member",
 };
 
 /* ---- meetings of the team ---- */
@@ -109,7 +107,6 @@ const struct koop_resource team_meeting_resource = {
     .fields = meeting_fields,
     .sorts = meeting_sorts,
     .ops = OPS_CRUD,
-    .audit_denied = "team_meeting",
 };
 
 /* ---- the plan: goals ---- */
@@ -133,7 +130,6 @@ const struct koop_resource goal_resource = {
     .states = goal_states,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH) |
            OP_BIT(OP_TRANSITION),
-    .audit_denied = "goal",
 };
 
 /* ---- the plan: actions (and referrals) ---- */
@@ -173,7 +169,6 @@ const struct koop_resource action_resource = {
     .states = action_states,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH) |
            OP_BIT(OP_TRANSITION),
-    .audit_denied = "action",
     .transition_outcome = true,
 };
 
@@ -191,7 +186,6 @@ const struct koop_resource referral_resource = {
     .sorts = referral_sorts,
     .states = action_states,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_GET) | OP_BIT(OP_TRANSITION),
-    .audit_denied = "referral",
     .transition_outcome = true,
 };
 
@@ -211,7 +205,6 @@ int task_teams_agree(struct kreq *req, struct kres *res)
     const char *v[] = {koop_param(req, "team_id"),
                        json_string_value(json_object_get(req->json, "member_id"))};
     koop_res_one(req, res, "koop_plan_agree", 2, v, 200);
-    koop_audit_denied(req, res, "update", "task_team");
     return 0;
 }
 
@@ -221,7 +214,6 @@ int task_teams_timeline(struct kreq *req, struct kres *res)
         return 0;
     const char *v[] = {koop_param(req, "team_id")};
     koop_res_one(req, res, "koop_team_timeline", 1, v, 200);
-    koop_audit_denied(req, res, "read", "task_team");
     return 0;
 }
 

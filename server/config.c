@@ -15,11 +15,13 @@ struct opt {
     enum kind kind;
     size_t off, len;
     long min, max;
+    bool common; /* used by every command; the others only by serve */
 };
 
 #define S(f) offsetof(struct koop_config, f), sizeof(((struct koop_config *)0)->f)
 static const struct opt opts[] = {
-    {"DATABASE_URL", "--database-url", "libpq URL of the database", K_STR, S(database_url), 0, 0},
+    {"DATABASE_URL", "--database-url", "libpq URL of the database", K_STR, S(database_url), 0, 0,
+     true},
     {"KOOP_LISTEN", "--listen", "HOST:PORT to serve on (127.0.0.1:8080)", K_LISTEN, 0, 0, 0, 0},
     {"KOOP_THREADS", "--threads", "HTTP worker threads, one DB connection each (4)", K_INT,
      S(threads), 1, 256},
@@ -34,9 +36,9 @@ static const struct opt opts[] = {
     {"KOOP_CONN_LIMIT", "--conn-limit", "concurrent connections in all (1024)", K_INT,
      S(conn_limit), 1, 100000},
     {"KOOP_STATEMENT_TIMEOUT_MS", "--statement-timeout-ms", "SQL statement timeout (5000)", K_INT,
-     S(statement_timeout_ms), 100, 600000},
+     S(statement_timeout_ms), 100, 600000, true},
     {"KOOP_CONNECT_TIMEOUT", "--connect-timeout", "seconds to wait for PostgreSQL (2)", K_INT,
-     S(connect_timeout_s), 1, 60},
+     S(connect_timeout_s), 1, 60, true},
     {"KOOP_DRAIN_TIMEOUT", "--drain-timeout",
      "seconds in-flight requests may finish on SIGTERM (10)", K_INT, S(drain_timeout_s), 0, 600},
     {"KOOP_AUTH_FAIL_LIMIT", "--auth-fail-limit", "failed logins per IP per minute before 429 (30)",
@@ -64,7 +66,7 @@ int koop_config_listen(struct koop_config *c, const char *hp)
     char *end;
     errno = 0;
     long port = strtol(colon + 1, &end, 10);
-    if (errno || *end || port < 1 || port > 65535)
+    if (errno || end == colon + 1 || *end || port < 0 || port > 65535)
         return -1;
     memcpy(c->listen_host, hp, (size_t)(colon - hp));
     c->listen_host[colon - hp] = 0;
@@ -86,7 +88,9 @@ static int apply(struct koop_config *c, const struct opt *o, const char *v, cons
         return 0;
     case K_LISTEN:
         if (koop_config_listen(c, v) != 0) {
-            snprintf(err, errlen, "%s: expected HOST:PORT with a port 1..65535, got '%s'", via, v);
+            snprintf(err, errlen,
+                     "%s: expected HOST:PORT with a port 0..65535 (0: any free port), got '%s'",
+                     via, v);
             return -1;
         }
         return 0;
@@ -110,7 +114,7 @@ static int apply(struct koop_config *c, const struct opt *o, const char *v, cons
     return -1;
 }
 
-int koop_config_env(struct koop_config *c, char *err, size_t errlen)
+int koop_config_env_for(struct koop_config *c, bool serve, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
     snprintf(c->listen_host, sizeof c->listen_host, "127.0.0.1");
@@ -129,6 +133,8 @@ int koop_config_env(struct koop_config *c, char *err, size_t errlen)
     snprintf(c->docs_dir, sizeof c->docs_dir, "docs");
     snprintf(c->redoc_js, sizeof c->redoc_js, "node_modules/redoc/bundles/redoc.standalone.js");
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        if (!serve && !opts[i].common)
+            continue; /* not this command's: neither read nor judged */
         const char *v = getenv(opts[i].env);
         if (v && *v && apply(c, &opts[i], v, opts[i].env, err, errlen) != 0)
             return -1;
@@ -136,12 +142,21 @@ int koop_config_env(struct koop_config *c, char *err, size_t errlen)
     return 0;
 }
 
-int koop_config_flag(struct koop_config *c, const char *flag, const char *value, char *err,
-                     size_t errlen)
+int koop_config_env(struct koop_config *c, char *err, size_t errlen)
+{
+    return koop_config_env_for(c, true, err, errlen);
+}
+
+int koop_config_flag_for(struct koop_config *c, bool serve, const char *flag, const char *value,
+                         char *err, size_t errlen)
 {
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
         if (strcmp(opts[i].flag, flag) != 0)
             continue;
+        if (!serve && !opts[i].common) {
+            snprintf(err, errlen, "%s is only used by serve", flag);
+            return -1;
+        }
         if (!value) {
             snprintf(err, errlen, "%s needs a value", flag);
             return -1;
@@ -151,9 +166,16 @@ int koop_config_flag(struct koop_config *c, const char *flag, const char *value,
     return 0;
 }
 
+int koop_config_flag(struct koop_config *c, const char *flag, const char *value, char *err,
+                     size_t errlen)
+{
+    return koop_config_flag_for(c, true, flag, value, err, errlen);
+}
+
 void koop_config_help(void)
 {
-    printf("Configuration (environment variable / flag):\n");
+    printf("Configuration (environment variable / flag; * = read by serve only):\n");
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
-        printf("  %-26s %-24s %s\n", opts[i].env, opts[i].flag, opts[i].help);
+        printf("%s %-26s %-24s %s\n", opts[i].common ? " " : "*", opts[i].env, opts[i].flag,
+               opts[i].help);
 }

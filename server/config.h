@@ -34,14 +34,24 @@ struct koop_option {
     const char *help;
 };
 
-/* Loads defaults, then the environment. Returns 0, or -1 after printing the
- * reason to err (a buffer of errlen bytes). */
+/* Loads defaults, then the environment. With serve false only the settings
+ * every command uses are read (DATABASE_URL, KOOP_STATEMENT_TIMEOUT_MS,
+ * KOOP_CONNECT_TIMEOUT); the serve-only ones keep their defaults and are not
+ * judged, so a bad KOOP_LISTEN cannot stop `migrate`. Returns 0, or -1 after
+ * printing the reason to err (a buffer of errlen bytes). */
+int koop_config_env_for(struct koop_config *c, bool serve, char *err, size_t errlen);
+/* koop_config_env_for(c, true, ...): every setting. */
 int koop_config_env(struct koop_config *c, char *err, size_t errlen);
 /* Applies one "--flag value" pair; returns 1 when consumed, 0 when the flag is
- * unknown, -1 when the value is bad (err filled). */
+ * unknown, -1 when the value is bad or (serve false) the flag is serve-only
+ * (err filled). */
+int koop_config_flag_for(struct koop_config *c, bool serve, const char *flag, const char *value,
+                         char *err, size_t errlen);
+/* koop_config_flag_for(c, true, ...). */
 int koop_config_flag(struct koop_config *c, const char *flag, const char *value, char *err,
                      size_t errlen);
-/* Parses HOST:PORT into the config. Returns 0 or -1. */
+/* Parses HOST:PORT into the config; port 0 means any free port (the daemon
+ * logs the one it bound). Returns 0 or -1. */
 int koop_config_listen(struct koop_config *c, const char *hostport);
 void koop_config_help(void);
 

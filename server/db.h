@@ -13,6 +13,12 @@
  * (at start-up). name and sql must outlive the process (string literals). */
 void db_register(const char *name, const char *sql);
 
+/* Registers the statements server/ itself runs: the transaction context and
+ * timeout (db_exec), the token lookup (auth.c), idempotency claims
+ * (resource.c), readiness (db_ready) and denied-access audit (http.c). Call
+ * once at start-up, before any other db_register. */
+void db_register_server(void);
+
 /* Returns this thread's serving connection, opening it if needed; NULL when
  * the database is unreachable (callers answer 503). */
 PGconn *db_thread_conn(void);

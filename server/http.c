@@ -1,6 +1,7 @@
 #include "http.h"
 
 #include "auth.h"
+#include "db.h"
 #include "config.h"
 #include "log.h"
 #include "metrics.h"
@@ -125,6 +126,33 @@ static int parse_body(const struct koop_route *rt, struct kreq *req, struct kres
     return 0;
 }
 
+static int denied_fn(struct db_tx *tx, struct kreq *req, struct kres *res, void *p)
+{
+    (void)req;
+    const char *const *v = p;
+    return db_exec(tx, res, DB_LAST, "koop_audit_denied", 4, v) ? 0 : -1;
+}
+
+/* A denied access (res holds a 403 or 404) to a route flagged RT_PERSONAL is
+ * recorded here, for every such route, under the action and resource the
+ * route table names (koop_route_audit), with the path's last parameter as
+ * the id. In a transaction of its own: the request's was rolled back. */
+static void audit_denied(const struct koop_route *rt, struct kreq *req, const struct kres *res)
+{
+    const char *action, *resource;
+    if ((res->status != 403 && res->status != 404) || !koop_route_audit(rt, &action, &resource))
+        return;
+    char status[8];
+    snprintf(status, sizeof status, "%d", res->status);
+    const char *v[] = {action, resource, req->nparams ? req->params[req->nparams - 1] : NULL,
+                       status};
+    struct kres tmp = {0};
+    if (db_run(req, &tmp, denied_fn, (void *)v) != 0)
+        koop_log_error("could not record a denied access to %s", resource);
+    json_decref(tmp.json);
+    free(tmp.raw);
+}
+
 void koop_http_dispatch(const struct koop_route *routes, struct kreq *req, struct kres *res)
 {
     const struct koop_route *rt = NULL;
@@ -158,17 +186,7 @@ void koop_http_dispatch(const struct koop_route *routes, struct kreq *req, struc
         if (!(rt->roles & req->auth.role)) {
             koop_fail(res, P_FORBIDDEN, "the role %s may not use this route",
                       koop_role_name(req->auth.role));
-            /* a refused role on personal data is audited like any denied
-             * access: under the route's resource (custom family routes:
-             * "family") and the operation's action */
-            if (rt->flags & RT_PERSONAL)
-                koop_audit_denied(req, res,
-                                  rt->op != OP_NONE            ? koop_op_action(rt->op)
-                                  : strcmp(req->method, "GET") ? "update"
-                                                               : "read",
-                                  rt->resource && rt->resource->audit_denied
-                                      ? rt->resource->audit_denied
-                                      : "family");
+            audit_denied(rt, req, res);
             return;
         }
     }
@@ -178,6 +196,7 @@ void koop_http_dispatch(const struct koop_route *routes, struct kreq *req, struc
         rt->handler(req, res);
     else
         koop_res_op(rt->resource, rt->op, req, res);
+    audit_denied(rt, req, res);
     /* this daemon forgets at once; the others on NOTIFY koop_auth */
     if ((rt->flags & RT_AUTH_CHANGE) && res->status >= 200 && res->status < 300)
         koop_auth_flush();
@@ -507,8 +526,11 @@ int koop_http_serve(const struct koop_route *routes)
         fprintf(stderr, "kooperd: cannot start the event listener\n");
         return 2;
     }
-    koop_log_info("listening on %s:%d with %d threads", koop_cfg.listen_host, koop_cfg.listen_port,
-                  koop_cfg.threads);
+    /* the port actually bound: with port 0 the kernel chose it, and scripts
+     * read it from this line */
+    const union MHD_DaemonInfo *bound = MHD_get_daemon_info(g_daemon, MHD_DAEMON_INFO_BIND_PORT);
+    int port = bound && bound->port ? (int)bound->port : koop_cfg.listen_port;
+    koop_log_listening(koop_cfg.listen_host, port, koop_cfg.threads);
     int sig = 0;
     sigwait(&set, &sig);
     koop_log_info("signal %d: draining", sig);

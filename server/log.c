@@ -56,6 +56,17 @@ LEVEL_FN(koop_log_error, "error")
 LEVEL_FN(koop_log_warn, "warn")
 LEVEL_FN(koop_log_info, "info")
 
+void koop_log_listening(const char *host, int port, int threads)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "level", json_string("info"));
+    json_object_set_new(o, "msg", json_string("listening"));
+    json_object_set_new(o, "host", json_string(host));
+    json_object_set_new(o, "port", json_integer(port));
+    json_object_set_new(o, "threads", json_integer(threads));
+    emit(o);
+}
+
 void koop_log_access(const struct kreq *req, int status, uint64_t duration_us)
 {
     json_t *o = json_object();

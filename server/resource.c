@@ -158,29 +158,6 @@ int koop_res_exec(struct kreq *req, struct kres *res, const char *stmt, int n,
     return 0;
 }
 
-static int denied_fn(struct db_tx *tx, struct kreq *req, struct kres *res, void *p)
-{
-    (void)req;
-    const char *const *v = p;
-    return db_exec(tx, res, DB_LAST, "koop_audit_denied", 4, v) ? 0 : -1;
-}
-
-void koop_audit_denied(struct kreq *req, const struct kres *res, const char *action,
-                       const char *resource)
-{
-    if (res->status != 403 && res->status != 404)
-        return;
-    char status[8];
-    snprintf(status, sizeof status, "%d", res->status);
-    const char *v[] = {action, resource, req->nparams ? req->params[req->nparams - 1] : NULL,
-                       status};
-    struct kres tmp = {0};
-    if (db_run(req, &tmp, denied_fn, (void *)v) != 0)
-        koop_log_error("could not record a denied access to %s", resource);
-    json_decref(tmp.json);
-    free(tmp.raw);
-}
-
 int koop_no_query(const struct kreq *req, struct kres *res)
 {
     if (!req->nquery && !req->query_overflow)
@@ -524,22 +501,6 @@ int koop_res_transition(const struct koop_resource *r, struct kreq *req, struct 
     return 0;
 }
 
-const char *koop_op_action(enum koop_op op)
-{
-    switch (op) {
-    case OP_CREATE:
-        return "create";
-    case OP_PATCH:
-        return "update";
-    case OP_DELETE:
-        return "delete";
-    case OP_TRANSITION:
-        return "transition";
-    default:
-        return "read";
-    }
-}
-
 int koop_res_op(const struct koop_resource *r, enum koop_op op, struct kreq *req, struct kres *res)
 {
     switch (op) {
@@ -564,7 +525,5 @@ int koop_res_op(const struct koop_resource *r, enum koop_op op, struct kreq *req
     case OP_NONE:
         return koop_fail(res, P_INTERNAL, "route has no handler");
     }
-    if (r->audit_denied)
-        koop_audit_denied(req, res, koop_op_action(op), r->audit_denied);
     return 0;
 }

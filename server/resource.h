@@ -31,7 +31,6 @@ struct koop_resource {
     const char *q_sort;        /* default sort when ?q= is given (e.g. "relevance") */
     const char *const *states; /* transition targets, NULL-terminated, or NULL */
     unsigned ops;              /* OPS(...) of the operations the schema provides */
-    const char *audit_denied;  /* personal data: record 403/404 under this resource name */
     bool transition_outcome;   /* transitions take "outcome" (koop.N_transition has 6 args) */
 };
 #define OP_BIT(op) (1u << (op))
@@ -40,9 +39,6 @@ struct koop_resource {
 
 /* Registers the resource's prepared statements (at start-up). */
 void koop_resource_register(const struct koop_resource *r);
-
-/* The audit action of a generic operation ("read", "create", "update", ...). */
-const char *koop_op_action(enum koop_op op);
 
 /* Runs the generic operation op on r. */
 int koop_res_op(const struct koop_resource *r, enum koop_op op, struct kreq *req, struct kres *res);
@@ -66,11 +62,6 @@ void koop_res_record(struct kres *res, int status, char *body, const char *versi
  * body → 404. vals/n are the statement's parameters. */
 int koop_res_one(struct kreq *req, struct kres *res, const char *stmt, int n,
                  const char *const *vals, int status);
-/* Records a denied access (res holds a 403 or 404) to personal data in a
- * transaction of its own: the request's transaction was rolled back. Does
- * nothing for other statuses. */
-void koop_audit_denied(struct kreq *req, const struct kres *res, const char *action,
-                       const char *resource);
 
 /* For routes that take no query parameters: 422 naming each one given.
  * Returns 0 when there are none, -1 after filling res. */

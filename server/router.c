@@ -1,5 +1,6 @@
 #include "router.h"
 
+#include "resource.h"
 #include "spec.h"
 
 #include <stdio.h>
@@ -101,4 +102,79 @@ enum koop_match koop_route_find(const struct koop_route *table, const char *meth
         }
     }
     return MATCH_OK;
+}
+
+const char *koop_op_action(enum koop_op op)
+{
+    switch (op) {
+    case OP_CREATE:
+        return "create";
+    case OP_PATCH:
+        return "update";
+    case OP_DELETE:
+        return "delete";
+    case OP_TRANSITION:
+        return "transition";
+    default:
+        return "read";
+    }
+}
+
+/* The suffix of the SQL function a generic operation calls (koop.N_<op>). */
+static const char *op_name(enum koop_op op)
+{
+    static const char *const names[] = {[OP_NONE] = "none",
+                                        [OP_LIST] = "list",
+                                        [OP_CREATE] = "create",
+                                        [OP_GET] = "get",
+                                        [OP_PATCH] = "patch",
+                                        [OP_DELETE] = "delete",
+                                        [OP_TRANSITION] = "transition"};
+    return (unsigned)op <= OP_TRANSITION ? names[op] : "?";
+}
+
+bool koop_route_audit(const struct koop_route *rt, const char **action, const char **resource)
+{
+    if (!(rt->flags & RT_PERSONAL))
+        return false;
+    bool generic = !rt->handler && rt->resource && rt->op != OP_NONE;
+    *action = rt->audit_action ? rt->audit_action : generic ? koop_op_action(rt->op) : NULL;
+    *resource = rt->audit_resource ? rt->audit_resource : generic ? rt->resource->name : NULL;
+    return *action && *resource;
+}
+
+void koop_route_print(FILE *out, const struct koop_route *table)
+{
+    fprintf(out, "%-7s %-58s %-34s %-38s %s\n", "METHOD", "PATH", "FLAGS", "HANDLER", "ROLES");
+    for (const struct koop_route *r = table; r->method; r++) {
+        char roles[160] = "", flags[120] = "", handler[120];
+        if (r->flags & RT_NOAUTH) {
+            snprintf(roles, sizeof roles, "public");
+        } else {
+            for (unsigned bit = 1; bit <= ROLE_REGIONAL_ANALYST; bit <<= 1)
+                if (r->roles & bit)
+                    snprintf(roles + strlen(roles), sizeof roles - strlen(roles), "%s%s",
+                             roles[0] ? "," : "", koop_role_name((enum koop_role)bit));
+        }
+        const char *action, *resource;
+        if (koop_route_audit(r, &action, &resource))
+            snprintf(flags, sizeof flags, "personal-data=%s:%s", action, resource);
+        else if (r->flags & RT_PERSONAL)
+            snprintf(flags, sizeof flags, "personal-data=?");
+        if (r->flags & RT_AUTH_CHANGE)
+            snprintf(flags + strlen(flags), sizeof flags - strlen(flags), "%sauth-change",
+                     flags[0] ? "," : "");
+        if (r->flags & RT_RAWBODY)
+            snprintf(flags + strlen(flags), sizeof flags - strlen(flags), "%sraw-body",
+                     flags[0] ? "," : "");
+        if (r->handler)
+            snprintf(handler, sizeof handler, "%s", r->handler_name ? r->handler_name : "?");
+        else if (r->resource)
+            snprintf(handler, sizeof handler, "%s:koop.%s_%s", op_name(r->op), r->resource->name,
+                     op_name(r->op));
+        else
+            snprintf(handler, sizeof handler, "?");
+        fprintf(out, "%-7s %-58s %-34s %-38s %s\n", r->method, r->pattern, flags[0] ? flags : "-",
+                handler, roles[0] ? roles : "-");
+    }
 }

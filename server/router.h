@@ -5,10 +5,14 @@
 
 #include "req.h"
 
+#include <stdbool.h>
+#include <stdio.h>
+
 enum {
     RT_NOAUTH = 1 << 0,      /* no token needed (service endpoints) */
     RT_RAWBODY = 1 << 1,     /* body is not JSON (handler checks its type) */
-    RT_PERSONAL = 1 << 3,    /* personal data: a role refused here is recorded in the audit log */
+    RT_PERSONAL = 1 << 3,    /* personal data: every denied access (403/404) here is recorded in
+                                the audit log, by the dispatcher (server/http.c) */
     RT_AUTH_CHANGE = 1 << 4, /* a successful write may end tokens' validity: flush the cache */
 };
 
@@ -23,7 +27,28 @@ struct koop_route {
     unsigned flags;
     const struct koop_resource *resource;
     enum koop_op op;
+    const char *handler_name; /* the handler's C name, for `kooperd routes` */
+    /* RT_PERSONAL routes with a handler: the action and resource name a denied
+     * access is recorded under (generic ops: the op's action, resource->name).
+     * The recorded id is the path's last parameter. */
+    const char *audit_action, *audit_resource;
 };
+
+/* The audit action of an operation ("read", "create", "update", "delete",
+ * "transition"). */
+const char *koop_op_action(enum koop_op op);
+
+/* The action and resource a denied access to rt is recorded under. Returns
+ * false when rt is not personal data or names neither (a table error). */
+bool koop_route_audit(const struct koop_route *rt, const char **action, const char **resource);
+
+/* Prints the table under a header line, one route a line: method, path
+ * template, flags ("personal-data=ACTION:RESOURCE", "auth-change",
+ * "raw-body", comma-separated; "-" for none), what answers (the handler's C
+ * name, or "OP:koop.RESOURCE_OP" for a generic operation) and the roles
+ * allowed (comma-separated; "public" for RT_NOAUTH). Columns are separated by
+ * spaces and never contain one. */
+void koop_route_print(FILE *out, const struct koop_route *table);
 
 enum koop_match { MATCH_OK = 0, MATCH_NOT_FOUND = 404, MATCH_METHOD = 405, MATCH_BAD_PARAM = 422 };
 

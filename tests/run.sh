@@ -68,7 +68,12 @@ fi
 echo "== database"
 eval "$(scripts/test-pg-fixture.sh start koop_test)"
 export KOOP_PG_DIR DATABASE_URL
-"$BUILD/kooperd" migrate
+# serve-only settings, even bad ones, stop neither --help, --version, routes nor migrate
+KOOP_LISTEN=127.0.0.1:x "$BUILD/kooperd" --help >/dev/null
+KOOP_LISTEN=127.0.0.1:x "$BUILD/kooperd" --version >/dev/null
+KOOP_THREADS=0 "$BUILD/kooperd" routes >"$out/routes.txt"
+grep -q 'personal-data=read:project' "$out/routes.txt"
+KOOP_LISTEN=127.0.0.1:x KOOP_THREADS=0 "$BUILD/kooperd" migrate
 KOOP_TEST_PLATFORM_TOKEN=$("$BUILD/kooperd" create-token --role platform_admin --name "Test platform admin")
 export KOOP_TEST_PLATFORM_TOKEN
 
@@ -78,20 +83,22 @@ if [[ ${KOOP_VALGRIND:-0} == 1 ]]; then
     wrap=(valgrind --quiet --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite
           --error-exitcode=97 --suppressions="$root/tests/valgrind.supp")
 fi
-# a free port may be taken by someone else before we bind it: try a few
-for attempt in 1 2 3 4 5; do
-    port=$(free_port)
-    KOOP_LISTEN=127.0.0.1:$port KOOP_CORS_ORIGINS=https://portal.example KOOP_THREADS=4 \
-        KOOP_AUTH_FAIL_LIMIT=1000 KOOP_DRAIN_TIMEOUT=10 KOOP_PER_IP_LIMIT=1000 \
-        "${wrap[@]}" "$BUILD/kooperd" serve 2>"$out/daemon.log" &
-    daemon_pid=$!
-    if wait_http "http://127.0.0.1:$port/healthz" 60; then
-        break
-    fi
-    wait "$daemon_pid" 2>/dev/null || true
-    daemon_pid=""
-    ((attempt < 5)) || { echo "daemon did not start" >&2; exit 1; }
+# port 0: the daemon binds any free port (no race with others) and logs the one it got
+KOOP_LISTEN=127.0.0.1:0 KOOP_CORS_ORIGINS=https://portal.example KOOP_THREADS=4 \
+    KOOP_AUTH_FAIL_LIMIT=1000 KOOP_DRAIN_TIMEOUT=10 KOOP_PER_IP_LIMIT=1000 \
+    "${wrap[@]}" "$BUILD/kooperd" serve 2>"$out/daemon.log" &
+daemon_pid=$!
+port=""
+deadline=$((SECONDS + 60))
+while [[ -z $port ]] && ((SECONDS < deadline)) && kill -0 "$daemon_pid" 2>/dev/null; do
+    port=$(grep -m 1 -oE '"msg":"listening",.*"port":[0-9]+' "$out/daemon.log" | grep -oE '[0-9]+$' || true)
+    [[ -n $port ]] || sleep 0.1
 done
+if [[ -z $port ]] || ! wait_http "http://127.0.0.1:$port/healthz" 60; then
+    echo "daemon did not start" >&2
+    exit 1
+fi
+summary+=("daemon: listening on the port it chose (port 0), $port")
 
 for attempt in 1 2 3 4 5; do # the same race as the daemon's port
     prism_port=$(free_port)

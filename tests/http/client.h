@@ -74,6 +74,7 @@ Suite *suite_families(void);
 Suite *suite_task_teams(void);
 Suite *suite_partnership(void);
 Suite *suite_feed(void);
+Suite *suite_audit_denied(void);
 
 #endif
 

@@ -1980,7 +1980,7 @@ START_TEST(gdpr_export)
     ck_problem(r, 422, "validation_failed");
     resp_free(r);
     rows = audit_rows(adm, fmt("resource_id=%s", fam));
-    /* (the router records a refused role's GET as a read) */
+    /* (the router records a refused role under the route's action: export) */
     ck_assert_msg(audit_find(rows, NULL, "family", fam, 403, sw_id, NULL), "denied export");
     json_decref(rows);
 }

@@ -325,7 +325,7 @@ static const struct erow erows[] = {
     {"KOOP_LISTEN", "0.0.0.0:9000", "0.0.0.0|9000"},
     {"KOOP_LISTEN", "[::1]:80", "[::1]|80"},
     {"KOOP_LISTEN", "localhost", NULL},
-    {"KOOP_LISTEN", "localhost:0", NULL},
+    {"KOOP_LISTEN", "localhost:0", "localhost|0"}, /* any free port */
     {"KOOP_LISTEN", ":8080", NULL},
     {"DATABASE_URL", "postgresql://koop@localhost/koop", "postgresql://koop@localhost/koop"},
     {"KOOP_CORS_ORIGINS", "*", "*"},
@@ -420,7 +420,7 @@ static const struct lrow lrows[] = {
     {"[::1]:80", 0, "[::1]", 80}, /* brackets are kept in the host */
     {"[::]:8080", 0, "[::]", 8080},
     {"localhost:65536", -1, NULL, 0},
-    {"localhost:0", -1, NULL, 0},
+    {"localhost:0", 0, "localhost", 0}, /* any free port */
     {"localhost:-1", -1, NULL, 0},
     {"localhost:", -1, NULL, 0},
     {"localhost", -1, NULL, 0},
