@@ -15,10 +15,11 @@ OPT     ?= -O2 -g
 SAN     ?=
 # Deferred (=): pkg-config runs when a compile needs the flags, which is after the entry targets
 # below have had scripts/deps.sh install the -dev packages (a fresh machine has none at first).
-PKG_CFLAGS = $(shell pkg-config --cflags libmicrohttpd jansson libpq 2>/dev/null)
+PKGS    = libmicrohttpd jansson libpq pangocairo
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS  = $(OPT) $(SAN) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers \
            -MMD -MP $(PKG_CFLAGS)
-LDLIBS  = $(shell pkg-config --libs libmicrohttpd jansson libpq 2>/dev/null) -lcrypto -lpthread
+LDLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrypto -lpthread
 TEST_LDLIBS = $(shell pkg-config --libs check 2>/dev/null) -lcurl
 
 # libkoop.a: server/ (machinery) and api/ (resources); cli/ is the composition root (main)

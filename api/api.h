@@ -65,4 +65,11 @@ void feed_init(void);
 int events_list(struct kreq *req, struct kres *res);
 int audit_list(struct kreq *req, struct kres *res);
 
+/* documents.c: printable documents (PDF or JSON) */
+void documents_init(void);
+int documents_certificate(struct kreq *req, struct kres *res);
+int documents_plan(struct kreq *req, struct kres *res);
+int documents_team_protocol(struct kreq *req, struct kres *res);
+int documents_minutes(struct kreq *req, struct kres *res);
+
 #endif

@@ -5,6 +5,8 @@
  * summed. Computed in SQL: sql/functions/reports.sql. */
 #include "api.h"
 
+#include "../server/negotiate.h"
+
 #include "../server/db.h"
 #include "../server/problem.h"
 
@@ -86,50 +88,6 @@ static char *report_csv(const json_t *doc)
     return buf;
 }
 
-/* Content negotiation (RFC 9110 §12.5.1): 1 for CSV, 0 for JSON, -1 when
- * the client accepts neither. No Accept header means JSON. */
-static int wants_csv(const char *accept)
-{
-    if (!accept || !*accept)
-        return 0;
-    double json_q = -1, csv_q = -1;
-    const char *p = accept;
-    while (*p) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        char range[128];
-        snprintf(range, sizeof range, "%.*s", (int)(len < sizeof range ? len : sizeof range - 1),
-                 p);
-        double q = 1.0;
-        char *semi = strchr(range, ';');
-        if (semi) {
-            const char *qp = strstr(semi, "q=");
-            if (qp)
-                q = atof(qp + 2);
-            *semi = 0;
-        }
-        size_t rl = strlen(range);
-        while (rl && range[rl - 1] == ' ')
-            range[--rl] = 0;
-        if (!strcasecmp(range, "text/csv") || !strcasecmp(range, "text/*"))
-            csv_q = csv_q < q ? q : csv_q;
-        if (!strcasecmp(range, "application/json") || !strcasecmp(range, "application/*"))
-            json_q = json_q < q ? q : json_q;
-        if (!strcmp(range, "*/*")) {
-            json_q = json_q < q ? q : json_q;
-            csv_q = csv_q < q * 0.5 ? q * 0.5 : csv_q; /* JSON first when anything goes */
-        }
-        if (!end)
-            break;
-        p = end + 1;
-    }
-    if (json_q <= 0 && csv_q <= 0)
-        return -1;
-    return csv_q > json_q ? 1 : 0;
-}
-
 int reports_get(struct kreq *req, struct kres *res)
 {
     static const char *const names[] = {"families", "task-teams", "referrals", "services",
@@ -141,7 +99,8 @@ int reports_get(struct kreq *req, struct kres *res)
         known |= strcmp(*n, name) == 0;
     if (!known)
         return koop_fail(res, P_NOT_FOUND, "no such report");
-    int csv = wants_csv(req->accept);
+    static const char *const types[] = {"application/json", "text/csv", NULL};
+    int csv = koop_accept_pick(req->accept, types);
     if (csv < 0)
         return koop_fail(res, P_NOT_ACCEPTABLE, "reports are application/json or text/csv");
     json_t *errors = json_array();

@@ -64,6 +64,8 @@ const struct koop_route koop_api_routes[] = {
     CRUD("GET", "/v1/partners", partner_resource, OP_LIST, ROLES_TENANT),
     CRUD("POST", "/v1/partners", partner_resource, OP_CREATE, ADM),
     CRUD("GET", "/v1/partners/{partner_id}", partner_resource, OP_GET, ROLES_TENANT),
+    R("GET", "/v1/partners/{partner_id}/certificate", documents_certificate,
+      ADM | ROLE_PARTNER_STAFF),
     CRUD("PATCH", "/v1/partners/{partner_id}", partner_resource, OP_PATCH,
          ADM | ROLE_PARTNER_STAFF),
     CRUD("DELETE", "/v1/partners/{partner_id}", partner_resource, OP_DELETE, ADM),
@@ -152,6 +154,10 @@ const struct koop_route koop_api_routes[] = {
         FAM_WRITE),
     FAM("POST", "/v1/task-teams/{team_id}/actions/{action_id}/transitions", action_resource,
         OP_TRANSITION, FAM_WRITE),
+    PERSONAL("GET", "/v1/task-teams/{team_id}/plan", documents_plan, FAM_WRITE, "export",
+             "task_team"),
+    PERSONAL("GET", "/v1/task-teams/{team_id}/meetings/{meeting_id}/protocol",
+             documents_team_protocol, FAM_WRITE, "export", "team_meeting"),
     PERSONAL("POST", "/v1/task-teams/{team_id}/plan/agree", task_teams_agree, FAM_WRITE, "update",
              "task_team"),
     PERSONAL("GET", "/v1/task-teams/{team_id}/timeline", task_teams_timeline, FAM_READ, "read",
@@ -164,6 +170,7 @@ const struct koop_route koop_api_routes[] = {
     CRUD("GET", "/v1/meetings", meeting_resource, OP_LIST, ROLES_TENANT),
     CRUD("POST", "/v1/meetings", meeting_resource, OP_CREATE, ADM),
     CRUD("GET", "/v1/meetings/{meeting_id}", meeting_resource, OP_GET, ROLES_TENANT),
+    R("GET", "/v1/meetings/{meeting_id}/minutes", documents_minutes, ROLES_TENANT),
     CRUD("PATCH", "/v1/meetings/{meeting_id}", meeting_resource, OP_PATCH, ADM),
     CRUD("DELETE", "/v1/meetings/{meeting_id}", meeting_resource, OP_DELETE, ADM),
     CRUD("GET", "/v1/projects", project_resource, OP_LIST, ROLES_TENANT),
@@ -204,4 +211,5 @@ void koop_api_init(void)
     partnership_init();
     reports_init();
     feed_init();
+    documents_init();
 }

@@ -37,12 +37,14 @@ shift
 
 [[ ${KOOP_DEPS_SKIP:-0} == 1 ]] && exit 0
 
+# libpango1.0-dev brings cairo's and pango's headers (PDF documents), fonts-dejavu-core their font
 build_pkgs=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libpq-dev uuid-dev
-	libssl-dev check libcurl4-openssl-dev)
+	libssl-dev check libcurl4-openssl-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core)
 node_pkgs=(ca-certificates) # plus nodejs/npm when needed, decided below
 # postgresql-15 ships the contrib extensions (pg_trgm, unaccent) in Debian 12;
 # "postgresql-contrib-15" is only a virtual package it provides, which dpkg-query cannot see.
-run_pkgs=(postgresql-15 postgresql-client-15 curl) # curl: readiness checks, the README's examples
+# curl: readiness checks, the README's examples; poppler-utils: pdftotext for the document tests
+run_pkgs=(postgresql-15 postgresql-client-15 curl poppler-utils)
 bench_pkgs=(wrk procps)
 
 need_node=1

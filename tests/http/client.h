@@ -75,6 +75,7 @@ Suite *suite_task_teams(void);
 Suite *suite_partnership(void);
 Suite *suite_feed(void);
 Suite *suite_audit_denied(void);
+Suite *suite_documents(void);
 
 #endif
 

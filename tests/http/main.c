@@ -21,6 +21,7 @@ int main(void)
     srunner_add_suite(sr, suite_partnership());
     srunner_add_suite(sr, suite_feed());
     srunner_add_suite(sr, suite_audit_denied());
+    srunner_add_suite(sr, suite_documents());
     srunner_add_suite(sr, suite_robustness());
     srunner_add_suite(sr, suite_database()); /* last: it restarts PostgreSQL */
     srunner_run_all(sr, CK_NORMAL);
