@@ -6,6 +6,7 @@
  * go straight to the daemon (direct), the rest through Prism. */
 #include "client.h"
 #include "steps.h"
+#include "fixtures.h"
 #include "pii.h"
 
 #include <pthread.h>
@@ -343,17 +344,14 @@ END_TEST
 
 START_TEST(feed_visibility_follows_family_access)
 {
-    char tenant[37], admin[80], coord[80], sw[80], sw_id[37], sw2[80], staff[80], staff_id[37],
-        staff2[80], auditor[80], p[37], q[37];
-    fresh_tenant(tenant, admin, NULL);
-    make_user(admin, "coordinator", NULL, coord, NULL);
-    make_user(admin, "social_worker", NULL, sw, sw_id);
-    make_user(admin, "social_worker", NULL, sw2, NULL);
-    make_user(admin, "auditor", NULL, auditor, NULL);
+    struct fx_tenant x;
+    FX_TENANT(&x, FX_COORD | FX_SW | FX_SW2 | FX_AUDITOR);
+    const char *admin = x.admin, *coord = x.coord, *sw = x.sw, *sw2 = x.sw2, *auditor = x.auditor;
+    char p[37], q[37], staff[80], staff_id[37], staff2[80];
     make_partner(admin, "Poradnia Rodzinna", p);
     make_partner(admin, "Klub Sportowy", q);
-    make_user(admin, "partner_staff", p, staff, staff_id);
-    make_user(admin, "partner_staff", q, staff2, NULL);
+    FX_STAFF(admin, p, staff, staff_id);
+    FX_STAFF(admin, q, staff2, NULL);
     long long base = last_event_id(admin);
 
     char surname[64], pesel[12];
@@ -362,32 +360,15 @@ START_TEST(feed_visibility_follows_family_access)
     make_pesel(1979, 11, 2, 1, pesel);
     /* f: supported with a team where p takes part and a consent to share with p; g: no team */
     char f[37], g[37], fm[37], gm[37], team[37], consent[37], meeting[37];
-    CREATE(coord, "/v1/families", json_pack("{s:s}", "district", "Centrum"), f);
-    CREATE(coord, "/v1/families", json_pack("{s:s}", "district", "Ligota"), g);
-    CREATE(coord, fmt("/v1/families/%s/members", f),
-           json_pack("{s:s, s:s, s:s, s:s, s:s}", "first_name", "Ewa", "last_name", surname,
-                     "birth_date", "1979-11-02", "pesel", pesel, "relation", "head"),
-           fm);
-    CREATE(coord, fmt("/v1/families/%s/members", g),
-           json_pack("{s:s, s:s, s:s, s:s}", "first_name", "Jan", "last_name", surname,
-                     "birth_date", "1975-01-01", "relation", "head"),
-           gm);
-    CREATE(coord, fmt("/v1/families/%s/consents", g),
-           json_pack("{s:s, s:s, s:s}", "member_id", gm, "scope", "processing", "given_on",
-                     utc_date(-1)),
-           NULL);
-    CREATE(coord, "/v1/task-teams",
-           json_pack("{s:s, s:s, s:s}", "family_id", f, "name", "ZZK", "moderator_id", sw_id),
-           team);
-    CREATE(sw, fmt("/v1/task-teams/%s/members", team),
-           json_pack("{s:s, s:s, s:s, s:s}", "kind", "partner_representative", "partner_id", p,
-                     "person_name", "Przedstawiciel Poradni", "user_id", staff_id),
-           NULL);
-    CREATE(sw, fmt("/v1/families/%s/consents", f),
-           json_pack("{s:s, s:s, s:s, s:s}", "member_id", fm, "scope", "sharing_with_partner",
-                     "partner_id", p, "given_on", utc_date(-1)),
-           consent);
-    MOVED(sw, fmt("/v1/task-teams/%s/transitions", team), "active", NULL, NULL);
+    FX_FAMILY(coord, json_pack("{s:s}", "district", "Centrum"), f);
+    FX_FAMILY(coord, json_pack("{s:s}", "district", "Ligota"), g);
+    FX_MEMBER(coord, f, "Ewa", surname, "1979-11-02", pesel, "head", fm);
+    FX_MEMBER(coord, g, "Jan", surname, "1975-01-01", NULL, "head", gm);
+    FX_CONSENT(coord, g, gm, "processing", NULL, NULL, NULL, NULL);
+    FX_TEAM(coord, f, x.sw_id, team);
+    FX_REP(sw, team, p, "Przedstawiciel Poradni", staff_id, NULL);
+    FX_CONSENT(sw, f, fm, "sharing_with_partner", p, NULL, NULL, consent);
+    FX_TEAM_ACTIVE(sw, team);
     CREATE(admin, "/v1/meetings",
            json_pack("{s:s, s:s, s:s}", "kind", "partnership_team", "held_on", utc_date(0), "title",
                      "PZK"),

@@ -6,6 +6,7 @@
  * that lists and report counts are exact. */
 #include "client.h"
 #include "steps.h"
+#include "fixtures.h"
 #include "pii.h"
 
 #include <stdbool.h>
@@ -21,12 +22,7 @@
 /* ---- small helpers ---- */
 
 /* A unique surname, noted as personal data. */
-static void make_surname(const char *stem, char out[64])
-{
-    static int n;
-    snprintf(out, 64, "%s%dw%d", stem, (int)getpid(), __atomic_add_fetch(&n, 1, __ATOMIC_SEQ_CST));
-    note_pii(out);
-}
+#define make_surname(stem, out) fx_surname((stem), 'w', (out))
 
 /* The ids of a list's items (one page, limit 200) as a sorted, comma-joined string. */
 static int cmp_str(const void *a, const void *b)
@@ -97,25 +93,27 @@ struct pw {
     char p1[37], p2[37];
 };
 
-static void create_partner(const char *tok, const char *name, const char *sector,
-                           const char *signed_on, char out[37])
-{
-    json_t *doc = json_pack("{s:s, s:s}", "name", name, "sector", sector);
-    if (signed_on)
-        json_object_set_new(doc, "declaration", json_pack("{s:s}", "signed_on", signed_on));
-    CREATE(tok, "/v1/partners", doc, out);
-}
+#define create_partner(tok, name, sector, signed_on, out)                                          \
+    FX_PARTNER((tok), (name), (sector), (signed_on), (out))
 
-static void setup(struct pw *p)
+/* Two partners (MOPS, PUP), the staff roles and a partner_staff of the first. */
+#define setup(p) setup_at((p), __LINE__)
+static void setup_at(struct pw *p, int line)
 {
     memset(p, 0, sizeof *p);
-    fresh_tenant(p->tenant, p->admin, p->admin_id);
-    make_user(p->admin, "coordinator", NULL, p->coord, NULL);
-    make_user(p->admin, "social_worker", NULL, p->sw, p->sw_id);
-    make_user(p->admin, "auditor", NULL, p->auditor, NULL);
-    create_partner(p->admin, "Miejski Ośrodek Pomocy Społecznej", "social_assistance", NULL, p->p1);
-    create_partner(p->admin, "Powiatowy Urząd Pracy", "labour", NULL, p->p2);
-    make_user(p->admin, "partner_staff", p->p1, p->staff, p->staff_id);
+    struct fx_tenant t;
+    fx_tenant_at(&t, FX_COORD | FX_SW | FX_AUDITOR, line);
+    memcpy(p->tenant, t.id, 37);
+    memcpy(p->admin, t.admin, 80);
+    memcpy(p->admin_id, t.admin_id, 37);
+    memcpy(p->coord, t.coord, 80);
+    memcpy(p->sw, t.sw, 80);
+    memcpy(p->sw_id, t.sw_id, 37);
+    memcpy(p->auditor, t.auditor, 80);
+    fx_partner_at(p->admin, "Miejski Ośrodek Pomocy Społecznej", "social_assistance", NULL, p->p1,
+                  line);
+    fx_partner_at(p->admin, "Powiatowy Urząd Pracy", "labour", NULL, p->p2, line);
+    fx_staff_at(p->admin, p->p1, p->staff, p->staff_id, line);
 }
 
 /* ---- meetings ---- */
@@ -867,93 +865,38 @@ END_TEST
 
 /* ---- families, teams and referrals for links, indicators and reports ---- */
 
-static void make_family(const char *tok, const char *district, json_t *problems, char out[37])
-{
-    json_t *doc = json_pack("{s:s}", "district", district);
-    if (problems)
-        json_object_set_new(doc, "problems", problems);
-    CREATE(tok, "/v1/families", doc, out);
-}
-
+/* The steps below are macros over the fixtures so that a failure names the test's line. */
+#define make_family(tok, district, problems, out)                                                  \
+    do {                                                                                           \
+        json_t *doc_ = json_pack("{s:s}", "district", (district));                                 \
+        json_t *problems_ = (problems);                                                            \
+        if (problems_)                                                                             \
+            json_object_set_new(doc_, "problems", problems_);                                      \
+        FX_FAMILY((tok), doc_, (out));                                                             \
+    } while (0)
 /* An adult member (surname noted as PII; PESEL when pesel is not NULL). */
-static void make_adult(const char *tok, const char *family, const char *surname, const char *pesel,
-                       char out[37])
-{
-    json_t *doc = json_pack("{s:s, s:s, s:s, s:s}", "first_name", "Anna", "last_name", surname,
-                            "birth_date", "1981-03-14", "relation", "head");
-    if (pesel)
-        json_object_set_new(doc, "pesel", json_string(pesel));
-    CREATE(tok, fmt("/v1/families/%s/members", family), doc, out);
-}
-
-static void make_service(const char *tok, const char *partner, const char *category, int available,
-                         bool activate, char out[37])
-{
-    json_t *doc = json_pack("{s:s, s:s, s:s}", "partner_id", partner, "name",
-                            uniq("Usługa koszyka"), "category", category);
-    if (available >= 0)
-        json_object_set_new(
-            doc, "capacity",
-            json_pack("{s:i, s:i, s:s}", "available", available, "maximum", 5, "unit", "miejsca"));
-    CREATE(tok, "/v1/services", doc, out);
-    if (activate)
-        MOVED(tok, fmt("/v1/services/%s/transitions", out), "active", NULL, NULL);
-}
-
+#define make_adult(tok, family, surname, pesel, out)                                               \
+    FX_MEMBER((tok), (family), "Anna", (surname), "1981-03-14", (pesel), "head", (out))
+#define make_service(tok, partner, category, available, activate, out)                             \
+    FX_SERVICE((tok), (partner), uniq("Usługa koszyka"), (category), (available), (activate), (out))
 /* A team for family moderated by moderator_id (created by tok). */
-static void make_team(const char *tok, const char *family, const char *moderator_id, char out[37])
-{
-    json_t *doc = json_pack("{s:s, s:s}", "family_id", family, "name", uniq("ZZK"));
-    if (moderator_id)
-        json_object_set_new(doc, "moderator_id", json_string(moderator_id));
-    CREATE(tok, "/v1/task-teams", doc, out);
-}
-
+#define make_team(tok, family, moderator_id, out) FX_TEAM((tok), (family), (moderator_id), (out))
 /* Makes team active: a representative of partner (user staff_id), and the
  * adult's consent to share with partner. */
-static void activate_team(const char *sw, const char *team, const char *family, const char *adult,
-                          const char *partner, const char *staff_id, const char *rep_surname)
-{
-    CREATE(sw, fmt("/v1/task-teams/%s/members", team),
-           json_pack("{s:s, s:s, s:s, s:s}", "kind", "partner_representative", "partner_id",
-                     partner, "person_name", fmt("Jan %s", rep_surname), "user_id", staff_id),
-           NULL);
-    CREATE(sw, fmt("/v1/families/%s/consents", family),
-           json_pack("{s:s, s:s, s:s, s:s, s:s}", "member_id", adult, "scope",
-                     "sharing_with_partner", "partner_id", partner, "given_on", utc_date(-1),
-                     "purpose", "współpraca w ZZK"),
-           NULL);
-    MOVED(sw, fmt("/v1/task-teams/%s/transitions", team), "active", NULL, NULL);
-}
-
-static void make_goal(const char *sw, const char *team, char out[37])
-{
-    CREATE(sw, fmt("/v1/task-teams/%s/goals", team),
-           json_pack("{s:s, s:s}", "description", "Cel: aktywizacja zawodowa", "measure",
-                     "zatrudnienie"),
-           out);
-}
-
-static void make_action(const char *sw, const char *team, const char *goal, const char *svc,
-                        char out[37])
-{
-    json_t *doc = json_pack("{s:s, s:s}", "goal_id", goal, "description", "Działanie: wsparcie");
-    if (svc)
-        json_object_set_new(doc, "service_id", json_string(svc));
-    CREATE(sw, fmt("/v1/task-teams/%s/actions", team), doc, out);
-}
-
+#define activate_team(sw, team, family, adult, partner, staff_id, rep_surname)                     \
+    do {                                                                                           \
+        FX_REP((sw), (team), (partner), fmt("Jan %s", (rep_surname)), (staff_id), NULL);           \
+        FX_CONSENT((sw), (family), (adult), "sharing_with_partner", (partner), NULL,               \
+                   "współpraca w ZZK", NULL);                                                      \
+        FX_TEAM_ACTIVE((sw), (team));                                                              \
+    } while (0)
+#define make_goal(sw, team, out)                                                                   \
+    FX_GOAL((sw), (team), "Cel: aktywizacja zawodowa", "zatrudnienie", (out))
+#define make_action(sw, team, goal, svc, out)                                                      \
+    FX_ACTION((sw), (team), (goal), "Działanie: wsparcie", NULL, (svc), (out))
 /* referred -> accepted -> in_progress -> completed (moderator sw, partner staff). */
-static void complete_referral(const char *sw, const char *staff, const char *team,
-                              const char *action)
-{
-    MOVED(sw, fmt("/v1/task-teams/%s/actions/%s/transitions", team, action), "referred", NULL,
-          NULL);
-    LOCALF(rt, "/v1/referrals/%s/transitions", action);
-    MOVED(staff, rt, "accepted", NULL, NULL);
-    MOVED(staff, rt, "in_progress", NULL, NULL);
-    MOVED(staff, rt, "completed", NULL, "Szkolenie ukończone");
-}
+#define complete_referral(sw, staff, team, action)                                                 \
+    FX_REFERRAL_TO((sw), (staff), (team), (action), "completed", "Szkolenie ukończone")
 
 /* ---- linking families to projects ---- */
 
@@ -1307,11 +1250,16 @@ static void report_world(struct rw *w)
     memset(w, 0, sizeof *w);
     struct pw *p = &w->p;
     memset(p, 0, sizeof *p);
-    fresh_tenant(p->tenant, p->admin, p->admin_id);
+    struct fx_tenant t;
+    FX_TENANT(&t, FX_COORD | FX_SW | FX_AUDITOR);
+    memcpy(p->tenant, t.id, 37);
+    memcpy(p->admin, t.admin, 80);
+    memcpy(p->admin_id, t.admin_id, 37);
+    memcpy(p->coord, t.coord, 80);
+    memcpy(p->sw, t.sw, 80);
+    memcpy(p->sw_id, t.sw_id, 37);
+    memcpy(p->auditor, t.auditor, 80);
     tenant_name(p->tenant, w->tname);
-    make_user(p->admin, "coordinator", NULL, p->coord, NULL);
-    make_user(p->admin, "social_worker", NULL, p->sw, p->sw_id);
-    make_user(p->admin, "auditor", NULL, p->auditor, NULL);
     snprintf(w->from, sizeof w->from, "2020-01-01");
     snprintf(w->to, sizeof w->to, "%s", utc_date(5));
     LOCALF(yesterday, "%s", utc_date(-1));
@@ -1376,10 +1324,9 @@ static void report_world(struct rw *w)
     make_action(p->sw, t0, g, w->s1, a1);
     complete_referral(p->sw, p->staff, t0, a1);
     make_action(p->sw, t0, g, w->s1, a2);
-    MOVED(p->sw, fmt("/v1/task-teams/%s/actions/%s/transitions", t0, a2), "referred", NULL, NULL);
-    MOVED(p->staff, fmt("/v1/referrals/%s/transitions", a2), "declined", "brak miejsc", NULL);
+    FX_REFERRAL_TO(p->sw, p->staff, t0, a2, "declined", NULL); /* reason "brak miejsc" */
     make_action(p->sw, t0, g, w->s1, a3);
-    MOVED(p->sw, fmt("/v1/task-teams/%s/actions/%s/transitions", t0, a3), "referred", NULL, NULL);
+    FX_REFERRAL_TO(p->sw, p->staff, t0, a3, "referred", NULL);
 }
 
 /* The row of a report for tenant (NULL: the summed row), dimension and key. */

@@ -5,6 +5,7 @@
  * do not meet other suites' data. */
 #include "client.h"
 #include "steps.h"
+#include "fixtures.h"
 #include "pii.h"
 
 #include <stdbool.h>
@@ -101,15 +102,7 @@ static bool arr_has(const json_t *arr, const char *s)
         free(after_);                                                                              \
     } while (0)
 
-/* A unique surname, noted as personal data. */
-static void make_surname(const char *stem, char out[64])
-{
-    static int n;
-    snprintf(out, 64, "%s%dq%d", stem, (int)getpid(), __atomic_add_fetch(&n, 1, __ATOMIC_SEQ_CST));
-    note_pii(out);
-}
-
-/* ---- the world of one test: a tenant of its own ---- */
+/* ---- the world of one test: a tenant of its own (built by fixtures.h) ---- */
 
 struct tt {
     char tenant[37], admin[80], admin_id[37];
@@ -126,115 +119,84 @@ struct tt {
     char street[96];
 };
 
-static void make_service(const struct tt *t, const char *partner, int available, bool activate,
-                         char out[37])
-{
-    json_t *doc = json_pack("{s:s, s:s, s:s, s:{s:i, s:i, s:s}}", "partner_id", partner, "name",
-                            uniq("Wsparcie psychologiczne"), "category", "psychological_support",
-                            "capacity", "available", available, "maximum", 5, "unit", "miejsca");
-    CREATE(t->admin, "/v1/services", doc, out);
-    if (activate)
-        MOVED(t->admin, fmt("/v1/services/%s/transitions", out), "active", NULL, NULL);
-}
+/* The steps below are macros over the fixtures so that a failure names the test's line. */
+#define make_service(t, partner, available, activate, out)                                         \
+    FX_SERVICE((t)->admin, (partner), uniq("Wsparcie psychologiczne"), "psychological_support",    \
+               (available), (activate), (out))
+#define make_member(t, family, first, pesel, relation, out)                                        \
+    FX_MEMBER((t)->coord, (family), (first), (t)->surname, NULL, (pesel), (relation), (out))
+#define make_family(t, out)                                                                        \
+    FX_FAMILY((t)->coord,                                                                          \
+              json_pack("{s:s, s:{s:s, s:s, s:s, s:s}}", "district", "Centrum", "address",         \
+                        "street", (t)->street, "building", "7", "postal_code", "40-001", "city",   \
+                        "Katowice"),                                                               \
+              (out))
+/* The adult's consent of scope (to partner, may be NULL), given by tok. */
+#define consent(t, tok, scope, partner, out)                                                       \
+    FX_CONSENT((tok), (t)->family, (t)->adult, (scope), (partner), NULL, "wspolpraca w ZZK", (out))
+/* A team for the family, moderated by sw, as the coordinator. */
+#define make_team(t, family, out) FX_TEAM((t)->coord, (family), (t)->sw_id, (out))
+#define add_rep(t, team, partner, user, out)                                                       \
+    FX_REP((t)->sw, (team), (partner), fmt("Jan %s", (t)->rep_surname), (user), (out))
+#define make_goal(t, team, out)                                                                    \
+    FX_GOAL((t)->sw, (team), "Cel: stabilizacja rodziny", "regularne wizyty", (out))
+#define make_action(t, team, goal, svc, out)                                                       \
+    FX_ACTION((t)->sw, (team), (goal), "Dzialanie: konsultacje", (t)->adult, (svc), (out))
 
-static void make_member(const struct tt *t, const char *family, const char *first,
-                        const char *pesel, const char *relation, char out[37])
-{
-    CREATE(t->coord, fmt("/v1/families/%s/members", family),
-           json_pack("{s:s, s:s, s:s, s:s}", "first_name", first, "last_name", t->surname, "pesel",
-                     pesel, "relation", relation),
-           out);
-}
-
-static void make_family(const struct tt *t, char out[37])
-{
-    CREATE(t->coord, "/v1/families",
-           json_pack("{s:s, s:{s:s, s:s, s:s, s:s}}", "district", "Centrum", "address", "street",
-                     t->street, "building", "7", "postal_code", "40-001", "city", "Katowice"),
-           out);
-}
-
-static void setup(struct tt *t)
+/* Two partners with staff and three active services, a family (address,
+ * adult head, child) and the staff roles. */
+#define setup(t) setup_at((t), __LINE__)
+static void setup_at(struct tt *t, int line)
 {
     memset(t, 0, sizeof *t);
-    fresh_tenant(t->tenant, t->admin, t->admin_id);
-    make_user(t->admin, "coordinator", NULL, t->coord, t->coord_id);
-    make_user(t->admin, "social_worker", NULL, t->sw, t->sw_id);
-    make_user(t->admin, "social_worker", NULL, t->sw2, t->sw2_id);
+    struct fx_tenant x;
+    fx_tenant_at(&x, FX_COORD | FX_SW | FX_SW2, line);
+    memcpy(t->tenant, x.id, 37);
+    memcpy(t->admin, x.admin, 80);
+    memcpy(t->admin_id, x.admin_id, 37);
+    memcpy(t->coord, x.coord, 80);
+    memcpy(t->coord_id, x.coord_id, 37);
+    memcpy(t->sw, x.sw, 80);
+    memcpy(t->sw_id, x.sw_id, 37);
+    memcpy(t->sw2, x.sw2, 80);
+    memcpy(t->sw2_id, x.sw2_id, 37);
     make_partner(t->admin, "Poradnia Psychologiczna", t->partner);
     make_partner(t->admin, "Fundacja Obok", t->partner2);
-    make_user(t->admin, "partner_staff", t->partner, t->staff, t->staff_id);
-    make_user(t->admin, "partner_staff", t->partner2, t->staff2, t->staff2_id);
-    make_service(t, t->partner, 3, true, t->svc);
-    make_service(t, t->partner, 0, true, t->svc_full);
-    make_service(t, t->partner2, 2, true, t->svc2);
-    make_surname("Zzkowska", t->surname);
-    make_surname("Przedstawicielski", t->rep_surname);
+    fx_staff_at(t->admin, t->partner, t->staff, t->staff_id, line);
+    fx_staff_at(t->admin, t->partner2, t->staff2, t->staff2_id, line);
+    const char *psy = "psychological_support";
+    fx_service_at(t->admin, t->partner, uniq("Wsparcie psychologiczne"), psy, 3, true, t->svc,
+                  line);
+    fx_service_at(t->admin, t->partner, uniq("Wsparcie psychologiczne"), psy, 0, true, t->svc_full,
+                  line);
+    fx_service_at(t->admin, t->partner2, uniq("Wsparcie psychologiczne"), psy, 2, true, t->svc2,
+                  line);
+    fx_surname("Zzkowska", 'q', t->surname);
+    fx_surname("Przedstawicielski", 'q', t->rep_surname);
     snprintf(t->street, sizeof t->street, "ul. Ukryta %d", (int)getpid());
     note_pii(t->street);
-    make_family(t, t->family);
+    fx_family_at(t->coord,
+                 json_pack("{s:s, s:{s:s, s:s, s:s, s:s}}", "district", "Centrum", "address",
+                           "street", t->street, "building", "7", "postal_code", "40-001", "city",
+                           "Katowice"),
+                 t->family, line);
     make_pesel(1981, 3, 14, 1, t->adult_pesel);
     make_pesel(2016, 6, 2, 0, t->child_pesel);
-    make_member(t, t->family, "Anna", t->adult_pesel, "head", t->adult);
-    make_member(t, t->family, "Kuba", t->child_pesel, "child", t->child);
-}
-
-static void consent(const struct tt *t, const char *tok, const char *scope, const char *partner,
-                    char out[37])
-{
-    json_t *doc = json_pack("{s:s, s:s, s:s, s:s}", "member_id", t->adult, "scope", scope,
-                            "given_on", utc_date(-1), "purpose", "wspolpraca w ZZK");
-    if (partner)
-        json_object_set_new(doc, "partner_id", json_string(partner));
-    CREATE(tok, fmt("/v1/families/%s/consents", t->family), doc, out);
-}
-
-/* A team for the family, moderated by sw, as the coordinator. */
-static void make_team(const struct tt *t, const char *family, char out[37])
-{
-    CREATE(t->coord, "/v1/task-teams",
-           json_pack("{s:s, s:s, s:s}", "family_id", family, "name", uniq("ZZK"), "moderator_id",
-                     t->sw_id),
-           out);
-}
-
-static void add_rep(const struct tt *t, const char *team, const char *partner, const char *user,
-                    char out[37])
-{
-    json_t *doc = json_pack("{s:s, s:s, s:s}", "kind", "partner_representative", "partner_id",
-                            partner, "person_name", fmt("Jan %s", t->rep_surname));
-    if (user)
-        json_object_set_new(doc, "user_id", json_string(user));
-    CREATE(t->sw, fmt("/v1/task-teams/%s/members", team), doc, out);
+    fx_member_at(t->coord, t->family, "Anna", t->surname, NULL, t->adult_pesel, "head", t->adult,
+                 line);
+    fx_member_at(t->coord, t->family, "Kuba", t->surname, NULL, t->child_pesel, "child", t->child,
+                 line);
 }
 
 /* An active team: representative of partner (user staff), sharing_with_partner consent. */
-static void active_team(const struct tt *t, char team[37], char consent_id[37])
-{
-    char rep[37];
-    make_team(t, t->family, team);
-    add_rep(t, team, t->partner, t->staff_id, rep);
-    consent(t, t->coord, "sharing_with_partner", t->partner, consent_id);
-    MOVED(t->sw, fmt("/v1/task-teams/%s/transitions", team), "active", NULL, NULL);
-}
-
-static void make_goal(const struct tt *t, const char *team, char out[37])
-{
-    CREATE(t->sw, fmt("/v1/task-teams/%s/goals", team),
-           json_pack("{s:s, s:s}", "description", "Cel: stabilizacja rodziny", "measure",
-                     "regularne wizyty"),
-           out);
-}
-
-static void make_action(const struct tt *t, const char *team, const char *goal, const char *svc,
-                        char out[37])
-{
-    json_t *doc = json_pack("{s:s, s:s, s:[s]}", "goal_id", goal, "description",
-                            "Dzialanie: konsultacje", "member_ids", t->adult);
-    if (svc)
-        json_object_set_new(doc, "service_id", json_string(svc));
-    CREATE(t->sw, fmt("/v1/task-teams/%s/actions", team), doc, out);
-}
+#define active_team(t, team, consent_id)                                                           \
+    do {                                                                                           \
+        char rep_[37];                                                                             \
+        make_team((t), (t)->family, (team));                                                       \
+        add_rep((t), (team), (t)->partner, (t)->staff_id, rep_);                                   \
+        consent((t), (t)->coord, "sharing_with_partner", (t)->partner, (consent_id));              \
+        FX_TEAM_ACTIVE((t)->sw, (team));                                                           \
+    } while (0)
 
 static long long capacity_available(const struct tt *t, const char *svc)
 {
