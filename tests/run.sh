@@ -8,7 +8,9 @@
 #   6. SIGTERM must drain and exit 0; the daemon's log must hold no secret;
 #   7. spectral + redocly lint of openapi.yaml.
 # Usage: tests/run.sh [BUILD_DIR]. KOOP_VALGRIND=1 runs the daemon under memcheck;
-# CK_RUN_SUITE=<name> runs one HTTP suite (Check's own variable).
+# CK_RUN_SUITE=<suite> runs one HTTP suite and CK_RUN_CASE=<feature> one TCase of it
+# (Check's own variables, e.g. CK_RUN_SUITE=families CK_RUN_CASE=consents);
+# KOOP_SKIP_UNIT=1 skips the unit tests (a quick HTTP-only run).
 set -euo pipefail
 
 BUILD=${1:-build}

@@ -96,20 +96,10 @@ START_TEST(gdpr_export_includes_task_team_and_plan)
     fresh_tenant(tenant, adm, adm_id);
     char fam[37];
     json_decref(family_new(adm, NULL, fam));
-    struct resp *r = A("POST", "/v1/task-teams", adm,
-                       js(json_pack("{s:s, s:s, s:s}", "family_id", fam, "name", "ZZK eksport",
-                                    "moderator_id", adm_id)));
-    ck_status(r, 201);
-    char team[37];
-    snprintf(team, sizeof team, "%s", jstr(r->json, "id"));
-    resp_free(r);
-    r = A("POST", fmt("/v1/task-teams/%s/goals", team), adm,
-          "{\"description\":\"Podjęcie pracy\"}");
-    ck_status(r, 201);
-    char goal[37];
-    snprintf(goal, sizeof goal, "%s", jstr(r->json, "id"));
-    resp_free(r);
-    r = A("GET", fmt("/v1/families/%s/export", fam), adm, NULL);
+    char team[37], goal[37];
+    FX_TEAM(adm, fam, adm_id, team);
+    FX_GOAL(adm, team, "Podjęcie pracy", NULL, goal);
+    struct resp *r = A("GET", fmt("/v1/families/%s/export", fam), adm, NULL);
     ck_status(r, 200);
     ck_assert_msg(has_id(json_object_get(r->json, "task_teams"), team),
                   "the export omits the family's task team %s: task_teams=%s", team,

@@ -496,15 +496,14 @@ START_TEST(reports_roles)
         }
         resp_free(a);
         /* social workers and partner staff do not */
-        const char *refused[] = {w.p.sw, w.p.staff, wd->platform};
-        for (int k = 0; k < 3; k++) {
-            struct resp *r = api("GET", path, refused[k], NULL);
-            ck_problem(r, 403, "forbidden");
-            resp_free(r);
-        }
-        struct resp *r = api("GET", path, NULL, NULL);
-        ck_problem(r, 401, "unauthorized");
-        resp_free(r);
+        const struct refusal refused[] = {
+            {"social worker", w.p.sw, "GET", path, NULL, NULL, 403, "forbidden"},
+            {"partner staff", w.p.staff, "GET", path, NULL, NULL, 403, "forbidden"},
+            {"platform admin", wd->platform, "GET", path, NULL, NULL, 403, "forbidden"},
+            {"no token", NULL, "GET", path, NULL, NULL, 401, "unauthorized"},
+            {NULL}};
+        CHECK_REFUSALS(refused);
+        struct resp *r;
         /* a tenant's own id is fine; another tenant's is absent */
         r = api("GET", fmt("%s&tenant_id=%s", path, w.p.tenant), w.p.auditor, NULL);
         EXPECT(r, 200);

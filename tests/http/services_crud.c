@@ -262,21 +262,18 @@ START_TEST(roles_on_create)
     snprintf(own_q, sizeof own_q, "partner_id=%s", own);
     snprintf(other_q, sizeof other_q, "partner_id=%s", other);
 
-    /* roles that may never create: 403 before anything, nothing created */
-    const char *never[] = {w->social_a, w->auditor_a};
-    for (size_t i = 0; i < 2; i++) {
-        char *body = doc_text(svc_doc(own, "Nie powinno powstać", "leisure_sport"));
-        struct resp *r = api("POST", "/v1/services", never[i], body);
-        ck_problem(r, 403, "forbidden");
-        resp_free(r);
-        free(body);
-    }
-    /* partner staff: its own partner yes, another partner no */
-    char *body = doc_text(svc_doc(other, "Cudza usługa", "material_aid"));
-    struct resp *r = api("POST", "/v1/services", staff, body);
-    ck_problem(r, 403, "forbidden");
-    resp_free(r);
-    free(body);
+    /* roles that may never create: 403 before anything, nothing created;
+     * partner staff: its own partner yes, another partner no */
+    char *never = doc_text(svc_doc(own, "Nie powinno powstać", "leisure_sport"));
+    char *foreign = doc_text(svc_doc(other, "Cudza usługa", "material_aid"));
+    const struct refusal refused[] = {
+        {"social worker", w->social_a, "POST", "/v1/services", never, NULL, 403, "forbidden"},
+        {"auditor", w->auditor_a, "POST", "/v1/services", never, NULL, 403, "forbidden"},
+        {"staff, another partner", staff, "POST", "/v1/services", foreign, NULL, 403, "forbidden"},
+        {NULL}};
+    CHECK_REFUSALS(refused);
+    free(never);
+    free(foreign);
     expect_set(w->admin_a, own_q, 0);
     expect_set(w->admin_a, other_q, 0);
 
@@ -287,9 +284,10 @@ START_TEST(roles_on_create)
     expect_set(w->admin_a, own_q, 2, s1, s2);
     expect_set(w->admin_a, other_q, 1, s3);
     /* a platform admin has no tenant's services */
-    r = api("GET", "/v1/services", w->platform, NULL);
-    ck_problem(r, 403, "forbidden");
-    resp_free(r);
+    const struct refusal platform[] = {
+        {"platform admin", w->platform, "GET", "/v1/services", NULL, NULL, 403, "forbidden"},
+        {NULL}};
+    CHECK_REFUSALS(platform);
 }
 END_TEST
 
@@ -317,45 +315,36 @@ START_TEST(roles_on_read_patch_delete)
     }
 
     char *b_mine = svc_text(mine), *b_theirs = svc_text(theirs);
-    /* social worker and auditor may not write */
-    const char *ro[] = {w->social_a, w->auditor_a};
-    for (size_t i = 0; i < 2; i++) {
-        struct resp *r = api_if("PATCH", fmt("/v1/services/%s", mine), ro[i],
-                                "{\"name\":\"Przejęte\"}", "\"1\"");
-        ck_problem(r, 403, "forbidden");
-        resp_free(r);
-        r = api_if("DELETE", fmt("/v1/services/%s", mine), ro[i], NULL, "\"1\"");
-        ck_problem(r, 403, "forbidden");
-        resp_free(r);
-        r = api("POST", fmt("/v1/services/%s/transitions", mine), ro[i], "{\"to\":\"active\"}");
-        ck_problem(r, 403, "forbidden");
-        resp_free(r);
-    }
-    /* partner staff: another partner's service is visible but not theirs to change */
-    struct resp *r =
-        api_if("PATCH", fmt("/v1/services/%s", theirs), staff, "{\"name\":\"Przejęte\"}", "\"1\"");
-    ck_problem(r, 403, "forbidden");
-    resp_free(r);
-    r = api("POST", fmt("/v1/services/%s/transitions", theirs), staff, "{\"to\":\"active\"}");
-    ck_problem(r, 403, "forbidden");
-    resp_free(r);
-    /* ... nor may it hand its own service to another partner */
-    r = api_if("PATCH", fmt("/v1/services/%s", mine), staff, fmt("{\"partner_id\":\"%s\"}", other),
-               "\"1\"");
-    ck_problem(r, 403, "forbidden");
-    resp_free(r);
-    /* ... nor delete, even its own */
-    r = api_if("DELETE", fmt("/v1/services/%s", mine), staff, NULL, "\"1\"");
-    ck_problem(r, 403, "forbidden");
-    resp_free(r);
+    /* social worker and auditor may not write; partner staff: another
+     * partner's service is visible but not theirs to change, nor may it hand
+     * its own service to another partner, nor delete, even its own */
+    LOCALF(mp, "/v1/services/%s", mine);
+    LOCALF(mt, "/v1/services/%s/transitions", mine);
+    LOCALF(tp, "/v1/services/%s", theirs);
+    LOCALF(tt, "/v1/services/%s/transitions", theirs);
+    LOCALF(hand_over, "{\"partner_id\":\"%s\"}", other);
+    const char *take = "{\"name\":\"Przejęte\"}", *activate = "{\"to\":\"active\"}";
+    const struct refusal refused[] = {
+        {"social worker", w->social_a, "PATCH", mp, take, "\"1\"", 403, "forbidden"},
+        {"social worker", w->social_a, "DELETE", mp, NULL, "\"1\"", 403, "forbidden"},
+        {"social worker", w->social_a, "POST", mt, activate, NULL, 403, "forbidden"},
+        {"auditor", w->auditor_a, "PATCH", mp, take, "\"1\"", 403, "forbidden"},
+        {"auditor", w->auditor_a, "DELETE", mp, NULL, "\"1\"", 403, "forbidden"},
+        {"auditor", w->auditor_a, "POST", mt, activate, NULL, 403, "forbidden"},
+        {"staff, another partner's", staff, "PATCH", tp, take, "\"1\"", 403, "forbidden"},
+        {"staff, another partner's", staff, "POST", tt, activate, NULL, 403, "forbidden"},
+        {"staff, handing over", staff, "PATCH", mp, hand_over, "\"1\"", 403, "forbidden"},
+        {"staff, its own", staff, "DELETE", mp, NULL, "\"1\"", 403, "forbidden"},
+        {NULL}};
+    CHECK_REFUSALS(refused);
     ck_unchanged(w->admin_a, mine, b_mine);
     ck_unchanged(w->admin_a, theirs, b_theirs);
     free(b_mine);
     free(b_theirs);
 
     /* its own service it may patch and move */
-    r = api_if("PATCH", fmt("/v1/services/%s", mine), staff, "{\"how_to_access\":\"Zapisy\"}",
-               "\"1\"");
+    struct resp *r = api_if("PATCH", fmt("/v1/services/%s", mine), staff,
+                            "{\"how_to_access\":\"Zapisy\"}", "\"1\"");
     ck_assert_msg(r->status == 200, "%ld %s", r->status, r->body);
     ck_assert_str_eq(jstr(r->json, "how_to_access"), "Zapisy");
     resp_free(r);

@@ -84,30 +84,27 @@ START_TEST(only_the_moderator_coordinator_or_admin_change_the_team)
     char *before = record_of(tp, t.coord);
     size_t nmembers = list_count(t.coord, fmt("%s/members", tp));
     size_t ngoals = list_count(t.coord, fmt("%s/goals", tp));
-    struct resp *r =
-        api_if("PATCH", tp, t.sw2, "{\"name\":\"Przejety\"}", etag(version_of(tp, t.coord)));
-    ck_problem(r, 403, "forbidden");
-    resp_free(r);
-    r = post_doc(t.sw2, fmt("%s/goals", tp), json_pack("{s:s}", "description", "cudzy cel"));
-    ck_problem(r, 403, "forbidden");
-    resp_free(r);
-    r = post_doc(t.sw2, fmt("%s/members", tp),
-                 json_pack("{s:s, s:s}", "kind", "social_worker", "user_id", t.sw2_id));
-    ck_problem(r, 403, "forbidden");
-    resp_free(r);
-    r = move_to(t.sw2, fmt("%s/transitions", tp), "closed", NULL, NULL);
-    ck_problem(r, 403, "forbidden");
-    resp_free(r);
-    r = post_doc(t.sw2, fmt("%s/plan/agree", tp), json_pack("{s:s}", "member_id", t.adult));
-    ck_problem(r, 403, "forbidden");
-    resp_free(r);
-    r = move_to(t.sw2, fmt("%s/goals/%s/transitions", tp, goal), "achieved", NULL, NULL);
-    ck_problem(r, 403, "forbidden");
-    resp_free(r);
-    /* partner staff (even on the team) never write to it */
-    r = post_doc(t.staff, fmt("%s/goals", tp), json_pack("{s:s}", "description", "cel partnera"));
-    ck_problem(r, 403, "forbidden");
-    resp_free(r);
+    /* another social worker on the team does not moderate it; partner staff
+     * (even on the team) never write to it */
+    LOCALF(v, "%s", etag(version_of(tp, t.coord)));
+    LOCALF(goals, "%s/goals", tp);
+    LOCALF(members, "%s/members", tp);
+    LOCALF(trans, "%s/transitions", tp);
+    LOCALF(agree, "%s/plan/agree", tp);
+    LOCALF(goal_trans, "%s/goals/%s/transitions", tp, goal);
+    LOCALF(sw2_member, "{\"kind\":\"social_worker\",\"user_id\":\"%s\"}", t.sw2_id);
+    LOCALF(agree_body, "{\"member_id\":\"%s\"}", t.adult);
+    const struct refusal refused[] = {
+        {"sw2", t.sw2, "PATCH", tp, "{\"name\":\"Przejety\"}", v, 403, "forbidden"},
+        {"sw2", t.sw2, "POST", goals, "{\"description\":\"cudzy cel\"}", NULL, 403, "forbidden"},
+        {"sw2", t.sw2, "POST", members, sw2_member, NULL, 403, "forbidden"},
+        {"sw2", t.sw2, "POST", trans, "{\"to\":\"closed\"}", NULL, 403, "forbidden"},
+        {"sw2", t.sw2, "POST", agree, agree_body, NULL, 403, "forbidden"},
+        {"sw2", t.sw2, "POST", goal_trans, "{\"to\":\"achieved\"}", NULL, 403, "forbidden"},
+        {"partner staff", t.staff, "POST", goals, "{\"description\":\"cel partnera\"}", NULL, 403,
+         "forbidden"},
+        {NULL}};
+    CHECK_REFUSALS(refused);
     UNCHANGED(before, t.coord, tp);
     free(before);
     ck_assert_uint_eq(list_count(t.coord, fmt("%s/members", tp)), nmembers);
@@ -116,8 +113,8 @@ START_TEST(only_the_moderator_coordinator_or_admin_change_the_team)
 
     /* the moderator must be a social worker, coordinator or admin */
     before = record_of(tp, t.coord);
-    r = api_if("PATCH", tp, t.sw, fmt("{\"moderator_id\":\"%s\"}", t.staff_id),
-               etag(version_of(tp, t.coord)));
+    struct resp *r = api_if("PATCH", tp, t.sw, fmt("{\"moderator_id\":\"%s\"}", t.staff_id),
+                            etag(version_of(tp, t.coord)));
     EXPECT(r, 422);
     ck_error(r, "moderator_id", NULL, NULL);
     resp_free(r);
