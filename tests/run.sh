@@ -64,7 +64,8 @@ wait_http() { # url timeout_s
 if [[ ${KOOP_SKIP_UNIT:-0} != 1 ]]; then # for a quick HTTP-only run while developing
     echo "== unit tests"
     "$BUILD/unit_tests" 2>&1 | tee "$out/unit.txt"
-    summary+=("unit: $(grep -E '^[0-9]+%: Checks' "$out/unit.txt" | tail -n 1)")
+    # (-o: with CK_RUN_SUITE naming no unit suite, Check prints "Running suite(s):100%: Checks: 0")
+    summary+=("unit: $(grep -oE '[0-9]+%: Checks: .*' "$out/unit.txt" | tail -n 1)")
 fi
 
 echo "== database"
@@ -118,7 +119,7 @@ ASAN_OPTIONS=${KOOP_TEST_CLIENT_ASAN_OPTIONS:-detect_leaks=0} CK_DEFAULT_TIMEOUT
     "$BUILD/http_tests" 2>&1 | tee "$out/http.txt"
 http_rc=${PIPESTATUS[0]}
 set -e
-summary+=("http: $(grep -E '^[0-9]+%: Checks' "$out/http.txt" | tail -n 1)")
+summary+=("http: $(grep -oE '[0-9]+%: Checks: .*' "$out/http.txt" | tail -n 1)")
 ((http_rc == 0)) || { echo "HTTP tests failed" >&2; exit 1; }
 
 echo "== contract (Prism)"
