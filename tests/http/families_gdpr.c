@@ -92,10 +92,13 @@ END_TEST
 /* Everything held about the family includes its task team and plan. */
 START_TEST(gdpr_export_includes_task_team_and_plan)
 {
-    char tenant[37], adm[80], adm_id[37];
-    fresh_tenant(tenant, adm, adm_id);
-    char fam[37];
-    json_decref(family_new(adm, NULL, fam));
+    struct fx_tenant x;
+    FX_TENANT(&x, 0);
+    const char *adm = x.admin, *adm_id = x.admin_id;
+    /* a whole family (head, spouse, child, a processing consent) */
+    struct fx_family f;
+    FX_FAMILY_WORLD(adm, NULL, &f);
+    const char *fam = f.id;
     char team[37], goal[37];
     FX_TEAM(adm, fam, adm_id, team);
     FX_GOAL(adm, team, "Podjęcie pracy", NULL, goal);
@@ -107,6 +110,11 @@ START_TEST(gdpr_export_includes_task_team_and_plan)
     ck_assert_msg(strstr(js(json_incref(json_object_get(r->json, "plans"))), goal),
                   "the export omits the plan's goal %s: plans=%s", goal,
                   js(json_incref(json_object_get(r->json, "plans"))));
+    const json_t *members = json_object_get(r->json, "members");
+    ck_assert_msg(json_array_size(members) == 3 && has_id(members, f.head) &&
+                      has_id(members, f.spouse) && has_id(members, f.child),
+                  "the export's members: %s", js(json_incref((json_t *)members)));
+    ck_assert(has_id(json_object_get(r->json, "consents"), f.consent));
     resp_free(r);
 }
 END_TEST

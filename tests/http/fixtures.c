@@ -212,14 +212,3 @@ void check_refusals_at(const struct refusal *rows, const char *file, int line)
         resp_free(r);
     }
 }
-
-void check_forbidden_at(const char *const *names, const char *const *toks, const char *method,
-                        const char *path, const char *body, const char *if_match, const char *file,
-                        int line)
-{
-    for (size_t i = 0; toks[i]; i++) {
-        struct refusal rows[] = {
-            {names[i], toks[i], method, path, body, if_match, 403, "forbidden"}, {NULL}};
-        check_refusals_at(rows, file, line);
-    }
-}

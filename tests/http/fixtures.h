@@ -151,18 +151,15 @@ struct refusal {
     long status;
     const char *code;
 };
-/* Sends every row of a NULL-who-terminated array through Prism (direct when
- * the path is not in the contract is not needed: every refusal is one) and
- * asserts each answer, reporting the caller's line and the row. */
+/* Sends every row of an array ended by a row with who NULL ({NULL}), through
+ * Prism (a refusal is part of the contract), and asserts each answer,
+ * reporting the caller's line and the row's method, path and who. Example:
+ *     const struct refusal rows[] = {
+ *         {"auditor", t.auditor, "POST", "/v1/meetings", body, NULL, 403, "forbidden"},
+ *         {"no token", NULL, "GET", "/v1/meetings", NULL, NULL, 401, "unauthorized"},
+ *         {NULL}};
+ *     CHECK_REFUSALS(rows); */
 #define CHECK_REFUSALS(rows) check_refusals_at((rows), __FILE__, __LINE__)
 void check_refusals_at(const struct refusal *rows, const char *file, int line);
-
-/* The same request refused alike to every token of a NULL-terminated list
- * (names for messages, same length): 403 forbidden. */
-#define CHECK_FORBIDDEN(names, toks, method, path, body, if_match)                                 \
-    check_forbidden_at((names), (toks), (method), (path), (body), (if_match), __FILE__, __LINE__)
-void check_forbidden_at(const char *const *names, const char *const *toks, const char *method,
-                        const char *path, const char *body, const char *if_match, const char *file,
-                        int line);
 
 #endif

@@ -44,9 +44,7 @@ START_TEST(consent_coverage_decides_what_a_partner_sees)
     /* a referral in progress under two consents survives losing one of them */
     make_goal(&t, team, goal);
     make_action(&t, team, goal, t.svc, act);
-    MOVED(t.sw, fmt("%s/actions/%s/transitions", tp, act), "referred", NULL, NULL);
-    MOVED(t.staff, fmt("/v1/referrals/%s/transitions", act), "accepted", NULL, NULL);
-    MOVED(t.staff, fmt("/v1/referrals/%s/transitions", act), "in_progress", NULL, NULL);
+    FX_REFERRAL_TO(t.sw, t.staff, team, act, "in_progress", NULL);
     consent(&t, t.coord, "sharing_with_partner", t.partner, c_p);
     r = post_doc(t.coord, fmt("%s/consents/%s/withdraw", fam, c_team), json_pack("{}"));
     EXPECT(r, 200);

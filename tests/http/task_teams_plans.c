@@ -284,9 +284,8 @@ START_TEST(closing_the_team_cancels_its_open_actions)
     make_action(&t, team, goal, t.svc, accepted);
     make_action(&t, team, goal, NULL, done);
     LOCALF(tp, "/v1/task-teams/%s", team);
-    MOVED(t.sw, fmt("%s/actions/%s/transitions", tp, referred), "referred", NULL, NULL);
-    MOVED(t.sw, fmt("%s/actions/%s/transitions", tp, accepted), "referred", NULL, NULL);
-    MOVED(t.staff, fmt("/v1/referrals/%s/transitions", accepted), "accepted", NULL, NULL);
+    FX_REFERRAL_TO(t.sw, t.staff, team, referred, "referred", NULL);
+    FX_REFERRAL_TO(t.sw, t.staff, team, accepted, "accepted", NULL);
     MOVED(t.sw, fmt("%s/actions/%s/transitions", tp, done), "in_progress", NULL, NULL);
     MOVED(t.sw, fmt("%s/actions/%s/transitions", tp, done), "completed", NULL, NULL);
 
