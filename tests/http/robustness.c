@@ -25,16 +25,6 @@ size_t write_sink(char *ptr, size_t size, size_t nmemb, void *ud)
     return add;
 }
 
-size_t count(const char *token, const char *q_encoded)
-{
-    struct resp *r =
-        direct("GET", fmt("/v1/partners?limit=200&q=%s", q_encoded), token, NULL, NULL);
-    ck_assert_msg(r->status == 200, "q=%s: %ld %s", q_encoded, r->status, r->body);
-    size_t n = json_array_size(json_object_get(r->json, "items"));
-    resp_free(r);
-    return n;
-}
-
 Suite *suite_robustness(void)
 {
     Suite *s = suite_create("robustness");

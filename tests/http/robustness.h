@@ -31,8 +31,6 @@ struct sink {
 
 size_t write_sink(char *ptr, size_t size, size_t nmemb, void *ud);
 
-size_t count(const char *token, const char *q_encoded);
-
 /* The features (one TCase each), added to the suite in robustness.c. */
 TCase *tcase_robustness_bodies(void);
 TCase *tcase_robustness_requests(void);

@@ -3,6 +3,17 @@
  * cursors, a keep-alive burst; and the daemon healthy after it all. */
 #include "robustness.h"
 
+/* How many partners a search for q (percent-encoded) finds. */
+static size_t count(const char *token, const char *q_encoded)
+{
+    struct resp *r =
+        direct("GET", fmt("/v1/partners?limit=200&q=%s", q_encoded), token, NULL, NULL);
+    ck_assert_msg(r->status == 200, "q=%s: %ld %s", q_encoded, r->status, r->body);
+    size_t n = json_array_size(json_object_get(r->json, "items"));
+    resp_free(r);
+    return n;
+}
+
 START_TEST(query_abuse)
 {
     const struct world *w = world();
