@@ -8,7 +8,9 @@
 #   6. SIGTERM must drain and exit 0; the daemon's log must hold no secret;
 #   7. spectral + redocly lint of openapi.yaml.
 # Usage: tests/run.sh [BUILD_DIR]. KOOP_VALGRIND=1 runs the daemon under memcheck;
-# CK_RUN_SUITE=<name> runs one HTTP suite (Check's own variable).
+# CK_RUN_SUITE=<suite> runs one HTTP suite and CK_RUN_CASE=<feature> one TCase of it
+# (Check's own variables, e.g. CK_RUN_SUITE=families CK_RUN_CASE=consents);
+# KOOP_SKIP_UNIT=1 skips the unit tests (a quick HTTP-only run).
 set -euo pipefail
 
 BUILD=${1:-build}
@@ -62,7 +64,8 @@ wait_http() { # url timeout_s
 if [[ ${KOOP_SKIP_UNIT:-0} != 1 ]]; then # for a quick HTTP-only run while developing
     echo "== unit tests"
     "$BUILD/unit_tests" 2>&1 | tee "$out/unit.txt"
-    summary+=("unit: $(grep -E '^[0-9]+%: Checks' "$out/unit.txt" | tail -n 1)")
+    # (-o: with CK_RUN_SUITE naming no unit suite, Check prints "Running suite(s):100%: Checks: 0")
+    summary+=("unit: $(grep -oE '[0-9]+%: Checks: .*' "$out/unit.txt" | tail -n 1)")
 fi
 
 echo "== database"
@@ -123,7 +126,7 @@ ASAN_OPTIONS=${KOOP_TEST_CLIENT_ASAN_OPTIONS:-detect_leaks=0} CK_DEFAULT_TIMEOUT
     "$BUILD/http_tests" 2>&1 | tee "$out/http.txt"
 http_rc=${PIPESTATUS[0]}
 set -e
-summary+=("http: $(grep -E '^[0-9]+%: Checks' "$out/http.txt" | tail -n 1)")
+summary+=("http: $(grep -oE '[0-9]+%: Checks: .*' "$out/http.txt" | tail -n 1)")
 ((http_rc == 0)) || { echo "HTTP tests failed" >&2; exit 1; }
 
 echo "== contract (Prism)"

@@ -1,7 +1,17 @@
 /* Runner of the black-box suites: the HTTP API through Prism (KOOP_TEST_URL)
  * or directly (KOOP_TEST_DIRECT_URL), and the database itself
  * (DATABASE_URL). Started by tests/run.sh, which owns the daemon and the
- * throwaway PostgreSQL. */
+ * throwaway PostgreSQL.
+ *
+ * Layout: a suite <area> is <area>.c (suite_<area>: its TCases in order, and
+ * the helpers its files share), <area>.h (their declarations) and one
+ * <area>_<feature>.c per feature, each making one TCase named <feature>
+ * (CK_RUN_SUITE=<area> CK_RUN_CASE=<feature> runs it alone). Worlds (tenant,
+ * partners and staff, services, families, task teams, plans, referrals) come
+ * from fixtures.h, shared steps from steps.h, role refusals as tables from
+ * CHECK_REFUSALS. A new feature: a file <area>_<feature>.c with its
+ * START_TESTs and tcase_<area>_<feature>(), declared in <area>.h and added
+ * in suite_<area>(). */
 #include "client.h"
 
 #include <curl/curl.h>
