@@ -12,6 +12,7 @@
  * audited in the same transaction; a denied access is audited on its own.
  * SQL: sql/functions/families.sql. */
 #include "api.h"
+#include "vocab.h"
 #include "identifiers.h"
 
 #include "../server/db.h"
@@ -20,25 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const family_states[] = {"referred",   "diagnosed", "in_support",
-                                            "monitoring", "closed",    NULL};
-static const char *const problem_codes[] = {"unemployment",
-                                            "poverty",
-                                            "disability",
-                                            "long_term_illness",
-                                            "care_and_upbringing",
-                                            "addiction",
-                                            "domestic_violence",
-                                            "homelessness",
-                                            "housing",
-                                            "debt",
-                                            "education",
-                                            "justice",
-                                            "other",
-                                            NULL};
-
 static const struct fs_field problem_fields[] = {
-    {.name = "code", .type = FS_ENUM, .flags = FS_REQUIRED, .values = problem_codes},
+    {.name = "code", .type = FS_ENUM, .flags = FS_REQUIRED, .values = koop_problem_codes},
     {.name = "notes", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 2000},
     {.name = NULL}};
 static const struct fs_field problem_item = {.type = FS_OBJECT, .sub = problem_fields};
@@ -58,9 +42,9 @@ static const struct fs_field family_fields[] = {
     {.name = NULL}};
 
 static const struct fs_field family_filters[] = {
-    {.name = "status", .type = FS_ENUM, .values = family_states},
+    {.name = "status", .type = FS_ENUM, .values = koop_family_statuses},
     {.name = "district", .type = FS_STRING, .min = 1, .max = 100},
-    {.name = "problem", .type = FS_ENUM, .values = problem_codes},
+    {.name = "problem", .type = FS_ENUM, .values = koop_problem_codes},
     {.name = "assigned_worker_id", .type = FS_UUID},
     {.name = "updated_since", .type = FS_DATETIME},
     {.name = "q", .type = FS_STRING, .min = 2, .max = 100},
@@ -75,7 +59,7 @@ const struct koop_resource family_resource = {
     .fields = family_fields,
     .filters = family_filters,
     .sorts = family_sorts,
-    .states = family_states,
+    .states = koop_family_statuses,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH) |
            OP_BIT(OP_TRANSITION),
     .audit_denied = "family",
@@ -83,17 +67,13 @@ const struct koop_resource family_resource = {
 
 /* ---- members ---- */
 
-static const char *const relations[] = {"head",   "spouse",      "partner", "child", "grandchild",
-                                        "parent", "grandparent", "sibling", "other", NULL};
-static const char *const sexes[] = {"female", "male", NULL};
-
 static const struct fs_field member_fields[] = {
     {.name = "first_name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 100},
     {.name = "last_name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 100},
     {.name = "birth_date", .type = FS_DATE, .flags = FS_NULLABLE},
     {.name = "pesel", .type = FS_STRING, .flags = FS_NULLABLE, .check = koop_check_pesel},
-    {.name = "sex", .type = FS_ENUM, .flags = FS_NULLABLE, .values = sexes},
-    {.name = "relation", .type = FS_ENUM, .flags = FS_REQUIRED, .values = relations},
+    {.name = "sex", .type = FS_ENUM, .flags = FS_NULLABLE, .values = koop_sexes},
+    {.name = "relation", .type = FS_ENUM, .flags = FS_REQUIRED, .values = koop_member_relations},
     {.name = "generation", .type = FS_INT, .flags = FS_NULLABLE, .min = 1, .max = 6},
     {.name = "family_id", .type = FS_UUID, .flags = FS_READONLY},
     {.name = "birth_year", .type = FS_INT, .flags = FS_READONLY},
@@ -112,13 +92,9 @@ const struct koop_resource member_resource = {
 
 /* ---- consents ---- */
 
-static const char *const scopes[] = {"processing", "sharing_with_team", "sharing_with_partner",
-                                     NULL};
-static const char *const consent_states[] = {"active", "withdrawn", "expired", NULL};
-
 static const struct fs_field consent_fields[] = {
     {.name = "member_id", .type = FS_UUID, .flags = FS_REQUIRED},
-    {.name = "scope", .type = FS_ENUM, .flags = FS_REQUIRED, .values = scopes},
+    {.name = "scope", .type = FS_ENUM, .flags = FS_REQUIRED, .values = koop_consent_scopes},
     {.name = "partner_id", .type = FS_UUID, .flags = FS_NULLABLE},
     {.name = "purpose", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 1000},
     {.name = "given_on", .type = FS_DATE, .flags = FS_REQUIRED},
@@ -130,8 +106,8 @@ static const struct fs_field consent_fields[] = {
     {.name = NULL}};
 
 static const struct fs_field consent_filters[] = {
-    {.name = "scope", .type = FS_ENUM, .values = scopes},
-    {.name = "status", .type = FS_ENUM, .values = consent_states},
+    {.name = "scope", .type = FS_ENUM, .values = koop_consent_scopes},
+    {.name = "status", .type = FS_ENUM, .values = koop_consent_statuses},
     {.name = NULL}};
 
 static const char *const consent_sorts[] = {"created_at", "-created_at", "given_on", "-given_on",

@@ -10,28 +10,10 @@
  *   .../benefits[/{benefit_id}]             register of mutual benefits
  * The SQL behind them is in sql/functions/partners.sql (koop.partner_*). */
 #include "api.h"
+#include "vocab.h"
 #include "identifiers.h"
 
 #include "../server/resource.h"
-
-static const char *const sectors[] = {"social_assistance",
-                                      "family_support",
-                                      "labour",
-                                      "education",
-                                      "health",
-                                      "addiction",
-                                      "crisis_intervention",
-                                      "police",
-                                      "municipal_guard",
-                                      "justice",
-                                      "housing",
-                                      "ngo",
-                                      "culture_sport",
-                                      "local_government",
-                                      "other",
-                                      NULL};
-static const char *const statuses[] = {"invited",   "declared",  "active",
-                                       "suspended", "withdrawn", NULL};
 
 static const struct fs_field identifiers[] = {
     {.name = "nip", .type = FS_STRING, .flags = FS_NULLABLE, .check = koop_check_nip},
@@ -56,7 +38,7 @@ static const struct fs_field declaration[] = {
 static const struct fs_field partner_fields[] = {
     {.name = "name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 300},
     {.name = "short_name", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 60},
-    {.name = "sector", .type = FS_ENUM, .flags = FS_REQUIRED, .values = sectors},
+    {.name = "sector", .type = FS_ENUM, .flags = FS_REQUIRED, .values = koop_sectors},
     {.name = "is_leader", .type = FS_BOOL},
     {.name = "identifiers", .type = FS_OBJECT, .sub = identifiers},
     {.name = "address", .type = FS_OBJECT, .flags = FS_NULLABLE, .sub = koop_address_fields},
@@ -67,8 +49,8 @@ static const struct fs_field partner_fields[] = {
     {.name = NULL}};
 
 static const struct fs_field partner_filters[] = {
-    {.name = "status", .type = FS_ENUM, .values = statuses},
-    {.name = "sector", .type = FS_ENUM, .values = sectors},
+    {.name = "status", .type = FS_ENUM, .values = koop_partner_statuses},
+    {.name = "sector", .type = FS_ENUM, .values = koop_sectors},
     {.name = "q", .type = FS_STRING, .min = 1, .max = 200},
     {.name = "is_leader", .type = FS_BOOL},
     {.name = "updated_since", .type = FS_DATETIME},
@@ -82,7 +64,7 @@ const struct koop_resource partner_resource = {
     .fields = partner_fields,
     .filters = partner_filters,
     .sorts = partner_sorts,
-    .states = statuses,
+    .states = koop_partner_statuses,
     .ops = OPS_CRUD | OP_BIT(OP_TRANSITION),
 };
 

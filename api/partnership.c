@@ -5,6 +5,7 @@
  *   GET|POST /v1/projects/{project_id}/families, DELETE .../families/{family_id}
  * SQL: sql/functions/partnership.sql. */
 #include "api.h"
+#include "vocab.h"
 
 #include "../server/db.h"
 #include "../server/problem.h"
@@ -13,11 +14,8 @@
 
 static const struct fs_field uuid_item = {.type = FS_UUID};
 
-static const char *const meeting_kinds[] = {"partnership_team", "working_group", "educational",
-                                            "ceremony",         "other",         NULL};
-
 static const struct fs_field meeting_fields[] = {
-    {.name = "kind", .type = FS_ENUM, .flags = FS_REQUIRED, .values = meeting_kinds},
+    {.name = "kind", .type = FS_ENUM, .flags = FS_REQUIRED, .values = koop_meeting_kinds},
     {.name = "held_on", .type = FS_DATE, .flags = FS_REQUIRED},
     {.name = "place", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 200},
     {.name = "title", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 300},
@@ -27,7 +25,7 @@ static const struct fs_field meeting_fields[] = {
     {.name = "decisions", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 8000},
     {.name = NULL}};
 static const struct fs_field meeting_filters[] = {
-    {.name = "kind", .type = FS_ENUM, .values = meeting_kinds},
+    {.name = "kind", .type = FS_ENUM, .values = koop_meeting_kinds},
     {.name = "partner_id", .type = FS_UUID},
     {.name = "from", .type = FS_DATE},
     {.name = "to", .type = FS_DATE},
@@ -44,15 +42,11 @@ const struct koop_resource meeting_resource = {
     .ops = OPS_CRUD,
 };
 
-static const char *const currencies[] = {"PLN", "EUR", NULL};
-static const char *const indicator_sources[] = {"families_supported", "task_teams_formed",
-                                                "referrals_completed", "partners_declared", NULL};
-
 static const struct fs_field indicator_fields[] = {
     {.name = "name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 300},
     {.name = "unit", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 60},
     {.name = "target", .type = FS_INT, .flags = FS_REQUIRED, .min = 0, .max = 1000000000},
-    {.name = "source", .type = FS_ENUM, .flags = FS_NULLABLE, .values = indicator_sources},
+    {.name = "source", .type = FS_ENUM, .flags = FS_NULLABLE, .values = koop_indicator_sources},
     {.name = NULL}};
 static const struct fs_field indicator_item = {.type = FS_OBJECT, .sub = indicator_fields};
 
@@ -75,7 +69,7 @@ static const struct fs_field project_fields[] = {
      .flags = FS_NULLABLE,
      .min = 0,
      .max = 100000000000000LL},
-    {.name = "currency", .type = FS_ENUM, .values = currencies},
+    {.name = "currency", .type = FS_ENUM, .values = koop_currencies},
     {.name = "indicators", .type = FS_ARRAY, .max = 50, .item = &indicator_item},
     {.name = "families_count", .type = FS_INT, .flags = FS_READONLY},
     {.name = NULL}};

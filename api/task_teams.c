@@ -10,13 +10,12 @@
  *   GET /v1/referrals, GET /v1/referrals/{referral_id}, POST .../transitions   partner's side
  * SQL: sql/functions/task_teams.sql. */
 #include "api.h"
+#include "vocab.h"
 
 #include "../server/db.h"
 #include "../server/problem.h"
 
 static const struct fs_field uuid_item = {.type = FS_UUID};
-
-static const char *const team_states[] = {"forming", "active", "closed", NULL};
 
 static const struct fs_field team_fields[] = {
     {.name = "family_id", .type = FS_UUID, .flags = FS_REQUIRED},
@@ -35,7 +34,7 @@ static const struct fs_field team_patch_fields[] = {
     {.name = "agreed_plan_version", .type = FS_INT, .flags = FS_READONLY},
     {.name = NULL}};
 static const struct fs_field team_filters[] = {
-    {.name = "status", .type = FS_ENUM, .values = team_states},
+    {.name = "status", .type = FS_ENUM, .values = koop_task_team_statuses},
     {.name = "family_id", .type = FS_UUID},
     {.name = "moderator_id", .type = FS_UUID},
     {.name = "partner_id", .type = FS_UUID},
@@ -50,7 +49,7 @@ const struct koop_resource task_team_resource = {
     .patch_fields = team_patch_fields,
     .filters = team_filters,
     .sorts = team_sorts,
-    .states = team_states,
+    .states = koop_task_team_statuses,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH) |
            OP_BIT(OP_TRANSITION),
     .audit_denied = "task_team",
@@ -58,22 +57,18 @@ const struct koop_resource task_team_resource = {
 
 /* ---- members of the team ---- */
 
-static const char *const member_kinds[] = {"partner_representative", "social_worker",
-                                           "family_member", NULL};
-static const char *const member_roles[] = {"moderator", "member", NULL};
-
 static const struct fs_field team_member_fields[] = {
-    {.name = "kind", .type = FS_ENUM, .flags = FS_REQUIRED, .values = member_kinds},
+    {.name = "kind", .type = FS_ENUM, .flags = FS_REQUIRED, .values = koop_team_member_kinds},
     {.name = "partner_id", .type = FS_UUID, .flags = FS_NULLABLE},
     {.name = "person_name", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 200},
     {.name = "user_id", .type = FS_UUID, .flags = FS_NULLABLE},
     {.name = "member_id", .type = FS_UUID, .flags = FS_NULLABLE},
-    {.name = "role", .type = FS_ENUM, .values = member_roles},
+    {.name = "role", .type = FS_ENUM, .values = koop_team_member_roles},
     {.name = "joined_on", .type = FS_DATE},
     {.name = NULL}};
 static const struct fs_field team_member_patch_fields[] = {
     {.name = "person_name", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 200},
-    {.name = "role", .type = FS_ENUM, .values = member_roles},
+    {.name = "role", .type = FS_ENUM, .values = koop_team_member_roles},
     {.name = "left_on", .type = FS_DATE, .flags = FS_NULLABLE},
     {.name = NULL}};
 static const struct fs_field team_member_filters[] = {{.name = "current", .type = FS_BOOL},
@@ -114,8 +109,6 @@ const struct koop_resource team_meeting_resource = {
 
 /* ---- the plan: goals ---- */
 
-static const char *const goal_states[] = {"open", "achieved", "partially_achieved", "not_achieved",
-                                          NULL};
 static const struct fs_field goal_fields[] = {
     {.name = "description", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 2000},
     {.name = "measure", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 1000},
@@ -123,14 +116,14 @@ static const struct fs_field goal_fields[] = {
     {.name = "team_id", .type = FS_UUID, .flags = FS_READONLY},
     {.name = NULL}};
 static const struct fs_field goal_filters[] = {
-    {.name = "status", .type = FS_ENUM, .values = goal_states}, {.name = NULL}};
+    {.name = "status", .type = FS_ENUM, .values = koop_goal_statuses}, {.name = NULL}};
 
 const struct koop_resource goal_resource = {
     .name = "goal",
     .fields = goal_fields,
     .filters = goal_filters,
     .sorts = created_sorts,
-    .states = goal_states,
+    .states = koop_goal_statuses,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH) |
            OP_BIT(OP_TRANSITION),
     .audit_denied = "goal",
@@ -138,9 +131,6 @@ const struct koop_resource goal_resource = {
 
 /* ---- the plan: actions (and referrals) ---- */
 
-static const char *const action_states[] = {"planned",     "referred", "accepted",  "declined",
-                                            "in_progress", "on_hold",  "completed", "failed",
-                                            "cancelled",   NULL};
 static const struct fs_field action_fields[] = {
     {.name = "goal_id", .type = FS_UUID, .flags = FS_REQUIRED},
     {.name = "description", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 2000},
@@ -159,7 +149,7 @@ static const struct fs_field action_fields[] = {
     {.name = "completed_at", .type = FS_DATETIME, .flags = FS_READONLY},
     {.name = NULL}};
 static const struct fs_field action_filters[] = {
-    {.name = "status", .type = FS_ENUM, .values = action_states},
+    {.name = "status", .type = FS_ENUM, .values = koop_action_statuses},
     {.name = "goal_id", .type = FS_UUID},
     {.name = NULL}};
 static const char *const action_sorts[] = {"created_at", "-created_at", "updated_at", "-updated_at",
@@ -170,7 +160,7 @@ const struct koop_resource action_resource = {
     .fields = action_fields,
     .filters = action_filters,
     .sorts = action_sorts,
-    .states = action_states,
+    .states = koop_action_statuses,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH) |
            OP_BIT(OP_TRANSITION),
     .audit_denied = "action",
@@ -178,7 +168,7 @@ const struct koop_resource action_resource = {
 };
 
 static const struct fs_field referral_filters[] = {
-    {.name = "status", .type = FS_ENUM, .values = action_states},
+    {.name = "status", .type = FS_ENUM, .values = koop_action_statuses},
     {.name = "updated_since", .type = FS_DATETIME},
     {.name = NULL}};
 static const char *const referral_sorts[] = {"-updated_at", "updated_at", "created_at",
@@ -189,7 +179,7 @@ const struct koop_resource referral_resource = {
     .fields = action_fields,
     .filters = referral_filters,
     .sorts = referral_sorts,
-    .states = action_states,
+    .states = koop_action_statuses,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_GET) | OP_BIT(OP_TRANSITION),
     .audit_denied = "referral",
     .transition_outcome = true,

@@ -3,43 +3,20 @@
  * A tenant's users are created at POST /v1/tenants/{tenant_id}/users (users.c).
  * SQL: sql/functions/accounts.sql (koop.tenant_*). */
 #include "api.h"
+#include "vocab.h"
 #include "identifiers.h"
-
-static const char *const kinds[] = {"gmina_miejska",
-                                    "gmina_wiejska",
-                                    "gmina_miejsko_wiejska",
-                                    "powiat",
-                                    "miasto_na_prawach_powiatu",
-                                    NULL};
-static const char *const voivodeships[] = {"dolnoslaskie",
-                                           "kujawsko_pomorskie",
-                                           "lubelskie",
-                                           "lubuskie",
-                                           "lodzkie",
-                                           "malopolskie",
-                                           "mazowieckie",
-                                           "opolskie",
-                                           "podkarpackie",
-                                           "podlaskie",
-                                           "pomorskie",
-                                           "slaskie",
-                                           "swietokrzyskie",
-                                           "warminsko_mazurskie",
-                                           "wielkopolskie",
-                                           "zachodniopomorskie",
-                                           NULL};
 
 static const struct fs_field tenant_fields[] = {
     {.name = "name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 200},
     {.name = "teryt", .type = FS_STRING, .flags = FS_REQUIRED, .check = koop_check_teryt},
-    {.name = "kind", .type = FS_ENUM, .flags = FS_REQUIRED, .values = kinds},
-    {.name = "voivodeship", .type = FS_ENUM, .flags = FS_REQUIRED, .values = voivodeships},
+    {.name = "kind", .type = FS_ENUM, .flags = FS_REQUIRED, .values = koop_tenant_kinds},
+    {.name = "voivodeship", .type = FS_ENUM, .flags = FS_REQUIRED, .values = koop_voivodeships},
     {.name = NULL}};
 
 /* teryt and voivodeship identify the tenant: they are fixed once created */
 static const struct fs_field tenant_patch_fields[] = {
     {.name = "name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 200},
-    {.name = "kind", .type = FS_ENUM, .flags = FS_REQUIRED, .values = kinds},
+    {.name = "kind", .type = FS_ENUM, .flags = FS_REQUIRED, .values = koop_tenant_kinds},
     {.name = "active", .type = FS_BOOL, .flags = FS_REQUIRED},
     {.name = NULL}};
 

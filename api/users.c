@@ -7,6 +7,7 @@
  * Token secrets are made here and shown once; the database keeps only their
  * SHA-256. SQL: sql/functions/accounts.sql (koop.user_*, koop.token_*, koop.me). */
 #include "api.h"
+#include "vocab.h"
 
 #include "../server/db.h"
 #include "../server/problem.h"
@@ -16,16 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const roles[] = {
-    "platform_admin", "admin",   "coordinator",      "social_worker",
-    "partner_staff",  "auditor", "regional_analyst", NULL};
-
 static const struct fs_field uuid_item = {.type = FS_UUID};
 
 static const struct fs_field user_fields[] = {
     {.name = "name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 200},
     {.name = "email", .type = FS_EMAIL, .flags = FS_REQUIRED, .max = 254},
-    {.name = "role", .type = FS_ENUM, .flags = FS_REQUIRED, .values = roles},
+    {.name = "role", .type = FS_ENUM, .flags = FS_REQUIRED, .values = koop_roles},
     {.name = "partner_id", .type = FS_UUID, .flags = FS_NULLABLE},
     {.name = "active", .type = FS_BOOL},
     {.name = "granted_tenant_ids", .type = FS_ARRAY, .max = 1000, .item = &uuid_item},
@@ -33,7 +30,7 @@ static const struct fs_field user_fields[] = {
     {.name = NULL}};
 
 static const struct fs_field user_filters[] = {
-    {.name = "role", .type = FS_ENUM, .values = roles},
+    {.name = "role", .type = FS_ENUM, .values = koop_roles},
     {.name = "active", .type = FS_BOOL},
     {.name = "partner_id", .type = FS_UUID},
     {.name = "q", .type = FS_STRING, .min = 1, .max = 200},
