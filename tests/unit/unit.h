@@ -7,4 +7,5 @@ Suite *suite_router(void);
 Suite *suite_identifiers(void);
 Suite *suite_problem_config(void);
 Suite *suite_routes_spec(void);
+Suite *suite_vocab_spec(void);
 #endif
