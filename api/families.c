@@ -41,24 +41,38 @@ static const struct fs_field family_fields[] = {
     {.name = "anonymized", .type = FS_BOOL, .flags = FS_READONLY},
     {.name = NULL}};
 
-static const struct fs_field family_filters[] = {
-    {.name = "status", .type = FS_ENUM, .values = koop_family_statuses},
-    {.name = "district", .type = FS_STRING, .min = 1, .max = 100},
-    {.name = "problem", .type = FS_ENUM, .values = koop_problem_codes},
-    {.name = "assigned_worker_id", .type = FS_UUID},
-    {.name = "updated_since", .type = FS_DATETIME},
-    {.name = "q", .type = FS_STRING, .min = 2, .max = 100},
-    {.name = NULL}};
+static const struct koop_filter family_filters[] = {
+    {{.name = "status", .type = FS_ENUM, .values = koop_family_statuses},
+     "t.status = $1->>'status'"},
+    {{.name = "district", .type = FS_STRING, .min = 1, .max = 100}, "t.district = $1->>'district'"},
+    {{.name = "problem", .type = FS_ENUM, .values = koop_problem_codes},
+     "t.problems @> jsonb_build_array(jsonb_build_object('code', $1->>'problem'))"},
+    {{.name = "assigned_worker_id", .type = FS_UUID},
+     "t.assigned_worker_id = ($1->>'assigned_worker_id')::uuid"},
+    KOOP_FILTER_UPDATED_SINCE,
+    {{.name = "q", .type = FS_STRING, .min = 2, .max = 100},
+     "t.reference_number = $1->>'q' OR t.external_ref = $1->>'q'"
+     " OR EXISTS (SELECT 1 FROM family_members m WHERE m.tenant_id = t.tenant_id"
+     " AND m.family_id = t.id AND m.search LIKE koop.contains_pattern($1->>'q'))"},
+    {{.name = NULL}}};
 
-static const char *const family_sorts[] = {"created_at",  "-created_at",      "updated_at",
-                                           "-updated_at", "reference_number", "-reference_number",
-                                           NULL};
+static const struct koop_sort family_sorts[] = {
+    KOOP_SORT_CREATED_AT,
+    KOOP_SORT_UPDATED_AT,
+    KOOP_SORT("reference_number", "t.reference_number", "text"),
+    {0}};
+static const struct koop_list family_list = {.from = "families",
+                                             .json = "koop.family_json(t)",
+                                             .where =
+                                                 "koop.family_visible(t.id, t.assigned_worker_id)",
+                                             .audit = "family"};
 
 const struct koop_resource family_resource = {
     .name = "family",
     .fields = family_fields,
     .filters = family_filters,
     .sorts = family_sorts,
+    .list = &family_list,
     .states = koop_family_statuses,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH) |
            OP_BIT(OP_TRANSITION),
@@ -80,12 +94,18 @@ static const struct fs_field member_fields[] = {
     {.name = "adult", .type = FS_BOOL, .flags = FS_READONLY},
     {.name = NULL}};
 
-static const char *const member_sorts[] = {"created_at", "-created_at", NULL};
+static const struct koop_sort member_sorts[] = {KOOP_SORT_CREATED_AT, {0}};
+static const struct koop_list member_list = {.from = "family_members",
+                                             .json = "koop.member_json(t)",
+                                             .where = "t.family_id = $4",
+                                             .check = "koop.family_must_see($4)",
+                                             .audit = "member"};
 
 const struct koop_resource member_resource = {
     .name = "member",
     .fields = member_fields,
     .sorts = member_sorts,
+    .list = &member_list,
     .ops = OPS_CRUD,
     .audit_denied = "member",
 };
@@ -105,19 +125,26 @@ static const struct fs_field consent_fields[] = {
     {.name = "withdrawal_reason", .type = FS_STRING, .flags = FS_READONLY},
     {.name = NULL}};
 
-static const struct fs_field consent_filters[] = {
-    {.name = "scope", .type = FS_ENUM, .values = koop_consent_scopes},
-    {.name = "status", .type = FS_ENUM, .values = koop_consent_statuses},
-    {.name = NULL}};
+static const struct koop_filter consent_filters[] = {
+    {{.name = "scope", .type = FS_ENUM, .values = koop_consent_scopes}, "t.scope = $1->>'scope'"},
+    {{.name = "status", .type = FS_ENUM, .values = koop_consent_statuses},
+     "koop.consent_status(t) = $1->>'status'"},
+    {{.name = NULL}}};
 
-static const char *const consent_sorts[] = {"created_at", "-created_at", "given_on", "-given_on",
-                                            NULL};
+static const struct koop_sort consent_sorts[] = {
+    KOOP_SORT_CREATED_AT, KOOP_SORT("given_on", "t.given_on", "date"), {0}};
+static const struct koop_list consent_list = {.from = "consents",
+                                              .json = "koop.consent_json(t)",
+                                              .where = "t.family_id = $4",
+                                              .check = "koop.family_must_see($4)",
+                                              .audit = "consent"};
 
 const struct koop_resource consent_resource = {
     .name = "consent",
     .fields = consent_fields,
     .filters = consent_filters,
     .sorts = consent_sorts,
+    .list = &consent_list,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET),
     .audit_denied = "consent",
 };

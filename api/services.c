@@ -95,20 +95,26 @@ static const struct fs_field service_fields[] = {
     {.name = "verified_on", .type = FS_DATE, .flags = FS_NULLABLE},
     {.name = NULL}};
 
-static const struct fs_field service_filters[] = {
-    {.name = "q", .type = FS_STRING, .min = 1, .max = 200},
-    {.name = "category", .type = FS_ENUM, .values = koop_service_categories},
-    {.name = "target_group", .type = FS_ENUM, .values = koop_target_groups},
-    {.name = "partner_id", .type = FS_UUID},
-    {.name = "sector", .type = FS_ENUM, .values = koop_sectors},
-    {.name = "status", .type = FS_ENUM, .values = koop_service_statuses},
-    {.name = "has_capacity", .type = FS_BOOL},
-    {.name = "requires_referral", .type = FS_BOOL},
-    {.name = "updated_since", .type = FS_DATETIME},
-    {.name = NULL}};
+/* The list is koop.service_list (sql/functions/services.sql), not the generic
+ * one: q adds one predicate per word (up to 8) so that each can use the
+ * trigram index on services.search, and sort=relevance needs q. */
+static const struct koop_filter service_filters[] = {
+    {{.name = "q", .type = FS_STRING, .min = 1, .max = 200}},
+    {{.name = "category", .type = FS_ENUM, .values = koop_service_categories}},
+    {{.name = "target_group", .type = FS_ENUM, .values = koop_target_groups}},
+    {{.name = "partner_id", .type = FS_UUID}},
+    {{.name = "sector", .type = FS_ENUM, .values = koop_sectors}},
+    {{.name = "status", .type = FS_ENUM, .values = koop_service_statuses}},
+    {{.name = "has_capacity", .type = FS_BOOL}},
+    {{.name = "requires_referral", .type = FS_BOOL}},
+    {{.name = "updated_since", .type = FS_DATETIME}},
+    {{.name = NULL}}};
 
-static const char *const service_sorts[] = {"created_at", "-created_at", "name",      "-name",
-                                            "updated_at", "-updated_at", "relevance", NULL};
+static const struct koop_sort service_sorts[] = {KOOP_SORT("created_at", NULL, NULL),
+                                                 KOOP_SORT("name", NULL, NULL),
+                                                 KOOP_SORT("updated_at", NULL, NULL),
+                                                 KOOP_SORT_ASC("relevance", NULL, NULL),
+                                                 {0}};
 
 const struct koop_resource service_resource = {
     .name = "service",

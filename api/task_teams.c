@@ -33,15 +33,21 @@ static const struct fs_field team_patch_fields[] = {
     {.name = "agreed_by_member_id", .type = FS_UUID, .flags = FS_READONLY},
     {.name = "agreed_plan_version", .type = FS_INT, .flags = FS_READONLY},
     {.name = NULL}};
-static const struct fs_field team_filters[] = {
-    {.name = "status", .type = FS_ENUM, .values = koop_task_team_statuses},
-    {.name = "family_id", .type = FS_UUID},
-    {.name = "moderator_id", .type = FS_UUID},
-    {.name = "partner_id", .type = FS_UUID},
-    {.name = "updated_since", .type = FS_DATETIME},
-    {.name = NULL}};
-static const char *const team_sorts[] = {"created_at", "-created_at", "updated_at", "-updated_at",
-                                         NULL};
+static const struct koop_filter team_filters[] = {
+    {{.name = "status", .type = FS_ENUM, .values = koop_task_team_statuses},
+     "t.status = $1->>'status'"},
+    {{.name = "family_id", .type = FS_UUID}, "t.family_id = ($1->>'family_id')::uuid"},
+    {{.name = "moderator_id", .type = FS_UUID}, "t.moderator_id = ($1->>'moderator_id')::uuid"},
+    {{.name = "partner_id", .type = FS_UUID},
+     "EXISTS (SELECT 1 FROM team_members m WHERE m.tenant_id = t.tenant_id"
+     " AND m.team_id = t.id AND m.partner_id = ($1->>'partner_id')::uuid)"},
+    KOOP_FILTER_UPDATED_SINCE,
+    {{.name = NULL}}};
+static const struct koop_sort team_sorts[] = {KOOP_SORT_CREATED_AT, KOOP_SORT_UPDATED_AT, {0}};
+static const struct koop_list team_list = {.from = "task_teams",
+                                           .json = "koop.task_team_json(t)",
+                                           .where = "koop.team_visible(t)",
+                                           .audit = "task_team"};
 
 const struct koop_resource task_team_resource = {
     .name = "task_team",
@@ -49,6 +55,7 @@ const struct koop_resource task_team_resource = {
     .patch_fields = team_patch_fields,
     .filters = team_filters,
     .sorts = team_sorts,
+    .list = &team_list,
     .states = koop_task_team_statuses,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH) |
            OP_BIT(OP_TRANSITION),
@@ -71,9 +78,18 @@ static const struct fs_field team_member_patch_fields[] = {
     {.name = "role", .type = FS_ENUM, .values = koop_team_member_roles},
     {.name = "left_on", .type = FS_DATE, .flags = FS_NULLABLE},
     {.name = NULL}};
-static const struct fs_field team_member_filters[] = {{.name = "current", .type = FS_BOOL},
-                                                      {.name = NULL}};
-static const char *const created_sorts[] = {"created_at", "-created_at", NULL};
+static const struct koop_filter team_member_filters[] = {
+    {{.name = "current", .type = FS_BOOL}, "(t.left_on IS NULL) = ($1->>'current')::boolean"},
+    {{.name = NULL}}};
+static const struct koop_sort created_sorts[] = {KOOP_SORT_CREATED_AT, {0}};
+/* the lists below the team: 404 unless the caller sees the team */
+#define TEAM_LIST(table, json_fn, resource)                                                        \
+    {                                                                                              \
+        .from = table, .json = json_fn "(t)", .where = "t.team_id = $4",                           \
+        .check = "koop.team_must_see($4)", .audit = resource                                       \
+    }
+static const struct koop_list team_member_list =
+    TEAM_LIST("team_members", "koop.team_member_json", "team_member");
 
 const struct koop_resource team_member_resource = {
     .name = "team_member",
@@ -81,6 +97,7 @@ const struct koop_resource team_member_resource = {
     .patch_fields = team_member_patch_fields,
     .filters = team_member_filters,
     .sorts = created_sorts,
+    .list = &team_member_list,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH),
     .audit_denied = "team_member",
 };
@@ -96,13 +113,16 @@ static const struct fs_field meeting_fields[] = {
     {.name = "next_meeting_on", .type = FS_DATE, .flags = FS_NULLABLE},
     {.name = "team_id", .type = FS_UUID, .flags = FS_READONLY},
     {.name = NULL}};
-static const char *const meeting_sorts[] = {"created_at", "-created_at", "held_on", "-held_on",
-                                            NULL};
+static const struct koop_sort meeting_sorts[] = {
+    KOOP_SORT_CREATED_AT, KOOP_SORT("held_on", "t.held_on", "date"), {0}};
+static const struct koop_list team_meeting_list =
+    TEAM_LIST("team_meetings", "koop.team_meeting_json", "team_meeting");
 
 const struct koop_resource team_meeting_resource = {
     .name = "team_meeting",
     .fields = meeting_fields,
     .sorts = meeting_sorts,
+    .list = &team_meeting_list,
     .ops = OPS_CRUD,
     .audit_denied = "team_meeting",
 };
@@ -115,14 +135,17 @@ static const struct fs_field goal_fields[] = {
     {.name = "target_date", .type = FS_DATE, .flags = FS_NULLABLE},
     {.name = "team_id", .type = FS_UUID, .flags = FS_READONLY},
     {.name = NULL}};
-static const struct fs_field goal_filters[] = {
-    {.name = "status", .type = FS_ENUM, .values = koop_goal_statuses}, {.name = NULL}};
+static const struct koop_filter goal_filters[] = {
+    {{.name = "status", .type = FS_ENUM, .values = koop_goal_statuses}, "t.status = $1->>'status'"},
+    {{.name = NULL}}};
+static const struct koop_list goal_list = TEAM_LIST("plan_goals", "koop.goal_json", "goal");
 
 const struct koop_resource goal_resource = {
     .name = "goal",
     .fields = goal_fields,
     .filters = goal_filters,
     .sorts = created_sorts,
+    .list = &goal_list,
     .states = koop_goal_statuses,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH) |
            OP_BIT(OP_TRANSITION),
@@ -148,18 +171,20 @@ static const struct fs_field action_fields[] = {
     {.name = "accepted_at", .type = FS_DATETIME, .flags = FS_READONLY},
     {.name = "completed_at", .type = FS_DATETIME, .flags = FS_READONLY},
     {.name = NULL}};
-static const struct fs_field action_filters[] = {
-    {.name = "status", .type = FS_ENUM, .values = koop_action_statuses},
-    {.name = "goal_id", .type = FS_UUID},
-    {.name = NULL}};
-static const char *const action_sorts[] = {"created_at", "-created_at", "updated_at", "-updated_at",
-                                           NULL};
+static const struct koop_filter action_filters[] = {
+    {{.name = "status", .type = FS_ENUM, .values = koop_action_statuses},
+     "t.status = $1->>'status'"},
+    {{.name = "goal_id", .type = FS_UUID}, "t.goal_id = ($1->>'goal_id')::uuid"},
+    {{.name = NULL}}};
+static const struct koop_sort action_sorts[] = {KOOP_SORT_CREATED_AT, KOOP_SORT_UPDATED_AT, {0}};
+static const struct koop_list action_list = TEAM_LIST("plan_actions", "koop.action_json", "action");
 
 const struct koop_resource action_resource = {
     .name = "action",
     .fields = action_fields,
     .filters = action_filters,
     .sorts = action_sorts,
+    .list = &action_list,
     .states = koop_action_statuses,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH) |
            OP_BIT(OP_TRANSITION),
@@ -167,18 +192,29 @@ const struct koop_resource action_resource = {
     .transition_outcome = true,
 };
 
-static const struct fs_field referral_filters[] = {
-    {.name = "status", .type = FS_ENUM, .values = koop_action_statuses},
-    {.name = "updated_since", .type = FS_DATETIME},
-    {.name = NULL}};
-static const char *const referral_sorts[] = {"-updated_at", "updated_at", "created_at",
-                                             "-created_at", NULL};
+static const struct koop_filter referral_filters[] = {
+    {{.name = "status", .type = FS_ENUM, .values = koop_action_statuses},
+     "t.status = $1->>'status'"},
+    KOOP_FILTER_UPDATED_SINCE,
+    {{.name = NULL}}};
+static const struct koop_sort referral_sorts[] = {
+    KOOP_SORT_DESC_FIRST("updated_at", "t.updated_at", "timestamptz"), KOOP_SORT_CREATED_AT, {0}};
+/* the indexable conditions first (plan_actions_partner), visibility per row
+ * after; a partner's staff page over their partner's rows of that index */
+static const struct koop_list referral_list = {
+    .from = "plan_actions",
+    .json = "koop.action_json(t)",
+    .where = "t.service_id IS NOT NULL AND t.referred_at IS NOT NULL AND koop.referral_visible(t)",
+    .where_roles = ROLE_PARTNER_STAFF,
+    .role_where = "t.partner_id = koop.partner()",
+    .audit = "referral"};
 
 const struct koop_resource referral_resource = {
     .name = "referral",
     .fields = action_fields,
     .filters = referral_filters,
     .sorts = referral_sorts,
+    .list = &referral_list,
     .states = koop_action_statuses,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_GET) | OP_BIT(OP_TRANSITION),
     .audit_denied = "referral",

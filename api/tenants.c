@@ -20,14 +20,20 @@ static const struct fs_field tenant_patch_fields[] = {
     {.name = "active", .type = FS_BOOL, .flags = FS_REQUIRED},
     {.name = NULL}};
 
-static const struct fs_field tenant_filters[] = {
-    {.name = "q", .type = FS_STRING, .min = 1, .max = 200},
-    {.name = "active", .type = FS_BOOL},
-    {.name = "updated_since", .type = FS_DATETIME},
-    {.name = NULL}};
+static const struct koop_filter tenant_filters[] = {
+    {{.name = "q", .type = FS_STRING, .min = 1, .max = 200},
+     "koop.norm(t.name) LIKE koop.contains_pattern($1->>'q') OR t.teryt = $1->>'q'"},
+    {{.name = "active", .type = FS_BOOL}, "t.active = ($1->>'active')::boolean"},
+    KOOP_FILTER_UPDATED_SINCE,
+    {{.name = NULL}}};
 
-static const char *const tenant_sorts[] = {"created_at", "-created_at", "name", "-name",
-                                           "updated_at", "-updated_at", NULL};
+static const struct koop_sort tenant_sorts[] = {
+    KOOP_SORT_CREATED_AT, KOOP_SORT("name", "lower(t.name)", "text"), KOOP_SORT_UPDATED_AT, {0}};
+/* tenants are platform-level rows: page over them with a NULL tenant_id */
+static const struct koop_list tenant_list = {
+    .from = "(SELECT tn AS rec, tn.id, tn.name, tn.teryt, tn.active, tn.created_at, tn.updated_at, "
+            "NULL::uuid AS tenant_id FROM tenants tn)",
+    .json = "koop.tenant_json(t.rec)"};
 
 const struct koop_resource tenant_resource = {
     .name = "tenant",
@@ -35,6 +41,7 @@ const struct koop_resource tenant_resource = {
     .patch_fields = tenant_patch_fields,
     .filters = tenant_filters,
     .sorts = tenant_sorts,
+    .list = &tenant_list,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH),
 };
 
