@@ -7,6 +7,7 @@
  * Token secrets are made here and shown once; the database keeps only their
  * SHA-256. SQL: sql/functions/accounts.sql (koop.user_*, koop.token_*, koop.me). */
 #include "api.h"
+#include "vocab.h"
 
 #include "../server/db.h"
 #include "../server/problem.h"
@@ -16,38 +17,39 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const roles[] = {
-    "platform_admin", "admin",   "coordinator",      "social_worker",
-    "partner_staff",  "auditor", "regional_analyst", NULL};
-
 static const struct fs_field uuid_item = {.type = FS_UUID};
 
 static const struct fs_field user_fields[] = {
     {.name = "name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 200},
     {.name = "email", .type = FS_EMAIL, .flags = FS_REQUIRED, .max = 254},
-    {.name = "role", .type = FS_ENUM, .flags = FS_REQUIRED, .values = roles},
+    {.name = "role", .type = FS_ENUM, .flags = FS_REQUIRED, .values = koop_roles},
     {.name = "partner_id", .type = FS_UUID, .flags = FS_NULLABLE},
     {.name = "active", .type = FS_BOOL},
     {.name = "granted_tenant_ids", .type = FS_ARRAY, .max = 1000, .item = &uuid_item},
     {.name = "tenant_id", .type = FS_UUID, .flags = FS_READONLY},
     {.name = NULL}};
 
-static const struct fs_field user_filters[] = {
-    {.name = "role", .type = FS_ENUM, .values = roles},
-    {.name = "active", .type = FS_BOOL},
-    {.name = "partner_id", .type = FS_UUID},
-    {.name = "q", .type = FS_STRING, .min = 1, .max = 200},
-    {.name = NULL}};
+static const struct koop_filter user_filters[] = {
+    {{.name = "role", .type = FS_ENUM, .values = koop_roles}, "t.role = $1->>'role'"},
+    {{.name = "active", .type = FS_BOOL}, "t.active = ($1->>'active')::boolean"},
+    {{.name = "partner_id", .type = FS_UUID}, "t.partner_id = ($1->>'partner_id')::uuid"},
+    {{.name = "q", .type = FS_STRING, .min = 1, .max = 200},
+     "koop.norm(t.name) LIKE koop.contains_pattern($1->>'q') OR lower(t.email) = lower($1->>'q')"},
+    {{.name = NULL}}};
 
-static const char *const user_sorts[] = {"created_at", "-created_at", "name",
-                                         "-name",      "email",       "-email",
-                                         "updated_at", "-updated_at", NULL};
+static const struct koop_sort user_sorts[] = {KOOP_SORT_CREATED_AT,
+                                              KOOP_SORT("name", "lower(t.name)", "text"),
+                                              KOOP_SORT("email", "lower(t.email)", "text"),
+                                              KOOP_SORT_UPDATED_AT,
+                                              {0}};
+static const struct koop_list user_list = {.from = "users", .json = "koop.user_json(t)"};
 
 const struct koop_resource user_resource = {
     .name = "user",
     .fields = user_fields,
     .filters = user_filters,
     .sorts = user_sorts,
+    .list = &user_list,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH),
     .location = "/v1/users",
 };

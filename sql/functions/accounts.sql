@@ -64,29 +64,6 @@ BEGIN
     RETURN (SELECT koop.tenant_json(t) FROM tenants t WHERE t.id = p_id);
 END $$;
 
-CREATE OR REPLACE FUNCTION koop.tenant_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
-                                 p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    s record := koop.sort_key(p_sort, '{"name": ["lower(t.name)", "text"],
-        "created_at": ["t.created_at", "timestamptz"],
-        "updated_at": ["t.updated_at", "timestamptz"]}');
-    w text := 'true';
-BEGIN
-    IF p_filters ? 'q' THEN
-        w := w || ' AND (koop.norm(t.name) LIKE koop.contains_pattern($1->>''q'') OR t.teryt = $1->>''q'')';
-    END IF;
-    IF p_filters ? 'active' THEN
-        w := w || ' AND t.active = ($1->>''active'')::boolean';
-    END IF;
-    IF p_filters ? 'updated_since' THEN
-        w := w || ' AND t.updated_at >= ($1->>''updated_since'')::timestamptz';
-    END IF;
-    -- tenants are platform-level rows: page over them with a NULL tenant_id
-    RETURN koop.page('(SELECT tn AS rec, tn.id, tn.name, tn.teryt, tn.active, tn.created_at, tn.updated_at, '
-                     'NULL::uuid AS tenant_id FROM tenants tn)', 'koop.tenant_json(t.rec)',
-                     w, s.key, s.keytype, s.descending, p_filters, p_after, p_limit, p_parent);
-END $$;
-
 CREATE OR REPLACE FUNCTION koop.tenant_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
@@ -211,27 +188,6 @@ $$;
 CREATE OR REPLACE FUNCTION koop.user_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN (SELECT koop.user_json(u) FROM users u WHERE u.id = p_id AND koop.user_visible(u));
-END $$;
-
-CREATE OR REPLACE FUNCTION koop.user_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
-                               p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    s record := koop.sort_key(p_sort, '{"name": ["lower(t.name)", "text"],
-        "email": ["lower(t.email)", "text"], "created_at": ["t.created_at", "timestamptz"],
-        "updated_at": ["t.updated_at", "timestamptz"]}');
-    w text := 'true';
-BEGIN
-    IF p_filters ? 'role' THEN w := w || ' AND t.role = $1->>''role'''; END IF;
-    IF p_filters ? 'active' THEN w := w || ' AND t.active = ($1->>''active'')::boolean'; END IF;
-    IF p_filters ? 'partner_id' THEN
-        w := w || ' AND t.partner_id = ($1->>''partner_id'')::uuid';
-    END IF;
-    IF p_filters ? 'q' THEN
-        w := w || ' AND (koop.norm(t.name) LIKE koop.contains_pattern($1->>''q'') '
-                  'OR lower(t.email) = lower($1->>''q''))';
-    END IF;
-    RETURN koop.page('users', 'koop.user_json(t)', w, s.key, s.keytype, s.descending,
-                     p_filters, p_after, p_limit, p_parent);
 END $$;
 
 CREATE OR REPLACE FUNCTION koop.user_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)

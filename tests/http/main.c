@@ -17,6 +17,7 @@
 #include <curl/curl.h>
 #include <stdlib.h>
 
+Suite *suite_vocab(void); /* vocab.c */
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_ALL);
@@ -33,6 +34,7 @@ int main(void)
     srunner_add_suite(sr, suite_audit_denied());
     srunner_add_suite(sr, suite_documents());
     srunner_add_suite(sr, suite_robustness());
+    srunner_add_suite(sr, suite_vocab());
     srunner_add_suite(sr, suite_database()); /* last: it restarts PostgreSQL */
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
