@@ -95,8 +95,11 @@ enum koop_match koop_route_find(const struct koop_route *table, const char *meth
     }
     *out = found;
     req->route = found->pattern;
+    /* ids ({..._id}) are UUIDs, checked here once; other parameters ({teryt}) are the handler's */
     for (int i = 0; i < req->nparams; i++) {
-        if (!fs_is_uuid(req->params[i])) {
+        size_t nl = strlen(req->param_names[i]);
+        bool id = nl > 3 && strcmp(req->param_names[i] + nl - 3, "_id") == 0;
+        if (id && !fs_is_uuid(req->params[i])) {
             req->param_names[0] = req->param_names[i];
             return MATCH_BAD_PARAM;
         }

@@ -76,6 +76,7 @@ Suite *suite_partnership(void);
 Suite *suite_feed(void);
 Suite *suite_audit_denied(void);
 Suite *suite_documents(void);
+Suite *suite_public(void);
 
 #endif
 
