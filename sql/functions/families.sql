@@ -524,16 +524,30 @@ LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 $$;
 
 -- Irreversibly removes personal data; keeps what statistics need (status,
--- problem codes, district, generations, members' sex, birth year, relation).
+-- problem codes, district, generations, members' sex, birth year, relation,
+-- generation, the dates of status changes). In the same transaction the open
+-- team is closed (its open actions cancelled) and the consents withdrawn; the
+-- teams' free texts go (koop.family_anonymize_teams), and so do stored
+-- idempotent responses naming any of the family's records.
 CREATE OR REPLACE FUNCTION koop.family_anonymize(p_id uuid, p_version int) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     f families := koop.family_lock(p_id, true);
     ids text[];
+    c record;
 BEGIN
     PERFORM koop.check_version(f.version, p_version);
     ids := ARRAY[f.id::text] || ARRAY(SELECT id::text FROM family_members
-                                      WHERE tenant_id = f.tenant_id AND family_id = f.id);
+                                      WHERE tenant_id = f.tenant_id AND family_id = f.id)
+        || ARRAY(SELECT id::text FROM consents WHERE tenant_id = f.tenant_id AND family_id = f.id)
+        || koop.family_anonymize_teams(f.id);
+    FOR c IN UPDATE consents SET withdrawn_on = koop.today(), version = version + 1,
+                 updated_at = now()
+             WHERE tenant_id = f.tenant_id AND family_id = f.id AND withdrawn_on IS NULL
+             RETURNING id, version LOOP
+        PERFORM koop.emit('consent.withdrawn', 'consent', c.id, c.version);
+        PERFORM koop.audit('update', 'consent', c.id, 200);
+    END LOOP;
     UPDATE family_members SET first_name = NULL, last_name = NULL, birth_date = NULL,
         pesel = NULL, search = '', version = version + 1, updated_at = now()
     WHERE tenant_id = f.tenant_id AND family_id = f.id;

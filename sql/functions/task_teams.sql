@@ -942,3 +942,47 @@ BEGIN
             'version', e.version) ORDER BY e.id)
         FROM events e WHERE e.tenant_id = t.tenant_id AND e.resource_id = ANY (ids)), '[]'));
 END $$;
+
+-- ---------------------------------------------------------------------------
+-- Anonymisation (koop.family_anonymize, in its transaction): closes the
+-- family's open team (cancelling its open actions, as closing does) and
+-- blanks every free text of all its teams: the team's name, family members'
+-- entries, meetings' place, agenda and decisions, goals, actions' descriptions,
+-- outcomes and free-text reasons (coded reasons stay). Dates, statuses, ids
+-- and codes stay for statistics. Returns the ids whose stored idempotent
+-- responses may hold any of it.
+CREATE OR REPLACE FUNCTION koop.family_anonymize_teams(p_family uuid) RETURNS text[]
+LANGUAGE plpgsql AS $$
+DECLARE
+    t task_teams;
+    teams uuid[];
+BEGIN
+    FOR t IN UPDATE task_teams SET status = 'closed', closed_on = koop.today(),
+                 version = version + 1, updated_at = now()
+             WHERE tenant_id = koop.tenant() AND family_id = p_family AND status <> 'closed'
+             RETURNING * LOOP
+        PERFORM koop.team_cancel_actions(t.id, 'team_closed');
+        PERFORM koop.emit('task_team.closed', 'task_team', t.id, t.version);
+        PERFORM koop.audit('transition', 'task_team', t.id, 200);
+    END LOOP;
+    teams := ARRAY(SELECT id FROM task_teams WHERE tenant_id = koop.tenant() AND family_id = p_family);
+    UPDATE task_teams SET name = 'ZZK', version = version + 1, updated_at = now()
+    WHERE tenant_id = koop.tenant() AND id = ANY (teams);
+    UPDATE team_members SET person_name = NULL, version = version + 1, updated_at = now()
+    WHERE tenant_id = koop.tenant() AND team_id = ANY (teams) AND kind = 'family_member';
+    UPDATE team_meetings SET place = NULL, agenda = NULL, decisions = NULL,
+        version = version + 1, updated_at = now()
+    WHERE tenant_id = koop.tenant() AND team_id = ANY (teams);
+    UPDATE plan_goals SET description = '-', measure = NULL, version = version + 1, updated_at = now()
+    WHERE tenant_id = koop.tenant() AND team_id = ANY (teams);
+    UPDATE plan_actions SET description = '-', outcome = NULL,
+        status_reason = CASE WHEN status_reason IN ('team_closed', 'consent_withdrawn',
+                                                    'consent_expired') THEN status_reason END,
+        version = version + 1, updated_at = now()
+    WHERE tenant_id = koop.tenant() AND team_id = ANY (teams);
+    RETURN ARRAY(SELECT unnest(teams)::text)
+        || ARRAY(SELECT id::text FROM plan_actions WHERE tenant_id = koop.tenant() AND team_id = ANY (teams))
+        || ARRAY(SELECT id::text FROM plan_goals WHERE tenant_id = koop.tenant() AND team_id = ANY (teams))
+        || ARRAY(SELECT id::text FROM team_meetings WHERE tenant_id = koop.tenant() AND team_id = ANY (teams))
+        || ARRAY(SELECT id::text FROM team_members WHERE tenant_id = koop.tenant() AND team_id = ANY (teams));
+END $$;

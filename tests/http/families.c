@@ -332,5 +332,6 @@ Suite *suite_families(void)
     suite_add_tcase(s, tcase_families_visibility());
     suite_add_tcase(s, tcase_families_audit());
     suite_add_tcase(s, tcase_families_gdpr());
+    suite_add_tcase(s, tcase_families_traces());
     return s;
 }

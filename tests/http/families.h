@@ -186,5 +186,6 @@ TCase *tcase_families_consents(void);
 TCase *tcase_families_visibility(void);
 TCase *tcase_families_audit(void);
 TCase *tcase_families_gdpr(void);
+TCase *tcase_families_traces(void);
 
 #endif
