@@ -113,8 +113,13 @@ static const struct fs_field meeting_fields[] = {
     {.name = NULL}};
 static const struct koop_sort meeting_sorts[] = {
     KOOP_SORT_CREATED_AT, KOOP_SORT("held_on", "t.held_on", "date"), {0}};
-static const struct koop_list team_meeting_list =
-    TEAM_LIST("team_meetings", "koop.team_meeting_json", "team_meeting");
+/* partner staff: the meetings their partner's representative attended */
+static const struct koop_list team_meeting_list = {.from = "team_meetings",
+                                                   .json = "koop.team_meeting_json(t)",
+                                                   .where =
+                                                       "t.team_id = $4 AND koop.meeting_seen(t)",
+                                                   .check = "koop.team_must_see($4)",
+                                                   .audit = "team_meeting"};
 
 const struct koop_resource team_meeting_resource = {
     .name = "team_meeting",
@@ -173,7 +178,12 @@ static const struct koop_filter action_filters[] = {
     {{.name = "goal_id", .type = FS_UUID}, "t.goal_id = ($1->>'goal_id')::uuid"},
     {{.name = NULL}}};
 static const struct koop_sort action_sorts[] = {KOOP_SORT_CREATED_AT, KOOP_SORT_UPDATED_AT, {0}};
-static const struct koop_list action_list = TEAM_LIST("plan_actions", "koop.action_json", "action");
+/* partner staff: their own partner's actions only */
+static const struct koop_list action_list = {.from = "plan_actions",
+                                             .json = "koop.action_json(t)",
+                                             .where = "t.team_id = $4 AND koop.action_seen(t)",
+                                             .check = "koop.team_must_see($4)",
+                                             .audit = "action"};
 
 const struct koop_resource action_resource = {
     .name = "action",

@@ -57,12 +57,24 @@ END $$;
 CREATE OR REPLACE FUNCTION koop.sees_identity() RETURNS boolean LANGUAGE sql STABLE AS
 $$ SELECT koop.role() IN ('admin', 'coordinator', 'social_worker') $$;
 
+-- The problem codes without their notes (what partner staff see, and what
+-- anonymisation keeps).
+CREATE OR REPLACE FUNCTION koop.problem_codes(p jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+    SELECT coalesce((SELECT jsonb_agg(jsonb_build_object('code', x -> 'code', 'notes', NULL) ORDER BY n)
+                     FROM jsonb_array_elements(coalesce(p, '[]')) WITH ORDINALITY e(x, n)), '[]')
+$$;
+
+-- Partner staff see the problem codes without notes, no address and no
+-- external_ref (koop.sees_identity).
 CREATE OR REPLACE FUNCTION koop.family_json(f families) RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object('id', f.id, 'reference_number', f.reference_number,
         'district', f.district,
         'address', CASE WHEN koop.sees_identity() THEN f.address END,
         'status', f.status, 'assigned_worker_id', f.assigned_worker_id,
-        'external_ref', f.external_ref, 'problems', f.problems, 'generations', f.generations,
+        'external_ref', CASE WHEN koop.sees_identity() THEN f.external_ref END,
+        'problems', CASE WHEN koop.sees_identity() THEN f.problems
+                         ELSE koop.problem_codes(f.problems) END,
+        'generations', f.generations,
         'closure_reason', f.closure_reason, 'closed_on', f.closed_on,
         'members_count', (SELECT count(*) FROM family_members m
                           WHERE m.tenant_id = f.tenant_id AND m.family_id = f.id),
@@ -369,7 +381,8 @@ CREATE OR REPLACE FUNCTION koop.consent_json(c consents) RETURNS jsonb LANGUAGE 
     SELECT jsonb_build_object('id', c.id, 'family_id', c.family_id, 'member_id', c.member_id,
         'scope', c.scope, 'partner_id', c.partner_id, 'purpose', c.purpose,
         'given_on', c.given_on, 'valid_until', c.valid_until, 'withdrawn_on', c.withdrawn_on,
-        'withdrawal_reason', c.withdrawal_reason, 'document_ref', c.document_ref,
+        'withdrawal_reason', c.withdrawal_reason,
+        'document_ref', CASE WHEN koop.sees_identity() THEN c.document_ref END,
         'status', koop.consent_status(c), 'version', c.version,
         'created_at', koop.ts(c.created_at), 'updated_at', koop.ts(c.updated_at))
 $$;
@@ -555,9 +568,7 @@ BEGIN
         version = version + 1, updated_at = now()
     WHERE tenant_id = f.tenant_id AND family_id = f.id;
     UPDATE families SET address = NULL, external_ref = NULL,
-        problems = (SELECT coalesce(jsonb_agg(jsonb_build_object('code', x -> 'code', 'notes', NULL)
-                                              ORDER BY n), '[]')
-                    FROM jsonb_array_elements(problems) WITH ORDINALITY e(x, n)),
+        problems = koop.problem_codes(problems),
         anonymized_at = now(), version = version + 1, updated_at = now()
     WHERE tenant_id = f.tenant_id AND id = f.id RETURNING * INTO f;
     PERFORM koop.idem_purge(f.tenant_id, ids);

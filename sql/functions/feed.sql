@@ -32,6 +32,14 @@ BEGIN
               AND koop.family_visible(f.id, f.assigned_worker_id))
         WHEN e.resource = 'task_team' THEN EXISTS (SELECT 1 FROM task_teams t
             WHERE t.tenant_id = e.tenant_id AND t.id = e.resource_id AND koop.team_visible(t))
+        WHEN e.resource = 'action' AND koop.role() = 'partner_staff' THEN EXISTS (
+            SELECT 1 FROM plan_actions a JOIN task_teams t ON t.tenant_id = a.tenant_id AND t.id = a.team_id
+            WHERE a.tenant_id = e.tenant_id AND a.id = e.resource_id AND koop.action_seen(a)
+              AND koop.team_visible(t))
+        WHEN e.resource = 'team_meeting' AND koop.role() = 'partner_staff' THEN EXISTS (
+            SELECT 1 FROM team_meetings m JOIN task_teams t ON t.tenant_id = m.tenant_id AND t.id = m.team_id
+            WHERE m.tenant_id = e.tenant_id AND m.id = e.resource_id AND koop.meeting_seen(m)
+              AND koop.team_visible(t))
         WHEN e.resource IN ('team_member', 'team_meeting', 'goal', 'action') THEN EXISTS (
             SELECT 1 FROM task_teams t WHERE t.tenant_id = e.tenant_id AND koop.team_visible(t)
               AND t.id = (SELECT x.team_id FROM (

@@ -39,8 +39,9 @@ BEGIN
     RETURN (EXISTS (SELECT 1 FROM task_teams t WHERE t.tenant_id = koop.tenant()
         AND t.family_id = p_family
         AND (t.moderator_id = koop.user_id()
-             OR EXISTS (SELECT 1 FROM team_members m WHERE m.tenant_id = t.tenant_id
-                        AND m.team_id = t.id AND m.user_id = koop.user_id() AND m.left_on IS NULL))));
+             OR (t.status <> 'closed' AND EXISTS (SELECT 1 FROM team_members m
+                        WHERE m.tenant_id = t.tenant_id AND m.team_id = t.id
+                          AND m.user_id = koop.user_id() AND m.left_on IS NULL)))));
 END $$;
 
 -- A team is visible with its family, except that partner staff see only the
@@ -53,8 +54,9 @@ BEGIN
         WHEN 'admin' THEN true
         WHEN 'coordinator' THEN true
         WHEN 'social_worker' THEN coalesce(t.moderator_id = koop.user_id(), false)
-            OR EXISTS (SELECT 1 FROM team_members m WHERE m.tenant_id = t.tenant_id
-                       AND m.team_id = t.id AND m.user_id = koop.user_id() AND m.left_on IS NULL)
+            OR (t.status <> 'closed' AND EXISTS (SELECT 1 FROM team_members m
+                       WHERE m.tenant_id = t.tenant_id AND m.team_id = t.id
+                         AND m.user_id = koop.user_id() AND m.left_on IS NULL))
             OR EXISTS (SELECT 1 FROM families f WHERE f.tenant_id = t.tenant_id
                        AND f.id = t.family_id AND f.assigned_worker_id = koop.user_id())
         WHEN 'partner_staff' THEN t.status <> 'closed' AND koop.partner() IS NOT NULL
@@ -63,6 +65,21 @@ BEGIN
                         AND m.partner_id = koop.partner() AND m.left_on IS NULL)
             AND koop.consent_covers(t.family_id, koop.partner())
         ELSE false END);
+END $$;
+
+-- Within a visible team, partner staff see their own partner's actions only,
+-- and the meetings a representative of their partner attended.
+CREATE OR REPLACE FUNCTION koop.action_seen(a plan_actions) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT koop.role() <> 'partner_staff' OR coalesce(a.partner_id = koop.partner(), false)
+$$;
+
+CREATE OR REPLACE FUNCTION koop.meeting_seen(m team_meetings) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (koop.role() <> 'partner_staff' OR EXISTS (SELECT 1 FROM team_members r
+        WHERE r.tenant_id = m.tenant_id AND r.team_id = m.team_id AND r.id = ANY (m.attendee_ids)
+          AND r.kind = 'partner_representative' AND r.partner_id = koop.partner()));
 END $$;
 
 -- May change the team and its plan: admin, coordinator, the moderator.
@@ -455,7 +472,7 @@ DECLARE
 BEGIN
     PERFORM koop.team_must_see(p_parent);
     SELECT * INTO m FROM team_meetings WHERE tenant_id = koop.tenant() AND team_id = p_parent AND id = p_id;
-    IF NOT FOUND THEN
+    IF NOT FOUND OR NOT koop.meeting_seen(m) THEN
         RETURN NULL;
     END IF;
     PERFORM koop.audit('read', 'team_meeting', m.id, 200);
@@ -668,7 +685,7 @@ DECLARE
 BEGIN
     PERFORM koop.team_must_see(p_parent);
     SELECT * INTO a FROM plan_actions WHERE tenant_id = koop.tenant() AND team_id = p_parent AND id = p_id;
-    IF NOT FOUND THEN
+    IF NOT FOUND OR NOT koop.action_seen(a) THEN
         RETURN NULL;
     END IF;
     PERFORM koop.audit('read', 'action', a.id, 200);
@@ -932,9 +949,11 @@ DECLARE
 BEGIN
     ids := ARRAY[t.id]
         || ARRAY(SELECT id FROM team_members WHERE tenant_id = t.tenant_id AND team_id = t.id)
-        || ARRAY(SELECT id FROM team_meetings WHERE tenant_id = t.tenant_id AND team_id = t.id)
+        || ARRAY(SELECT id FROM team_meetings x WHERE tenant_id = t.tenant_id AND team_id = t.id
+                 AND koop.meeting_seen(x))
         || ARRAY(SELECT id FROM plan_goals WHERE tenant_id = t.tenant_id AND team_id = t.id)
-        || ARRAY(SELECT id FROM plan_actions WHERE tenant_id = t.tenant_id AND team_id = t.id);
+        || ARRAY(SELECT id FROM plan_actions a WHERE tenant_id = t.tenant_id AND team_id = t.id
+                 AND koop.action_seen(a));
     PERFORM koop.audit('read', 'task_team', t.id, 200);
     RETURN jsonb_build_object('team_id', t.id, 'items', coalesce((
         SELECT jsonb_agg(jsonb_build_object('event_id', e.id, 'occurred_at', koop.ts(e.occurred_at),
