@@ -330,7 +330,9 @@ START_TEST(meeting_attendees_are_team_members)
                      "plan do akceptacji", "next_meeting_on", utc_date(14)),
            meeting);
     ck_assert_uint_eq(list_count(t.coord, mt), 1);
-    json_t *m = get_json(t.staff, fmt("%s/%s", mt, meeting));
+    /* (partner staff do not see it: their representative did not attend) */
+    ck_assert_int_eq(get_status(t.staff, fmt("%s/%s", mt, meeting)), 404);
+    json_t *m = get_json(t.sw, fmt("%s/%s", mt, meeting));
     ck_assert_ptr_nonnull(m);
     ck_assert_uint_eq(json_array_size(json_object_get(m, "attendee_ids")), 2);
     json_decref(m);
