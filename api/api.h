@@ -25,6 +25,7 @@ extern const struct koop_resource user_resource;
 int me_get(struct kreq *req, struct kres *res);
 int tokens_list(struct kreq *req, struct kres *res);
 int tokens_create(struct kreq *req, struct kres *res);
+int tenant_admin_create(struct kreq *req, struct kres *res);
 int tokens_delete(struct kreq *req, struct kres *res);
 
 /* services.c: /v1/services, the basket */

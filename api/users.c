@@ -157,6 +157,58 @@ int tokens_delete(struct kreq *req, struct kres *res)
     return koop_res_exec(req, res, "koop_token_revoke", 2, v);
 }
 
+/* POST /v1/tenants/{tenant_id}/users (platform admin): the tenant's first
+ * admin, with its first token in the answer ("token": the only time that
+ * secret is shown; never replayed, so no Idempotency-Key). */
+struct first_admin_arg {
+    const char *tenant, *id, *body, *tid, *hash, *secret;
+};
+
+static int first_admin_fn(struct db_tx *tx, struct kreq *req, struct kres *res, void *p)
+{
+    (void)req;
+    struct first_admin_arg *a = p;
+    const char *v[] = {a->tenant, a->id, a->body, a->tid, a->hash};
+    PGresult *r = db_exec(tx, res, DB_LAST, "koop_tenant_admin_create", 5, v);
+    if (!r)
+        return -1;
+    json_t *u = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+    if (!u || !json_is_object(json_object_get(u, "token"))) {
+        json_decref(u);
+        return koop_fail(res, P_INTERNAL, "bad user record"), 0;
+    }
+    json_object_set_new(json_object_get(u, "token"), "token", json_string(a->secret));
+    koop_res_header(res, "ETag", "\"%lld\"",
+                    (long long)json_integer_value(json_object_get(u, "version")));
+    koop_res_header(res, "Location", "/v1/users/%s", a->id);
+    koop_res_json(res, 201, u);
+    return 0;
+}
+
+int tenant_admin_create(struct kreq *req, struct kres *res)
+{
+    if (req->idempotency_key)
+        return koop_fail_field(res, "header", "Idempotency-Key", "unknown_field",
+                               "is not accepted here: a token's secret is shown only once");
+    if (!req->json || !json_is_object(req->json))
+        return koop_fail_field(res, "body", "body", "required", "a JSON object body is required");
+    json_t *errors = json_array();
+    if (!fs_validate(user_fields, req->json, FS_CREATE, "", errors))
+        return koop_fail_errors(res, errors);
+    json_decref(errors);
+    char secret[64], id[37], tid[37], hash[65];
+    if (koop_new_token(secret) != 0)
+        return koop_fail(res, P_INTERNAL, "no randomness available");
+    koop_uuid7(id);
+    koop_uuid7(tid);
+    koop_sha256_hex(secret, strlen(secret), hash);
+    char *txt = json_dumps(req->json, JSON_COMPACT);
+    struct first_admin_arg a = {koop_param(req, "tenant_id"), id, txt, tid, hash, secret};
+    db_run(req, res, first_admin_fn, &a);
+    free(txt);
+    return 0;
+}
+
 void users_init(void)
 {
     koop_resource_register(&user_resource);
@@ -166,4 +218,7 @@ void users_init(void)
     db_register("koop_token_list", "SELECT (r->'items')::text, (r->'next')::text "
                                    "FROM koop.token_list($1::uuid, $2::jsonb, $3::int) r");
     db_register("koop_token_revoke", "SELECT koop.token_revoke($1::uuid, $2::uuid)");
+    db_register(
+        "koop_tenant_admin_create",
+        "SELECT koop.tenant_admin_create($1::uuid, $2::uuid, $3::jsonb, $4::uuid, $5)::text");
 }

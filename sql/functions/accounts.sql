@@ -179,6 +179,48 @@ BEGIN
     RETURN koop.user_json(u);
 END $$;
 
+-- A tenant's first admin, made by a platform admin with its first token
+-- (p_token, p_hash: the daemon made the secret and shows it once). The only
+-- way a platform admin ever holds a tenant user's token: once the tenant has
+-- an admin, its users (and their tokens) are that admin's to make (409).
+CREATE OR REPLACE FUNCTION koop.tenant_admin_create(p_tenant uuid, p_id uuid, p_body jsonb,
+                                                    p_token uuid, p_hash text) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    u jsonb;
+    t tokens;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM tenants WHERE id = p_tenant) THEN
+        PERFORM koop.not_found('tenant');
+    END IF;
+    IF p_body ->> 'role' IS DISTINCT FROM 'admin' THEN
+        PERFORM koop.fail_field('role', 'invalid',
+            'a platform admin creates a tenant''s first admin; that admin creates the other users');
+    END IF;
+    IF EXISTS (SELECT 1 FROM users WHERE tenant_id = p_tenant AND role = 'admin') THEN
+        PERFORM koop.fail(409, 'conflict', 'the tenant has its admin, who creates its users');
+    END IF;
+    u := koop.user_create(p_tenant, p_id, p_body); -- (acts within the tenant from here on)
+    INSERT INTO tokens (id, tenant_id, user_id, name, hash, expires_at)
+    VALUES (p_token, p_tenant, p_id, 'first admin', p_hash, now() + interval '90 days')
+    RETURNING * INTO t;
+    PERFORM koop.audit('create', 'token', t.id, 201);
+    RETURN u || jsonb_build_object('token', koop.token_json(t));
+END $$;
+
+-- An audit row in p_tenant's log (NULL: the caller's): what a platform admin
+-- does to a tenant's users is recorded where that tenant's admin and auditor
+-- read it.
+CREATE OR REPLACE FUNCTION koop.audit_in(p_tenant uuid, p_action text, p_resource text, p_id uuid,
+                                         p_status int) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    saved text := coalesce(current_setting('koop.tenant_id', true), '');
+BEGIN
+    PERFORM set_config('koop.tenant_id', coalesce(p_tenant::text, saved), true);
+    PERFORM koop.audit(p_action, p_resource, p_id, p_status);
+    PERFORM set_config('koop.tenant_id', saved, true);
+END $$;
+
 -- Users visible to the caller: its tenant's, or a platform admin's platform users.
 CREATE OR REPLACE FUNCTION koop.user_visible(u users) RETURNS boolean LANGUAGE sql STABLE AS $$
     SELECT u.tenant_id IS NOT DISTINCT FROM koop.tenant()
@@ -219,7 +261,7 @@ BEGIN
     IF NOT u.active THEN
         UPDATE tokens SET revoked_at = now() WHERE user_id = u.id AND revoked_at IS NULL;
     END IF;
-    PERFORM koop.audit('update', 'user', u.id, 200);
+    PERFORM koop.audit_in(u.tenant_id, 'update', 'user', u.id, 200);
     IF u.tenant_id IS NOT NULL AND koop.tenant() IS NOT NULL THEN
         PERFORM koop.emit('user.updated', 'user', u.id, u.version);
     END IF;
@@ -259,6 +301,9 @@ BEGIN
     IF NOT u.active THEN
         PERFORM koop.fail(409, 'conflict', 'the user is deactivated');
     END IF;
+    IF koop.role() = 'platform_admin' AND u.tenant_id IS NOT NULL THEN -- (its first admin's came with it)
+        PERFORM koop.fail(403, 'forbidden', 'a platform admin does not mint tokens for a tenant''s users');
+    END IF;
     INSERT INTO tokens (id, tenant_id, user_id, name, hash, expires_at)
     VALUES (p_id, u.tenant_id, u.id, p_body ->> 'name', p_hash,
             now() + make_interval(days => coalesce((p_body ->> 'expires_in_days')::int, 90)))
@@ -297,7 +342,7 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM koop.not_found('token');
     END IF;
-    PERFORM koop.audit('delete', 'token', p_id, 204);
+    PERFORM koop.audit_in(u.tenant_id, 'delete', 'token', p_id, 204);
 END $$;
 
 -- /v1/me

@@ -21,5 +21,6 @@ Suite *suite_auth(void)
     suite_add_tcase(s, tcase_auth_roles());
     suite_add_tcase(s, tcase_auth_users());
     suite_add_tcase(s, tcase_auth_tenants());
+    suite_add_tcase(s, tcase_auth_platform());
     return s;
 }

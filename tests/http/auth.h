@@ -31,5 +31,6 @@ TCase *tcase_auth_tokens(void);
 TCase *tcase_auth_roles(void);
 TCase *tcase_auth_users(void);
 TCase *tcase_auth_tenants(void);
+TCase *tcase_auth_platform(void);
 
 #endif

@@ -232,7 +232,7 @@ static const struct real_row real_rows[] = {
      "/v1/partners/{partner_id}/agreements/{agreement_id}", OP_GET},
     {"DELETE", "/v1/partners/" U1 "/benefits/" U2, MATCH_OK,
      "/v1/partners/{partner_id}/benefits/{benefit_id}", OP_DELETE},
-    {"POST", "/v1/tenants/" U1 "/users", MATCH_OK, "/v1/tenants/{tenant_id}/users", OP_CREATE},
+    {"POST", "/v1/tenants/" U1 "/users", MATCH_OK, "/v1/tenants/{tenant_id}/users", OP_NONE},
     {"DELETE", "/v1/users/" U1 "/tokens/" U2, MATCH_OK, "/v1/users/{user_id}/tokens/{token_id}",
      OP_NONE},
     {"GET", "/v1/audit-events", MATCH_OK, "/v1/audit-events", OP_NONE},
