@@ -38,6 +38,8 @@ int services_import(struct kreq *req, struct kres *res);
 /* families.c: families, members, consents, GDPR export and anonymisation */
 void families_init(void);
 extern const struct koop_resource family_resource, member_resource, consent_resource;
+int members_create(struct kreq *req, struct kres *res);
+int members_patch(struct kreq *req, struct kres *res);
 int consents_withdraw(struct kreq *req, struct kres *res);
 int families_export(struct kreq *req, struct kres *res);
 int families_anonymize(struct kreq *req, struct kres *res);

@@ -16,6 +16,7 @@
 #include "identifiers.h"
 
 #include "../server/db.h"
+#include "../server/log.h"
 #include "../server/problem.h"
 
 #include <stdlib.h>
@@ -107,6 +108,50 @@ const struct koop_resource member_resource = {
     .list = &member_list,
     .ops = OPS_CRUD,
 };
+
+/* A PESEL the tenant already holds (409) or one past the caller's hourly
+ * budget (429, koop.pesel_budget): the SQL marks both with "field": "pesel".
+ * The attempt is recorded on the member route in a transaction of its own
+ * (the request's rolled back), and the budget counts these rows. */
+static int attempt_fn(struct db_tx *tx, struct kreq *req, struct kres *res, void *p)
+{
+    (void)req;
+    const char *const *v = p;
+    return db_exec(tx, res, DB_LAST, "koop_audit_denied", 4, v) ? 0 : -1;
+}
+
+static void pesel_attempt(struct kreq *req, struct kres *res, const char *action)
+{
+    const char *field = json_string_value(json_object_get(res->json, "field"));
+    if ((res->status != 409 && res->status != 429) || !field || strcmp(field, "pesel") != 0)
+        return;
+    json_t *retry = json_object_get(res->json, "retry_after");
+    if (json_is_integer(retry))
+        koop_res_header(res, "Retry-After", "%lld", (long long)json_integer_value(retry));
+    char status[8];
+    snprintf(status, sizeof status, "%d", res->status);
+    const char *v[] = {action, "member", req->nparams ? req->params[req->nparams - 1] : NULL,
+                       status};
+    struct kres tmp = {0};
+    if (db_run(req, &tmp, attempt_fn, (void *)v) != 0)
+        koop_log_error("could not record an attempt at a held PESEL");
+    json_decref(tmp.json);
+    free(tmp.raw);
+}
+
+int members_create(struct kreq *req, struct kres *res)
+{
+    koop_res_op(&member_resource, OP_CREATE, req, res);
+    pesel_attempt(req, res, "create");
+    return 0;
+}
+
+int members_patch(struct kreq *req, struct kres *res)
+{
+    koop_res_op(&member_resource, OP_PATCH, req, res);
+    pesel_attempt(req, res, "update");
+    return 0;
+}
 
 /* ---- consents ---- */
 

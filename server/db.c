@@ -94,8 +94,13 @@ PGconn *db_admin_connect_quiet(const char *url)
 
 static bool setup_serving(PGconn *c)
 {
-    PGresult *r = PQexec(c, "SET ROLE koop_app; SET plan_cache_mode = force_generic_plan; "
-                            "SET TIME ZONE 'UTC'");
+    char setup[256];
+    /* koop.pesel_duplicate_limit: read by koop.pesel_budget (sql/functions/families.sql) */
+    snprintf(setup, sizeof setup,
+             "SET ROLE koop_app; SET plan_cache_mode = force_generic_plan; "
+             "SET TIME ZONE 'UTC'; SET koop.pesel_duplicate_limit = %d",
+             koop_cfg.pesel_duplicate_limit > 0 ? koop_cfg.pesel_duplicate_limit : 10);
+    PGresult *r = PQexec(c, setup);
     bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     if (!ok)
         koop_log_error("cannot assume role koop_app (are migrations applied?)");

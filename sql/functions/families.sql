@@ -234,8 +234,33 @@ CREATE OR REPLACE FUNCTION koop.member_json(m family_members) RETURNS jsonb LANG
         'updated_at', koop.ts(m.updated_at))
 $$;
 
+-- PESEL uniqueness is no oracle: each attempt at a PESEL the tenant already
+-- holds is audited by the daemon (api/families.c, in a transaction of its own:
+-- the request's rolls back), and once a user made koop.pesel_duplicate_limit
+-- of them in the last hour (KOOP_PESEL_DUPLICATE_LIMIT, default 10) any new
+-- PESEL of theirs gets 429 until the oldest leaves the hour.
+CREATE OR REPLACE FUNCTION koop.pesel_budget() RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    lim int := coalesce(nullif(current_setting('koop.pesel_duplicate_limit', true), '')::int, 10);
+    n int;
+    oldest timestamptz;
+BEGIN
+    SELECT count(*), min(x.occurred_at) INTO n, oldest FROM (
+        SELECT occurred_at FROM audit_events WHERE tenant_id = koop.tenant()
+          AND actor_id = koop.user_id() AND resource = 'member' AND status IN (409, 429) -- (the partial index)
+          AND status = 409 AND occurred_at > now() - interval '1 hour'
+        ORDER BY occurred_at DESC LIMIT lim) x;
+    IF n >= lim THEN
+        PERFORM koop.fail(429, 'too_many_requests',
+            'too many attempts at PESELs this municipality already holds; try again later',
+            jsonb_build_object('field', 'pesel', 'retry_after',
+                greatest(1, ceil(extract(epoch FROM oldest + interval '1 hour' - now())))::int));
+    END IF;
+END $$;
+
 -- PESEL against birth date and sex; uniqueness in the tenant (409 naming the
--- family only to whoever may see it).
+-- family only to whoever may see it; "field": "pesel" tells the daemon to
+-- audit the attempt).
 CREATE OR REPLACE FUNCTION koop.member_check(d jsonb, p_id uuid) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     pesel text := d ->> 'pesel';
@@ -260,14 +285,19 @@ BEGIN
     IF d ->> 'sex' IS NOT NULL AND koop.pesel_sex(pesel) <> d ->> 'sex' THEN
         PERFORM koop.fail_field('pesel', 'invalid', 'does not match sex');
     END IF;
+    IF NOT EXISTS (SELECT 1 FROM family_members WHERE tenant_id = koop.tenant() AND id = p_id
+                   AND family_members.pesel = d ->> 'pesel') THEN
+        PERFORM koop.pesel_budget();
+    END IF;
     SELECT * INTO other FROM family_members
     WHERE tenant_id = koop.tenant() AND family_members.pesel = d ->> 'pesel' AND id <> p_id;
     IF FOUND THEN
         SELECT * INTO of FROM families WHERE tenant_id = koop.tenant() AND id = other.family_id;
         PERFORM koop.fail(409, 'conflict',
             'a person with this PESEL is already a member of a family in this municipality',
-            CASE WHEN koop.family_visible(of.id, of.assigned_worker_id)
-                 THEN jsonb_build_object('existing_family_id', of.id) END);
+            jsonb_build_object('field', 'pesel')
+            || CASE WHEN koop.family_visible(of.id, of.assigned_worker_id)
+                    THEN jsonb_build_object('existing_family_id', of.id) ELSE '{}' END);
     END IF;
 END $$;
 

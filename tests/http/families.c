@@ -333,5 +333,6 @@ Suite *suite_families(void)
     suite_add_tcase(s, tcase_families_audit());
     suite_add_tcase(s, tcase_families_gdpr());
     suite_add_tcase(s, tcase_families_traces());
+    suite_add_tcase(s, tcase_families_pesel());
     return s;
 }

@@ -187,5 +187,6 @@ TCase *tcase_families_visibility(void);
 TCase *tcase_families_audit(void);
 TCase *tcase_families_gdpr(void);
 TCase *tcase_families_traces(void);
+TCase *tcase_families_pesel(void);
 
 #endif
