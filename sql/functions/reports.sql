@@ -35,29 +35,119 @@ BEGIN
     RETURN granted;
 END $$;
 
-CREATE OR REPLACE FUNCTION koop.cell(n bigint, p_suppress boolean) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE WHEN p_suppress AND n BETWEEN 1 AND 2 THEN to_jsonb('<3'::text) ELSE to_jsonb(n) END
-$$;
+-- Suppression for the roles that get it (auditor, regional analyst; admins
+-- and coordinators read their own tenant's exact counts). p_rows are
+-- report_doc's raw rows; each gets "c", the count shown. Counts 1 and 2 are
+-- "<3"; then, until nothing changes, every relation a reader could subtract
+-- along — a dimension's cells against the total of the same tenant (or of
+-- the sum), and the tenants' cells of a key against its sum across tenants —
+-- that hides exactly one value gets a second hidden one (the smallest other
+-- cell, else the relation's total), shown as "suppressed". A metric over
+-- fewer than 3 families ("f"), and the acceptance rate of a tenant (or sum)
+-- with a hidden status cell, loses its value ("c": "<3"). This defeats every
+-- subtraction along one relation; it is not a full linear-programming audit.
+CREATE OR REPLACE FUNCTION koop.report_suppress(p_rows jsonb) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    n int := jsonb_array_length(p_rows);
+    t text[];
+    d text[];
+    k text[];
+    c bigint[];
+    s boolean[];
+    eqs jsonb;
+    e jsonb;
+    m int[];
+    tot int;
+    hidden int;
+    pick int;
+    changed boolean := true;
+    i int;
+    out jsonb := '[]';
+    x jsonb;
+BEGIN
+    FOR i IN 1 .. n LOOP
+        x := p_rows -> (i - 1);
+        t[i] := coalesce(x ->> 't', '');
+        d[i] := x ->> 'd';
+        k[i] := x ->> 'k';
+        c[i] := (x ->> 'n')::bigint;
+        s[i] := coalesce(c[i] BETWEEN 1 AND 2, false);
+    END LOOP;
+    -- the relations: {"m": [cells], "t": the total they add up to (or null)}
+    WITH r AS (SELECT g.ix, t[g.ix] AS rt, d[g.ix] AS rd, k[g.ix] AS rk
+               FROM generate_series(1, n) g(ix)
+               WHERE c[g.ix] IS NOT NULL AND d[g.ix] <> 'metric')
+    SELECT coalesce(jsonb_agg(y.q), '[]') INTO eqs FROM (
+        SELECT jsonb_build_object('m', jsonb_agg(r.ix), 't',
+                   (SELECT min(z.ix) FROM r z WHERE z.rt = r.rt AND z.rd = 'total')) AS q
+        FROM r WHERE r.rd <> 'total' GROUP BY r.rt, r.rd
+        UNION ALL
+        SELECT jsonb_build_object('m', coalesce(jsonb_agg(r.ix) FILTER (WHERE r.rt <> ''), '[]'),
+                   't', min(r.ix) FILTER (WHERE r.rt = ''))
+        FROM r GROUP BY r.rd, r.rk HAVING count(*) FILTER (WHERE r.rt = '') > 0) y;
+    WHILE changed LOOP
+        changed := false;
+        FOR e IN SELECT value FROM jsonb_array_elements(eqs) LOOP
+            m := ARRAY(SELECT jsonb_array_elements_text(coalesce(e -> 'm', '[]'))::int);
+            tot := (e ->> 't')::int;
+            IF tot IS NULL THEN
+                CONTINUE; -- cells that add up to nothing shown
+            END IF;
+            hidden := (SELECT count(*) FROM unnest(m) u(j) WHERE s[u.j])
+                + CASE WHEN s[tot] THEN 1 ELSE 0 END;
+            IF hidden = 1 THEN
+                pick := (SELECT u.j FROM unnest(m) u(j) WHERE NOT s[u.j] ORDER BY c[u.j], u.j LIMIT 1);
+                IF pick IS NULL AND NOT s[tot] THEN
+                    pick := tot;
+                END IF;
+                IF pick IS NOT NULL THEN
+                    s[pick] := true;
+                    changed := true;
+                END IF;
+            END IF;
+        END LOOP;
+    END LOOP;
+    FOR i IN 1 .. n LOOP
+        x := p_rows -> (i - 1);
+        IF d[i] = 'metric' THEN
+            IF coalesce((x ->> 'f')::int, 0) < 3 OR (k[i] = 'acceptance_rate' AND EXISTS (
+                    SELECT 1 FROM generate_series(1, n) g(j)
+                    WHERE t[g.j] = t[i] AND d[g.j] = 'status' AND s[g.j])) THEN
+                x := x || jsonb_build_object('v', NULL, 'c', '<3');
+            END IF;
+        ELSIF s[i] THEN
+            x := x || jsonb_build_object('c', CASE WHEN c[i] BETWEEN 1 AND 2 THEN '<3' ELSE 'suppressed' END);
+        END IF;
+        out := out || jsonb_build_array(x);
+    END LOOP;
+    RETURN out;
+END $$;
 
 -- Shapes raw rows {t: tenant|null (sum), d: dimension, k: key, n: count, v: value}
 -- into the report document; sum rows only when several tenants are covered.
 CREATE OR REPLACE FUNCTION koop.report_doc(p_name text, p_from date, p_to date, p_tenants uuid[],
                                 p_suppress boolean, p_rows jsonb) RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    WITH o AS (SELECT p_suppress AND koop.role() IN ('auditor', 'regional_analyst') AS suppress)
     SELECT jsonb_build_object('report', p_name, 'from', p_from, 'to', p_to,
         'generated_at', koop.ts(now()), 'tenant_ids', to_jsonb(p_tenants),
-        'small_cells_suppressed', p_suppress,
+        'small_cells_suppressed', o.suppress,
         'columns', jsonb_build_array('tenant_id', 'tenant_name', 'dimension', 'key', 'count', 'value'),
         'rows', coalesce((SELECT jsonb_agg(jsonb_build_object(
                 'tenant_id', r ->> 't',
                 'tenant_name', coalesce((SELECT name FROM tenants WHERE id = (r ->> 't')::uuid), 'all'),
                 'dimension', r ->> 'd', 'key', r ->> 'k',
-                'count', CASE WHEN r ? 'n' AND r ->> 'n' IS NOT NULL
-                              THEN koop.cell((r ->> 'n')::bigint, p_suppress) END,
+                'count', CASE WHEN r ? 'c' THEN r -> 'c'
+                              WHEN r ? 'n' AND r ->> 'n' IS NOT NULL THEN r -> 'n' END,
                 'value', r -> 'v')
                 ORDER BY r ->> 't' NULLS LAST, r ->> 'd', r ->> 'k')
-            FROM jsonb_array_elements(p_rows) r
+            FROM jsonb_array_elements(CASE WHEN o.suppress THEN koop.report_suppress(
+                    (SELECT coalesce(jsonb_agg(x), '[]') FROM jsonb_array_elements(p_rows) x
+                     WHERE x ->> 't' IS NOT NULL OR cardinality(p_tenants) > 1))
+                ELSE p_rows END) r
             WHERE r ->> 't' IS NOT NULL OR cardinality(p_tenants) > 1), '[]'))
+    FROM o
 $$;
 
 CREATE OR REPLACE FUNCTION koop.report_families(ts uuid[], p_from date, p_to date) RETURNS jsonb
@@ -105,8 +195,9 @@ $$;
 CREATE OR REPLACE FUNCTION koop.report_referrals(ts uuid[], p_from date, p_to date) RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     WITH r AS (
-        SELECT a.*, p.sector, p.name AS partner_name FROM plan_actions a
+        SELECT a.*, p.sector, p.name AS partner_name, tt.family_id FROM plan_actions a
         JOIN partners p ON p.tenant_id = a.tenant_id AND p.id = a.partner_id
+        JOIN task_teams tt ON tt.tenant_id = a.tenant_id AND tt.id = a.team_id
         WHERE a.tenant_id = ANY (ts) AND a.service_id IS NOT NULL AND a.referred_at IS NOT NULL
           AND (a.referred_at AT TIME ZONE 'Europe/Warsaw')::date BETWEEN p_from AND p_to),
     per_tenant AS (
@@ -128,15 +219,20 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
                 extract(epoch FROM accepted_at - referred_at) / 86400))::numeric, 1) AS days_to_accept,
             round((percentile_cont(0.5) WITHIN GROUP (ORDER BY
                 extract(epoch FROM completed_at - referred_at) / 86400)
-                FILTER (WHERE status = 'completed'))::numeric, 1) AS days_to_complete
+                FILTER (WHERE status = 'completed'))::numeric, 1) AS days_to_complete,
+            -- how many families each metric is computed over (suppressed under 3)
+            count(DISTINCT family_id) FILTER (WHERE accepted_at IS NOT NULL OR status = 'declined')
+                AS f_decided,
+            count(DISTINCT family_id) FILTER (WHERE accepted_at IS NOT NULL) AS f_accepted,
+            count(DISTINCT family_id) FILTER (WHERE status = 'completed') AS f_completed
         FROM r GROUP BY GROUPING SETS ((tenant_id), ()))
     SELECT koop.report_doc('referrals', p_from, p_to, ts, true,
         coalesce((SELECT jsonb_agg(jsonb_build_object('t', tenant_id, 'd', dim, 'k', key, 'n', n))
                   FROM counts), '[]')
         || coalesce((SELECT jsonb_agg(x) FROM metrics m, LATERAL (VALUES
-                (jsonb_build_object('t', m.tenant_id, 'd', 'metric', 'k', 'acceptance_rate', 'v', m.acceptance_rate)),
-                (jsonb_build_object('t', m.tenant_id, 'd', 'metric', 'k', 'median_days_to_accept', 'v', m.days_to_accept)),
-                (jsonb_build_object('t', m.tenant_id, 'd', 'metric', 'k', 'median_days_to_complete', 'v', m.days_to_complete))
+                (jsonb_build_object('t', m.tenant_id, 'd', 'metric', 'k', 'acceptance_rate', 'v', m.acceptance_rate, 'f', m.f_decided)),
+                (jsonb_build_object('t', m.tenant_id, 'd', 'metric', 'k', 'median_days_to_accept', 'v', m.days_to_accept, 'f', m.f_accepted)),
+                (jsonb_build_object('t', m.tenant_id, 'd', 'metric', 'k', 'median_days_to_complete', 'v', m.days_to_complete, 'f', m.f_completed))
             ) AS v(x)), '[]'))
 $$;
 

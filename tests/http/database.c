@@ -32,7 +32,8 @@ START_TEST(migrations_recorded_once_with_checksums)
 {
     PGconn *c = owner();
     char *n = scalar(c, "SELECT count(*) FROM schema_migrations WHERE length(checksum) = 64");
-    char *m = scalar(c, "SELECT max(version) FROM schema_migrations");
+    /* (numbers may have gaps while files are added on branches: 004 before 003) */
+    char *m = scalar(c, "SELECT count(DISTINCT version) FROM schema_migrations");
     ck_assert_str_eq(n, m); /* every migration recorded exactly once, each with a SHA-256 */
     free(n);
     free(m);

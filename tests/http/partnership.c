@@ -73,6 +73,55 @@ void pw_setup_at(struct pw *p, int line)
     fx_staff_at(p->admin, p->p1, p->staff, p->staff_id, line);
 }
 
+/* Tries every subtraction a reader could make: a dimension's cells against
+ * the total of the same tenant (or of the sum rows), and the tenants' cells
+ * of one key against their sum. None may leave exactly one hidden value. */
+void no_cell_derivable(const json_t *doc)
+{
+    const json_t *rows = json_object_get(doc, "rows");
+    char *ds = jdump(doc);
+    size_t i, j;
+    const json_t *a, *b;
+    json_array_foreach(rows, i, a)
+    {
+        const char *d = jstr(a, "dimension"), *t = jstr(a, "tenant_id") ? jstr(a, "tenant_id") : "";
+        if (!strcmp(d, "metric"))
+            continue;
+        /* (1) a's group (tenant, dimension) against that tenant's total */
+        const json_t *total = NULL;
+        int hidden = 0;
+        json_array_foreach(rows, j, b)
+        {
+            const char *bt = jstr(b, "tenant_id") ? jstr(b, "tenant_id") : "";
+            if (strcmp(bt, t))
+                continue;
+            if (!strcmp(jstr(b, "dimension"), "total"))
+                total = b;
+            else if (!strcmp(jstr(b, "dimension"), d) &&
+                     json_is_string(json_object_get(b, "count")))
+                hidden++;
+        }
+        if (strcmp(d, "total") && total)
+            hidden += json_is_string(json_object_get(total, "count"));
+        ck_assert_msg(!total || !strcmp(d, "total") || hidden != 1,
+                      "%s/%s of %s: one hidden value against the total: %s", d, jstr(a, "key"), t,
+                      ds);
+        /* (2) the tenants' cells of a's key against their sum */
+        if (!t[0]) {
+            hidden = json_is_string(json_object_get(a, "count"));
+            json_array_foreach(rows, j, b)
+            {
+                if (jstr(b, "tenant_id") && !strcmp(jstr(b, "dimension"), d) &&
+                    !strcmp(jstr(b, "key"), jstr(a, "key")))
+                    hidden += json_is_string(json_object_get(b, "count"));
+            }
+            ck_assert_msg(hidden != 1, "%s/%s: one hidden value against the sum: %s", d,
+                          jstr(a, "key"), ds);
+        }
+    }
+    free(ds);
+}
+
 Suite *suite_partnership(void)
 {
     Suite *s = suite_create("partnership");

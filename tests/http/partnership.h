@@ -141,4 +141,8 @@ TCase *tcase_partnership_projects(void);
 TCase *tcase_partnership_project_families(void);
 TCase *tcase_partnership_reports(void);
 
+/* Asserts that no hidden count of a report can be worked out by one subtraction
+ * (partnership.c). */
+void no_cell_derivable(const json_t *doc);
+
 #endif

@@ -1,4 +1,5 @@
-/* Reports: exact counts, small cells shown as "<3", CSV negotiation and
+/* Reports: exact for admin and coordinator, suppressed (complementary, no
+ * subtraction works: no_cell_derivable) for auditors and analysts, CSV negotiation and
  * parameters, roles, and a regional analyst across granted tenants (SPEC §5
  * Reports). */
 #include "partnership.h"
@@ -137,9 +138,9 @@ static void cell_at(const json_t *doc, const char *tenant, const char *dim, cons
         ck_assert_msg(row, "line %d: no row %s/%s/%s: %s", line, tenant ? tenant : "all", dim, key,
                       d);
         const json_t *c = json_object_get(row, "count");
-        if (!strcmp(want, "<3"))
-            ck_assert_msg(json_is_string(c) && !strcmp(json_string_value(c), "<3"),
-                          "line %d: %s/%s should be \"<3\": %s", line, dim, key, d);
+        if (!strcmp(want, "<3") || !strcmp(want, "suppressed"))
+            ck_assert_msg(json_is_string(c) && !strcmp(json_string_value(c), want),
+                          "line %d: %s/%s should be \"%s\": %s", line, dim, key, want, d);
         else
             ck_assert_msg(json_is_integer(c) && json_integer_value(c) == atoll(want),
                           "line %d: %s/%s should be %s: %s", line, dim, key, want, d);
@@ -152,6 +153,7 @@ static void check_report_shape(const json_t *doc, const char *name, const char *
                                const char *to, bool suppressed)
 {
     char *d = jdump(doc);
+    suppressed = suppressed && json_is_true(json_object_get(doc, "small_cells_suppressed"));
     ck_assert_msg(jstr(doc, "report") && !strcmp(jstr(doc, "report"), name), "report: %s", d);
     ck_assert_msg(jstr(doc, "from") && !strcmp(jstr(doc, "from"), from), "from: %s", d);
     ck_assert_msg(jstr(doc, "to") && !strcmp(jstr(doc, "to"), to), "to: %s", d);
@@ -177,7 +179,8 @@ static void check_report_shape(const json_t *doc, const char *name, const char *
                               !strcmp(jstr(row, "dimension"), "metric"),
                           "row %zu without count or value: %s", i, d);
         } else if (json_is_string(c)) {
-            ck_assert_msg(suppressed && !strcmp(json_string_value(c), "<3"),
+            ck_assert_msg(suppressed && (!strcmp(json_string_value(c), "<3") ||
+                                         !strcmp(json_string_value(c), "suppressed")),
                           "row %zu: count %s: %s", i, json_string_value(c), d);
         } else {
             ck_assert_msg(json_is_integer(c), "row %zu: count not an integer: %s", i, d);
@@ -227,20 +230,22 @@ START_TEST(reports_count_exactly_and_hide_small_cells)
     LOCALF(q, "from=%s&to=%s", w.from, w.to);
     long st;
 
+    /* the tenant's admin: exact counts (issue 10: suppression is for auditors and analysts) */
     json_t *d = report(w.p.admin, "families", q, &st);
     ck_assert_msg(d, "families: %ld", st);
-    check_report_shape(d, "families", w.from, w.to, true);
+    check_report_shape(d, "families", w.from, w.to, false);
+    ck_assert(json_is_false(json_object_get(d, "small_cells_suppressed")));
     CELL(d, T, "total", "families", "5");
     CELL(d, T, "status", "referred", "4");
-    CELL(d, T, "status", "diagnosed", "<3");
+    CELL(d, T, "status", "diagnosed", "1");
     CELL(d, T, "status", "closed", NULL);
     CELL(d, T, "problem", "unemployment", "4");
-    CELL(d, T, "problem", "poverty", "<3");
-    CELL(d, T, "problem", "addiction", "<3");
+    CELL(d, T, "problem", "poverty", "2");
+    CELL(d, T, "problem", "addiction", "1");
     CELL(d, T, "problem", "homelessness", NULL);
     CELL(d, T, "district", "Centrum", "3");
-    CELL(d, T, "district", "Zawodzie", "<3");
-    CELL(d, T, "district", "Ligota", "<3");
+    CELL(d, T, "district", "Zawodzie", "1");
+    CELL(d, T, "district", "Ligota", "1");
     CELL(d, T, "district", "(none)", NULL);
     ck_assert_uint_eq(nrows(d), 9);
     /* one tenant: no summed rows, its name on every row */
@@ -251,9 +256,9 @@ START_TEST(reports_count_exactly_and_hide_small_cells)
 
     d = report(w.p.admin, "task-teams", q, &st);
     ck_assert_msg(d, "task-teams: %ld", st);
-    check_report_shape(d, "task-teams", w.from, w.to, true);
-    CELL(d, T, "teams", "formed", "<3");
-    CELL(d, T, "teams", "closed", "<3");
+    check_report_shape(d, "task-teams", w.from, w.to, false);
+    CELL(d, T, "teams", "formed", "1");
+    CELL(d, T, "teams", "closed", "1");
     CELL(d, T, "teams", "open_at_end", "3");
     CELL(d, T, "plans", "agreed", NULL);
     ck_assert_uint_eq(nrows(d), 3);
@@ -261,11 +266,11 @@ START_TEST(reports_count_exactly_and_hide_small_cells)
 
     d = report(w.p.admin, "referrals", q, &st);
     ck_assert_msg(d, "referrals: %ld", st);
-    check_report_shape(d, "referrals", w.from, w.to, true);
+    check_report_shape(d, "referrals", w.from, w.to, false);
     CELL(d, T, "total", "referrals", "3");
-    CELL(d, T, "status", "completed", "<3");
-    CELL(d, T, "status", "declined", "<3");
-    CELL(d, T, "status", "referred", "<3");
+    CELL(d, T, "status", "completed", "1");
+    CELL(d, T, "status", "declined", "1");
+    CELL(d, T, "status", "referred", "1");
     CELL(d, T, "status", "accepted", NULL);
     CELL(d, T, "sector", "health", "3");
     CELL(d, T, "partner", w.p1name, "3");
@@ -288,6 +293,25 @@ START_TEST(reports_count_exactly_and_hide_small_cells)
                   "median_days_to_complete: %s", ds);
     free(ds);
     ck_assert_uint_eq(nrows(d), 9);
+    json_decref(d);
+    /* the auditor: small cells hidden, and what would give them away */
+    d = report(w.p.auditor, "families", q, &st);
+    ck_assert_msg(d, "families: %ld", st);
+    check_report_shape(d, "families", w.from, w.to, true);
+    CELL(d, T, "status", "diagnosed", "<3");
+    CELL(d, T, "status", "referred", "suppressed"); /* else 5 - 4 */
+    CELL(d, T, "district", "Centrum", "3");         /* two small ones hide each other */
+    no_cell_derivable(d);
+    json_decref(d);
+    d = report(w.p.auditor, "referrals", q, &st);
+    ck_assert_msg(d, "referrals: %ld", st);
+    no_cell_derivable(d);
+    m = report_row(d, T, "metric", "acceptance_rate"); /* over one family */
+    ds = jdump(d);
+    ck_assert_msg(m && json_is_null(json_object_get(m, "value")) &&
+                      json_is_string(json_object_get(m, "count")),
+                  "a rate over one family: %s", ds);
+    free(ds);
     json_decref(d);
 
     /* institution data are never suppressed: 1 and 2 are shown */
@@ -408,7 +432,7 @@ START_TEST(reports_csv_negotiation_and_parameters)
     /* small cells stay hidden in CSV */
     r = api_h("GET", fmt("/v1/reports/families?%s", q), w.p.admin, NULL, csv);
     EXPECT(r, 200);
-    LOCALF(l3, "%s,%s,district,Zawodzie,<3,\r\n", w.p.tenant, w.tname);
+    LOCALF(l3, "%s,%s,district,Zawodzie,1,\r\n", w.p.tenant, w.tname);
     ck_assert_msg(strstr(r->body, l3), "no line %s in CSV:\n%s", l3, r->body);
     LOCALF(l4, "%s,%s,district,Centrum,3,\r\n", w.p.tenant, w.tname);
     ck_assert_msg(strstr(r->body, l4), "no line %s in CSV:\n%s", l4, r->body);
@@ -482,11 +506,11 @@ START_TEST(reports_roles)
                            "services", "partners",   "benefits"};
     for (int i = 0; i < 6; i++) {
         LOCALF(path, "/v1/reports/%s?%s", names[i], q);
-        /* admin, coordinator and auditor read the same report */
+        /* admin and coordinator read the same report (the auditor's: partnership_reports.c) */
         struct resp *a = api("GET", path, w.p.admin, NULL);
         EXPECT(a, 200);
         const char *readers[] = {w.p.coord, w.p.auditor};
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < (i < 3 ? 1 : 2); k++) {
             struct resp *r = api("GET", path, readers[k], NULL);
             EXPECT(r, 200);
             ck_assert_msg(
@@ -593,9 +617,9 @@ START_TEST(reports_regional_analyst_across_granted_tenants)
     json_t *d = report(analyst, "families", q, &st);
     ck_assert_msg(d, "families: %ld", st);
     check_report_shape(d, "families", w.from, w.to, true);
-    /* per tenant */
-    CELL(d, T1, "total", "families", "5");
-    CELL(d, T1, "district", "Centrum", "3");
+    no_cell_derivable(d); /* T1's total and Centrum hidden: else 7 - 5, 5 - 3 give T2's */
+    CELL(d, T1, "total", "families", "suppressed");
+    CELL(d, T1, "district", "Centrum", "suppressed");
     CELL(d, T1, "district", "Zawodzie", "<3");
     CELL(d, T2, "total", "families", "<3");
     CELL(d, T2, "district", "Centrum", "<3");
@@ -606,7 +630,7 @@ START_TEST(reports_regional_analyst_across_granted_tenants)
     CELL(d, NULL, "district", "Centrum", "5");
     CELL(d, NULL, "district", "Zawodzie", "<3");
     CELL(d, NULL, "problem", "unemployment", "5");
-    CELL(d, NULL, "status", "referred", "6");
+    CELL(d, NULL, "status", "referred", "suppressed"); /* else 7 - 6 */
     CELL(d, NULL, "status", "diagnosed", "<3");
     ck_assert_str_eq(jstr(report_row(d, NULL, "total", "families"), "tenant_name"), "all");
     ck_assert_str_eq(jstr(report_row(d, T1, "total", "families"), "tenant_name"), w.tname);
