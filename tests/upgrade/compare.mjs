@@ -6,6 +6,9 @@
 // records are matched by id; other arrays element by element as a multiset. Fields that move
 // by themselves are not compared: token last_used_at (moves on use), generated_at of reports and
 // exported_at of exports. Exits 1 listing the first differences.
+// Documented changes (DOCUMENTED below): since issue 10 a tenant's admin reads its own reports
+// exactly, so a report cell "<3" may become its count (1 or 2) and small_cells_suppressed true
+// may become false — on /v1/reports/ answers only (the snapshot reads them as each tenant's admin).
 import { readFileSync } from 'node:fs';
 
 const VOLATILE = new Set(['last_used_at', 'generated_at', 'exported_at']);
@@ -22,10 +25,16 @@ function covers(a, b) { // is a (old) contained in b (new)? no recording
   diffs.length = saved;
   return ok;
 }
+function DOCUMENTED(where, a, b) {
+  if (!where.includes(' GET /v1/reports/')) return false;
+  return (a === '<3' && (b === 1 || b === 2)) ||
+    (where.endsWith('.small_cells_suppressed') && a === true && b === false);
+}
 function sub(a, b, where) {
   if (a === null || typeof a !== 'object') {
     values++;
-    if (a !== b) diffs.push(`${where}: ${JSON.stringify(a)} became ${JSON.stringify(b)}`);
+    if (a !== b && !DOCUMENTED(where, a, b))
+      diffs.push(`${where}: ${JSON.stringify(a)} became ${JSON.stringify(b)}`);
     return;
   }
   if (Array.isArray(a)) {
