@@ -18,9 +18,9 @@ const after = JSON.parse(readFileSync(afterFile, 'utf8'));
 const diffs = [];
 let values = 0;
 
-function covers(a, b) { // is a (old) contained in b (new)? no recording
+function covers(a, b, where) { // is a (old) contained in b (new)? no recording
   const saved = diffs.length;
-  sub(a, b, '');
+  sub(a, b, where);
   const ok = diffs.length === saved;
   diffs.length = saved;
   return ok;
@@ -49,7 +49,7 @@ function sub(a, b, where) {
     }
     const left = [...b];
     a.forEach((x, i) => {
-      const j = left.findIndex((y) => covers(x, y));
+      const j = left.findIndex((y) => covers(x, y, `${where}[${i}]`));
       if (j < 0) diffs.push(`${where}[${i}]: ${JSON.stringify(x).slice(0, 200)} is missing`);
       else { values++; left.splice(j, 1); }
     });
