@@ -84,6 +84,7 @@ unit: deps
 test:
 	@bash scripts/deps.sh test
 	$(MAKE) --no-print-directory $(BUILD)/kooperd $(BUILD)/unit_tests $(BUILD)/http_tests node
+	bash scripts/sql-callers.sh $(BUILD)
 	bash tests/run.sh $(BUILD)
 	@if [ "$${KOOP_SKIP_UPGRADE:-0}" != 1 ]; then bash tests/upgrade.sh $(BUILD); fi
 

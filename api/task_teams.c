@@ -49,6 +49,8 @@ static const struct koop_list team_list = {.from = "task_teams",
                                            .where = "koop.team_visible(t)",
                                            .audit = "task_team"};
 
+/* SQL (sql/functions/task_teams.sql): koop.task_team_create, koop.task_team_get,
+ * koop.task_team_patch, koop.task_team_transition */
 const struct koop_resource task_team_resource = {
     .name = "task_team",
     .fields = team_fields,
@@ -90,6 +92,8 @@ static const struct koop_sort created_sorts[] = {KOOP_SORT_CREATED_AT, {0}};
 static const struct koop_list team_member_list =
     TEAM_LIST("team_members", "koop.team_member_json", "team_member");
 
+/* SQL (sql/functions/task_teams.sql): koop.team_member_create, koop.team_member_get,
+ * koop.team_member_patch */
 const struct koop_resource team_member_resource = {
     .name = "team_member",
     .fields = team_member_fields,
@@ -116,6 +120,8 @@ static const struct koop_sort meeting_sorts[] = {
 static const struct koop_list team_meeting_list =
     TEAM_LIST("team_meetings", "koop.team_meeting_json", "team_meeting");
 
+/* SQL (sql/functions/task_teams.sql): koop.team_meeting_create, koop.team_meeting_get,
+ * koop.team_meeting_patch, koop.team_meeting_delete */
 const struct koop_resource team_meeting_resource = {
     .name = "team_meeting",
     .fields = meeting_fields,
@@ -137,6 +143,8 @@ static const struct koop_filter goal_filters[] = {
     {{.name = NULL}}};
 static const struct koop_list goal_list = TEAM_LIST("plan_goals", "koop.goal_json", "goal");
 
+/* SQL (sql/functions/task_teams.sql): koop.goal_create, koop.goal_get, koop.goal_patch,
+ * koop.goal_transition */
 const struct koop_resource goal_resource = {
     .name = "goal",
     .fields = goal_fields,
@@ -175,6 +183,8 @@ static const struct koop_filter action_filters[] = {
 static const struct koop_sort action_sorts[] = {KOOP_SORT_CREATED_AT, KOOP_SORT_UPDATED_AT, {0}};
 static const struct koop_list action_list = TEAM_LIST("plan_actions", "koop.action_json", "action");
 
+/* SQL (sql/functions/task_teams.sql): koop.action_create, koop.action_get, koop.action_patch,
+ * koop.action_transition */
 const struct koop_resource action_resource = {
     .name = "action",
     .fields = action_fields,
@@ -204,6 +214,7 @@ static const struct koop_list referral_list = {
     .role_where = "t.partner_id = koop.partner()",
     .audit = "referral"};
 
+/* SQL (sql/functions/task_teams.sql): koop.referral_get, koop.referral_transition */
 const struct koop_resource referral_resource = {
     .name = "referral",
     .fields = action_fields,

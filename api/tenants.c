@@ -35,6 +35,7 @@ static const struct koop_list tenant_list = {
             "NULL::uuid AS tenant_id FROM tenants tn)",
     .json = "koop.tenant_json(t.rec)"};
 
+/* SQL (sql/functions/accounts.sql): koop.tenant_create, koop.tenant_get, koop.tenant_patch */
 const struct koop_resource tenant_resource = {
     .name = "tenant",
     .fields = tenant_fields,

@@ -44,6 +44,7 @@ static const struct koop_sort user_sorts[] = {KOOP_SORT_CREATED_AT,
                                               {0}};
 static const struct koop_list user_list = {.from = "users", .json = "koop.user_json(t)"};
 
+/* SQL (sql/functions/accounts.sql): koop.user_create, koop.user_get, koop.user_patch */
 const struct koop_resource user_resource = {
     .name = "user",
     .fields = user_fields,
