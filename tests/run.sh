@@ -129,6 +129,10 @@ set -e
 summary+=("http: $(grep -oE '[0-9]+%: Checks: .*' "$out/http.txt" | tail -n 1)")
 ((http_rc == 0)) || { echo "HTTP tests failed" >&2; exit 1; }
 
+echo "== typed client (openapi-typescript + openapi-fetch)"
+bash tests/client.sh "$BUILD" | tee "$out/client.txt"
+summary+=("client: $(tail -n 1 "$out/client.txt")")
+
 echo "== contract (Prism)"
 PRISM_PORT=$prism_port PRISM_DIR=$out scripts/prism-check.sh check
 summary+=("prism: no response violated openapi.yaml")
