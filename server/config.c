@@ -64,8 +64,8 @@ static const struct opt opts[] = {
      "migrate: let koop_serve log in with this password (unchanged)", K_STR, S(serve_password), 0,
      0, true},
     {"KOOP_SELF_TOKEN_MAX_DAYS", "--self-token-max-days",
-     "longest lifetime of a token users mint for themselves (90)", K_INT,
-     S(self_token_max_days), 1, 730},
+     "longest lifetime of a token users mint for themselves (90)", K_INT, S(self_token_max_days), 1,
+     730},
 };
 #undef S
 

@@ -40,9 +40,9 @@ struct koop_option {
 
 /* Loads defaults, then the environment. With serve false only the settings
  * every command uses are read (DATABASE_URL, DATABASE_OWNER_URL,
- * KOOP_SERVE_PASSWORD, KOOP_STATEMENT_TIMEOUT_MS, KOOP_CONNECT_TIMEOUT); the serve-only ones keep their defaults and are not
- * judged, so a bad KOOP_LISTEN cannot stop `migrate`. Returns 0, or -1 after
- * printing the reason to err (a buffer of errlen bytes). */
+ * KOOP_SERVE_PASSWORD, KOOP_STATEMENT_TIMEOUT_MS, KOOP_CONNECT_TIMEOUT); the serve-only ones keep
+ * their defaults and are not judged, so a bad KOOP_LISTEN cannot stop `migrate`. Returns 0, or -1
+ * after printing the reason to err (a buffer of errlen bytes). */
 int koop_config_env_for(struct koop_config *c, bool serve, char *err, size_t errlen);
 /* koop_config_env_for(c, true, ...): every setting. */
 int koop_config_env(struct koop_config *c, char *err, size_t errlen);

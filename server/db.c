@@ -480,10 +480,11 @@ int db_check_serving_login(char *why, size_t whylen)
     }
     /* what RESET ROLE would give back: the login's own attributes and memberships */
     PGresult *r = PQexec(
-        c, "SELECT session_user, r.rolsuper, r.rolbypassrls, "
-           "       pg_has_role(session_user, n.nspowner, 'MEMBER'), "
-           "       pg_has_role(session_user, 'koop_app', 'MEMBER') "
-           "  FROM pg_roles r, pg_namespace n WHERE r.rolname = session_user AND n.nspname = 'koop'");
+        c,
+        "SELECT session_user, r.rolsuper, r.rolbypassrls, "
+        "       pg_has_role(session_user, n.nspowner, 'MEMBER'), "
+        "       pg_has_role(session_user, 'koop_app', 'MEMBER') "
+        "  FROM pg_roles r, pg_namespace n WHERE r.rolname = session_user AND n.nspname = 'koop'");
     int rc = -1;
     if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
         snprintf(why, whylen, "cannot check the serving login (are migrations applied?)");
