@@ -139,7 +139,7 @@ logs a | awk -v up="$t_up" -v stop="$t_stop" '
 	$3 >= 200 && $3 < 300 && $1 >= up && $1 < up + 5000 { s[int(($1 - up) / 1000)]++ }
 	END { printf "  2xx/s in each second after it was back (before: %.0f):", before / 5
 		for (i = 0; i < 5; i++) printf " %d", s[i]; printf "\n" }'
-first_ok=$(logs a | awk -v up="$t_up" '$1 >= up && $3 >= 200 && $3 < 300 { print $1 - up; exit }')
+first_ok=$(logs a | awk -v up="$t_up" '$1 >= up && $3 >= 200 && $3 < 300 && !f { f = $1 - up + 1 } END { print f - 1 }')
 echo "  first 2xx ${first_ok:-?} ms after PostgreSQL accepted connections again"
 exactly_once a
 
