@@ -190,5 +190,8 @@ logs c | awk -v term="$t_term" -v ex="$t_exit" -v drc="$drc" '
 exactly_once c
 
 echo
-((bad == 0)) && echo "chaos: every acknowledged write is present exactly once; nothing in flight was lost" ||
-	{ echo "chaos: FAILED (see above)"; exit 1; }
+if ((bad != 0)); then
+	echo "chaos: FAILED (see above)"
+	exit 1
+fi
+echo "chaos: every acknowledged write is present exactly once; nothing in flight was lost"

@@ -57,7 +57,7 @@ start_daemon() {
 	[[ -n $serving ]] && env=(DATABASE_URL="$serving" DATABASE_OWNER_URL="$url")
 	for _ in 1 2 3 4 5; do
 		port=$(free_port)
-		env "${env[@]}" KOOP_LISTEN=127.0.0.1:$port KOOP_THREADS=4 KOOP_AUTH_FAIL_LIMIT=100000 \
+		env "${env[@]}" KOOP_LISTEN="127.0.0.1:$port" KOOP_THREADS=4 KOOP_AUTH_FAIL_LIMIT=100000 \
 			KOOP_PER_IP_LIMIT=1000 KOOP_CORS_ORIGINS=https://portal.example \
 			"$bin" serve 2>>"$log" &
 		local pid=$!
