@@ -266,8 +266,7 @@ int task_teams_timeline(struct kreq *req, struct kres *res)
 
 /* ---- the periodic job: overdue referrals, plan reviews due (koop.casework_tick) ---- */
 
-const struct koop_job koop_api_jobs[] = {{"casework", "SELECT koop.casework_tick()"},
-                                         {NULL, NULL}};
+const struct koop_job koop_api_jobs[] = {{"casework", "SELECT koop.casework_tick()"}, {NULL, NULL}};
 
 void task_teams_init(void)
 {
@@ -277,7 +276,8 @@ void task_teams_init(void)
     koop_resource_register(&goal_resource);
     koop_resource_register(&action_resource);
     koop_resource_register(&referral_resource);
-    db_register("koop_plan_agree",
-                "SELECT r->>'version', r::text FROM koop.plan_agree($1::uuid, $2::uuid, $3::date) r");
+    db_register(
+        "koop_plan_agree",
+        "SELECT r->>'version', r::text FROM koop.plan_agree($1::uuid, $2::uuid, $3::date) r");
     db_register("koop_team_timeline", "SELECT NULL, koop.team_timeline($1::uuid)::text");
 }

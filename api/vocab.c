@@ -123,9 +123,9 @@ const char *const koop_action_statuses[] = {"planned",     "referred", "accepted
                                             "cancelled",   NULL};
 const char *const koop_held_from_statuses[] = {"referred", "accepted", "in_progress", NULL};
 /* why a referral was declined, failed or cancelled (reason_code of the transition) */
-const char *const koop_referral_reasons[] = {"client_refused",    "no_capacity", "not_eligible",
-                                             "unable_to_contact", "duplicate",   "other",
-                                             NULL};
+const char *const koop_referral_reasons[] = {
+    "client_refused", "no_capacity", "not_eligible", "unable_to_contact", "duplicate",
+    "other",          NULL};
 
 const char *const koop_meeting_kinds[] = {"partnership_team", "working_group", "educational",
                                           "ceremony",         "other",         NULL};

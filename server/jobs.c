@@ -45,8 +45,8 @@ static bool run_one(PGconn *c, const struct koop_job *j)
     const char *v[] = {j->name};
     r = PQexecParams(c, "SELECT pg_try_advisory_xact_lock(4243, hashtext($1))", 1, NULL, v, NULL,
                      NULL, 0);
-    bool mine = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
-                PQgetvalue(r, 0, 0)[0] == 't';
+    bool mine =
+        PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
     PQclear(r);
     if (mine) {
         r = PQexec(c, j->sql);

@@ -592,9 +592,8 @@ int koop_res_transition(const struct koop_resource *r, struct kreq *req, struct 
         json_string_value(json_object_get(req->json, "to")),
         json_string_value(json_object_get(req->json, "reason")),
         json_string_value(json_object_get(req->json, "outcome"))};
-    for (int k = 0; r->transition_fields && r->transition_fields[k].name &&
-                    k < KOOP_TRANSITION_EXTRA;
-         k++) {
+    for (int k = 0;
+         r->transition_fields && r->transition_fields[k].name && k < KOOP_TRANSITION_EXTRA; k++) {
         spec[3 + k] = r->transition_fields[k];
         v[n++] = json_string_value(json_object_get(req->json, r->transition_fields[k].name));
     }
