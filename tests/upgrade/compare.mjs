@@ -7,7 +7,7 @@
 // by themselves are not compared: token last_used_at (moves on use), generated_at of reports and
 // exported_at of exports. One documented change of value is accepted: 0.1.0 showed a tenant's
 // voivodeship as an ASCII code ("slaskie"), later versions show its Polish name ("śląskie")
-// (sql/schema/003_casework.sql converts the stored values), in `voivodeship` and in HSDS
+// (sql/schema/004_casework.sql converts the stored values), in `voivodeship` and in HSDS
 // `state_province`; exactly that mapping, nothing else. Exits 1 listing the first differences.
 import { readFileSync } from 'node:fs';
 

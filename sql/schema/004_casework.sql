@@ -1,4 +1,4 @@
--- 003: case work as a social assistance centre does it (issue 14).
+-- 004: case work as a social assistance centre does it (issue 14).
 --   * tenants.voivodeship holds the Polish name ("śląskie"), derived from the TERC code; rows of
 --     0.1.0 held ASCII codes ("slaskie") and are converted from their teryt here.
 --   * tenants.referral_overdue_days: after how many days a referral still `referred` is overdue.
