@@ -68,6 +68,8 @@ static const struct koop_list family_list = {.from = "families",
                                                  "koop.family_visible(t.id, t.assigned_worker_id)",
                                              .audit = "family"};
 
+/* SQL (sql/functions/families.sql): koop.family_create, koop.family_get, koop.family_patch,
+ * koop.family_transition */
 const struct koop_resource family_resource = {
     .name = "family",
     .fields = family_fields,
@@ -101,6 +103,8 @@ static const struct koop_list member_list = {.from = "family_members",
                                              .check = "koop.family_must_see($4)",
                                              .audit = "member"};
 
+/* SQL (sql/functions/families.sql): koop.member_create, koop.member_get, koop.member_patch,
+ * koop.member_delete */
 const struct koop_resource member_resource = {
     .name = "member",
     .fields = member_fields,
@@ -182,6 +186,7 @@ static const struct koop_list consent_list = {.from = "consents",
                                               .check = "koop.family_must_see($4)",
                                               .audit = "consent"};
 
+/* SQL (sql/functions/families.sql): koop.consent_create, koop.consent_get */
 const struct koop_resource consent_resource = {
     .name = "consent",
     .fields = consent_fields,

@@ -62,6 +62,8 @@ static const struct koop_sort partner_sorts[] = {
     KOOP_SORT_CREATED_AT, KOOP_SORT("name", "lower(t.name)", "text"), KOOP_SORT_UPDATED_AT, {0}};
 static const struct koop_list partner_list = {.from = "partners", .json = "koop.partner_json(t)"};
 
+/* SQL (sql/functions/partners.sql): koop.partner_create, koop.partner_get, koop.partner_patch,
+ * koop.partner_delete, koop.partner_transition */
 const struct koop_resource partner_resource = {
     .name = "partner",
     .fields = partner_fields,
@@ -94,6 +96,8 @@ static const struct koop_list agreement_list = {.from = "partner_agreements",
                                                 .json = "koop.agreement_json(t)",
                                                 .where = "t.partner_id = $4",
                                                 .check = "koop.partner_must_exist($4)"};
+/* SQL (sql/functions/partners.sql): koop.agreement_create, koop.agreement_get,
+ * koop.agreement_patch, koop.agreement_delete */
 const struct koop_resource agreement_resource = {
     .name = "agreement",
     .fields = agreement_fields,
@@ -119,6 +123,8 @@ static const struct koop_list benefit_list = {.from = "partner_benefits",
                                               .json = "koop.benefit_json(t)",
                                               .where = "t.partner_id = $4",
                                               .check = "koop.partner_must_exist($4)"};
+/* SQL (sql/functions/partners.sql): koop.benefit_create, koop.benefit_get, koop.benefit_patch,
+ * koop.benefit_delete */
 const struct koop_resource benefit_resource = {
     .name = "benefit",
     .fields = benefit_fields,

@@ -38,6 +38,8 @@ static const struct koop_sort meeting_sorts[] = {
     {0}};
 static const struct koop_list meeting_list = {.from = "meetings", .json = "koop.meeting_json(t)"};
 
+/* SQL (sql/functions/partnership.sql): koop.meeting_create, koop.meeting_get, koop.meeting_patch,
+ * koop.meeting_delete */
 const struct koop_resource meeting_resource = {
     .name = "meeting",
     .fields = meeting_fields,
@@ -93,6 +95,8 @@ static const struct koop_sort project_sorts[] = {
     KOOP_SORT_CREATED_AT, KOOP_SORT("name", "lower(t.name)", "text"), KOOP_SORT_UPDATED_AT, {0}};
 static const struct koop_list project_list = {.from = "projects", .json = "koop.project_json(t)"};
 
+/* SQL (sql/functions/partnership.sql): koop.project_create, koop.project_get, koop.project_patch,
+ * koop.project_delete */
 const struct koop_resource project_resource = {
     .name = "project",
     .fields = project_fields,

@@ -55,6 +55,8 @@ const struct koop_route koop_api_routes[] = {
     CRUDF("PATCH", "/v1/tenants/{tenant_id}", tenant_resource, OP_PATCH, ROLE_PLATFORM_ADMIN,
           RT_AUTH_CHANGE),
     R("POST", "/v1/tenants/{tenant_id}/users", tenant_admin_create, ROLE_PLATFORM_ADMIN),
+    R("GET", "/v1/settings", settings_get, ADM),
+    R("PATCH", "/v1/settings", settings_patch, ROLE_ADMIN),
 
     CRUD("GET", "/v1/users", user_resource, OP_LIST, ROLE_ADMIN | ROLE_PLATFORM_ADMIN),
     CRUD("POST", "/v1/users", user_resource, OP_CREATE, ROLE_ADMIN | ROLE_PLATFORM_ADMIN),
@@ -200,7 +202,7 @@ const struct koop_route koop_api_routes[] = {
     R("GET", "/v1/reports/benefits", reports_get, REPORTS),
 
     R("GET", "/v1/events", events_list, ROLES_TENANT),
-    R("GET", "/v1/audit-events", audit_list, ROLE_ADMIN | ROLE_AUDITOR),
+    R("GET", "/v1/audit-events", audit_list, ROLE_ADMIN | ROLE_AUDITOR | ROLE_PLATFORM_ADMIN),
 
     {.method = NULL},
 };

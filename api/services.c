@@ -116,6 +116,8 @@ static const struct koop_sort service_sorts[] = {KOOP_SORT("created_at", NULL, N
                                                  KOOP_SORT_ASC("relevance", NULL, NULL),
                                                  {0}};
 
+/* SQL (sql/functions/services.sql): koop.service_create, koop.service_get, koop.service_list,
+ * koop.service_patch, koop.service_delete, koop.service_transition */
 const struct koop_resource service_resource = {
     .name = "service",
     .fields = service_fields,

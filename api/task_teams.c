@@ -21,10 +21,16 @@ static const struct fs_field team_fields[] = {
     {.name = "family_id", .type = FS_UUID, .flags = FS_REQUIRED},
     {.name = "name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 200},
     {.name = "moderator_id", .type = FS_UUID, .flags = FS_NULLABLE},
+    /* historic data: when the team was really formed (not in the future, Europe/Warsaw);
+     * absent, the day of activation */
+    {.name = "formed_on", .type = FS_DATE, .flags = FS_NULLABLE},
+    {.name = "review_on", .type = FS_DATE, .flags = FS_NULLABLE},
     {.name = NULL}};
+/* formed_on stays read-only once created: activation and the plan's history refer to it */
 static const struct fs_field team_patch_fields[] = {
     {.name = "name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 200},
     {.name = "moderator_id", .type = FS_UUID, .flags = FS_NULLABLE},
+    {.name = "review_on", .type = FS_DATE, .flags = FS_NULLABLE},
     {.name = "family_id", .type = FS_UUID, .flags = FS_READONLY},
     {.name = "formed_on", .type = FS_DATE, .flags = FS_READONLY},
     {.name = "closed_on", .type = FS_DATE, .flags = FS_READONLY},
@@ -38,6 +44,9 @@ static const struct koop_filter team_filters[] = {
      "t.status = $1->>'status'"},
     {{.name = "family_id", .type = FS_UUID}, "t.family_id = ($1->>'family_id')::uuid"},
     {{.name = "moderator_id", .type = FS_UUID}, "t.moderator_id = ($1->>'moderator_id')::uuid"},
+    /* open teams whose plan review is due before the date (task_teams_review) */
+    {{.name = "review_due_before", .type = FS_DATE},
+     "t.status <> 'closed' AND t.review_on < ($1->>'review_due_before')::date"},
     {{.name = "partner_id", .type = FS_UUID},
      "EXISTS (SELECT 1 FROM team_members m WHERE m.tenant_id = t.tenant_id"
      " AND m.team_id = t.id AND m.partner_id = ($1->>'partner_id')::uuid)"},
@@ -49,6 +58,8 @@ static const struct koop_list team_list = {.from = "task_teams",
                                            .where = "koop.team_visible(t)",
                                            .audit = "task_team"};
 
+/* SQL (sql/functions/task_teams.sql): koop.task_team_create, koop.task_team_get,
+ * koop.task_team_patch, koop.task_team_transition */
 const struct koop_resource task_team_resource = {
     .name = "task_team",
     .fields = team_fields,
@@ -90,6 +101,8 @@ static const struct koop_sort created_sorts[] = {KOOP_SORT_CREATED_AT, {0}};
 static const struct koop_list team_member_list =
     TEAM_LIST("team_members", "koop.team_member_json", "team_member");
 
+/* SQL (sql/functions/task_teams.sql): koop.team_member_create, koop.team_member_get,
+ * koop.team_member_patch */
 const struct koop_resource team_member_resource = {
     .name = "team_member",
     .fields = team_member_fields,
@@ -121,6 +134,8 @@ static const struct koop_list team_meeting_list = {.from = "team_meetings",
                                                    .check = "koop.team_must_see($4)",
                                                    .audit = "team_meeting"};
 
+/* SQL (sql/functions/task_teams.sql): koop.team_meeting_create, koop.team_meeting_get,
+ * koop.team_meeting_patch, koop.team_meeting_delete */
 const struct koop_resource team_meeting_resource = {
     .name = "team_meeting",
     .fields = meeting_fields,
@@ -142,6 +157,8 @@ static const struct koop_filter goal_filters[] = {
     {{.name = NULL}}};
 static const struct koop_list goal_list = TEAM_LIST("plan_goals", "koop.goal_json", "goal");
 
+/* SQL (sql/functions/task_teams.sql): koop.goal_create, koop.goal_get, koop.goal_patch,
+ * koop.goal_transition */
 const struct koop_resource goal_resource = {
     .name = "goal",
     .fields = goal_fields,
@@ -166,6 +183,8 @@ static const struct fs_field action_fields[] = {
     {.name = "family_id", .type = FS_UUID, .flags = FS_READONLY},
     {.name = "held_from", .type = FS_STRING, .flags = FS_READONLY},
     {.name = "status_reason", .type = FS_STRING, .flags = FS_READONLY},
+    {.name = "reason_code", .type = FS_STRING, .flags = FS_READONLY},
+    {.name = "overdue", .type = FS_BOOL, .flags = FS_READONLY},
     {.name = "outcome", .type = FS_STRING, .flags = FS_READONLY},
     {.name = "capacity_warning", .type = FS_BOOL, .flags = FS_READONLY},
     {.name = "referred_at", .type = FS_DATETIME, .flags = FS_READONLY},
@@ -176,7 +195,11 @@ static const struct koop_filter action_filters[] = {
     {{.name = "status", .type = FS_ENUM, .values = koop_action_statuses},
      "t.status = $1->>'status'"},
     {{.name = "goal_id", .type = FS_UUID}, "t.goal_id = ($1->>'goal_id')::uuid"},
+    {{.name = "overdue", .type = FS_BOOL}, "koop.referral_overdue(t) = ($1->>'overdue')::boolean"},
     {{.name = NULL}}};
+/* declined, failed and cancelled referrals name why (koop.action_move requires it) */
+static const struct fs_field action_transition_fields[] = {
+    {.name = "reason_code", .type = FS_ENUM, .values = koop_referral_reasons}, {.name = NULL}};
 static const struct koop_sort action_sorts[] = {KOOP_SORT_CREATED_AT, KOOP_SORT_UPDATED_AT, {0}};
 /* partner staff: their own partner's actions only */
 static const struct koop_list action_list = {.from = "plan_actions",
@@ -185,6 +208,8 @@ static const struct koop_list action_list = {.from = "plan_actions",
                                              .check = "koop.team_must_see($4)",
                                              .audit = "action"};
 
+/* SQL (sql/functions/task_teams.sql): koop.action_create, koop.action_get, koop.action_patch,
+ * koop.action_transition */
 const struct koop_resource action_resource = {
     .name = "action",
     .fields = action_fields,
@@ -195,11 +220,13 @@ const struct koop_resource action_resource = {
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH) |
            OP_BIT(OP_TRANSITION),
     .transition_outcome = true,
+    .transition_fields = action_transition_fields,
 };
 
 static const struct koop_filter referral_filters[] = {
     {{.name = "status", .type = FS_ENUM, .values = koop_action_statuses},
      "t.status = $1->>'status'"},
+    {{.name = "overdue", .type = FS_BOOL}, "koop.referral_overdue(t) = ($1->>'overdue')::boolean"},
     KOOP_FILTER_UPDATED_SINCE,
     {{.name = NULL}}};
 static const struct koop_sort referral_sorts[] = {
@@ -214,6 +241,7 @@ static const struct koop_list referral_list = {
     .role_where = "t.partner_id = koop.partner()",
     .audit = "referral"};
 
+/* SQL (sql/functions/task_teams.sql): koop.referral_get, koop.referral_transition */
 const struct koop_resource referral_resource = {
     .name = "referral",
     .fields = action_fields,
@@ -223,12 +251,15 @@ const struct koop_resource referral_resource = {
     .states = koop_action_statuses,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_GET) | OP_BIT(OP_TRANSITION),
     .transition_outcome = true,
+    .transition_fields = action_transition_fields,
 };
 
 /* ---- plan agreement, timeline ---- */
 
 static const struct fs_field agree_fields[] = {
-    {.name = "member_id", .type = FS_UUID, .flags = FS_REQUIRED}, {.name = NULL}};
+    {.name = "member_id", .type = FS_UUID, .flags = FS_REQUIRED},
+    {.name = "review_on", .type = FS_DATE, .flags = FS_NULLABLE},
+    {.name = NULL}};
 
 int task_teams_agree(struct kreq *req, struct kres *res)
 {
@@ -239,8 +270,9 @@ int task_teams_agree(struct kreq *req, struct kres *res)
         return koop_fail_errors(res, errors);
     json_decref(errors);
     const char *v[] = {koop_param(req, "team_id"),
-                       json_string_value(json_object_get(req->json, "member_id"))};
-    koop_res_one(req, res, "koop_plan_agree", 2, v, 200);
+                       json_string_value(json_object_get(req->json, "member_id")),
+                       json_string_value(json_object_get(req->json, "review_on"))};
+    koop_res_one(req, res, "koop_plan_agree", 3, v, 200);
     return 0;
 }
 
@@ -253,6 +285,10 @@ int task_teams_timeline(struct kreq *req, struct kres *res)
     return 0;
 }
 
+/* ---- the periodic job: overdue referrals, plan reviews due (koop.casework_tick) ---- */
+
+const struct koop_job koop_api_jobs[] = {{"casework", "SELECT koop.casework_tick()"}, {NULL, NULL}};
+
 void task_teams_init(void)
 {
     koop_resource_register(&task_team_resource);
@@ -261,7 +297,8 @@ void task_teams_init(void)
     koop_resource_register(&goal_resource);
     koop_resource_register(&action_resource);
     koop_resource_register(&referral_resource);
-    db_register("koop_plan_agree",
-                "SELECT r->>'version', r::text FROM koop.plan_agree($1::uuid, $2::uuid) r");
+    db_register(
+        "koop_plan_agree",
+        "SELECT r->>'version', r::text FROM koop.plan_agree($1::uuid, $2::uuid, $3::date) r");
     db_register("koop_team_timeline", "SELECT NULL, koop.team_timeline($1::uuid)::text");
 }

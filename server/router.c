@@ -172,6 +172,9 @@ void koop_route_print(FILE *out, const struct koop_route *table)
                      flags[0] ? "," : "");
         if (r->handler)
             snprintf(handler, sizeof handler, "%s", r->handler_name ? r->handler_name : "?");
+        else if (r->resource && r->op == OP_LIST && r->resource->list)
+            /* a declared list: one koop.page call over the resource's rows */
+            snprintf(handler, sizeof handler, "list:koop.page[%s]", r->resource->name);
         else if (r->resource)
             snprintf(handler, sizeof handler, "%s:koop.%s_%s", op_name(r->op), r->resource->name,
                      op_name(r->op));

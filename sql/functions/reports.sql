@@ -35,6 +35,9 @@ BEGIN
     RETURN granted;
 END $$;
 
+-- (0.1.0's koop.cell: the cells are report_suppress's now)
+DROP FUNCTION IF EXISTS koop.cell(bigint, boolean);
+
 -- Suppression for the roles that get it (auditor, regional analyst; admins
 -- and coordinators read their own tenant's exact counts). p_rows are
 -- report_doc's raw rows; each gets "c", the count shown. Counts 1 and 2 are
@@ -81,7 +84,8 @@ BEGIN
     SELECT coalesce(jsonb_agg(y.q), '[]') INTO eqs FROM (
         SELECT jsonb_build_object('m', jsonb_agg(r.ix), 't',
                    (SELECT min(z.ix) FROM r z WHERE z.rt = r.rt AND z.rd = 'total')) AS q
-        FROM r WHERE r.rd <> 'total' GROUP BY r.rt, r.rd
+        FROM r WHERE r.rd NOT IN ('total', 'problem', 'reason') -- (not partitions of the total)
+        GROUP BY r.rt, r.rd
         UNION ALL
         SELECT jsonb_build_object('m', coalesce(jsonb_agg(r.ix) FILTER (WHERE r.rt <> ''), '[]'),
                    't', min(r.ix) FILTER (WHERE r.rt = ''))
@@ -189,8 +193,8 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
           UNION ALL SELECT NULL, dim, key, sum(n)::bigint FROM per_tenant GROUP BY dim, key) g
 $$;
 
--- Referrals made in the period: by status, by the partner's sector and by
--- partner; the acceptance rate (accepted of those decided) and the median
+-- Referrals made in the period: by status, by the partner's sector, by
+-- partner and, for those declined, failed or cancelled, by reason code; the acceptance rate (accepted of those decided) and the median
 -- days from referral to acceptance and to completion.
 CREATE OR REPLACE FUNCTION koop.report_referrals(ts uuid[], p_from date, p_to date) RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -205,7 +209,11 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
             SELECT tenant_id, 'total' AS dim, 'referrals' AS key FROM r
             UNION ALL SELECT tenant_id, 'status', status FROM r
             UNION ALL SELECT tenant_id, 'sector', sector FROM r
-            UNION ALL SELECT tenant_id, 'partner', partner_name FROM r) x
+            UNION ALL SELECT tenant_id, 'partner', partner_name FROM r
+            -- outcomes by reason code: declined.no_capacity, failed.client_refused, ...
+            -- (unspecified: records before reason codes, and cancellations by closing the team)
+            UNION ALL SELECT tenant_id, 'reason', status || '.' || coalesce(reason_code, 'unspecified')
+                FROM r WHERE status IN ('declined', 'failed', 'cancelled')) x
         GROUP BY tenant_id, dim, key),
     counts AS (
         SELECT tenant_id, dim, key, n FROM per_tenant
