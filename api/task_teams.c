@@ -287,7 +287,10 @@ int task_teams_timeline(struct kreq *req, struct kres *res)
 
 /* ---- the periodic job: overdue referrals, plan reviews due (koop.casework_tick) ---- */
 
-const struct koop_job koop_api_jobs[] = {{"casework", "SELECT koop.casework_tick()"}, {NULL, NULL}};
+/* (and the 24 h expiry of stored idempotent responses, koop.idem_expire) */
+const struct koop_job koop_api_jobs[] = {{"casework", "SELECT koop.casework_tick()"},
+                                         {"idempotency_expiry", "SELECT koop.idem_expire()"},
+                                         {NULL, NULL}};
 
 void task_teams_init(void)
 {

@@ -214,14 +214,28 @@ static int create_fn(struct db_tx *tx, struct kreq *req, struct kres *res, void 
         if (!c)
             return -1;
         if (PQntuples(c) == 1 && !PQgetisnull(c, 0, 1)) {
-            /* a replay: the original status and body */
+            /* a replay: the original status and body, while the caller may still see the
+             * record (its get answers; else 404, which http.c audits on family routes) */
+            json_t *j = json_loads(PQgetvalue(c, 0, 1), 0, NULL);
+            const char *id = json_string_value(json_object_get(j, "id"));
+            if (id && (a->r->ops & OP_BIT(OP_GET))) {
+                const char *gv[] = {req->nparams ? req->params[0] : NULL, id};
+                PGresult *g = db_exec(tx, res, 0, stmt_name(name, sizeof name, a->r, "get"), 2, gv);
+                bool gone = !g || PQntuples(g) != 1 || PQgetisnull(g, 0, 1);
+                if (gone) {
+                    json_decref(j);
+                    if (g)
+                        koop_fail(res, P_NOT_FOUND, "no such record");
+                    return -1;
+                }
+            }
             char *body = strdup(PQgetvalue(c, 0, 1));
-            if (!body)
+            if (!body) {
+                json_decref(j);
                 return -1;
+            }
             koop_res_record(res, atoi(PQgetvalue(c, 0, 0)), body, PQgetvalue(c, 0, 2));
             koop_res_header(res, "Idempotent-Replayed", "true");
-            json_t *j = json_loads(body, 0, NULL);
-            const char *id = json_string_value(json_object_get(j, "id"));
             if (id)
                 koop_res_header(res, "Location", "%s/%s",
                                 a->r->location ? a->r->location : req->path, id);

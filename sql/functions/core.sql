@@ -98,6 +98,24 @@ LANGUAGE sql AS $$
             nullif(current_setting('koop.request_id', true), ''), p_status)
 $$;
 
+-- Stored responses live 24 h whatever the traffic: every claim purges expired
+-- ones of all users (a bounded batch), and the periodic job (server/jobs.c,
+-- api/task_teams.c koop_api_jobs) calls it too. SECURITY DEFINER: the rows
+-- belong to whichever user made them. Returns how many went.
+CREATE OR REPLACE FUNCTION koop.idem_expire() RETURNS int
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    n int;
+BEGIN
+    DELETE FROM idempotency_keys k WHERE (k.user_id, k.method, k.path, k.key) IN (
+        SELECT x.user_id, x.method, x.path, x.key FROM idempotency_keys x
+        WHERE x.created_at < now() - interval '24 hours' LIMIT 1000);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END $$;
+REVOKE ALL ON FUNCTION koop.idem_expire() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION koop.idem_expire() TO koop_app;
+
 -- Claims a key for this request (returns no stored response), or returns the
 -- stored response of an earlier request with the same key. A concurrent
 -- request with the same key waits here until the first one commits.
@@ -106,8 +124,7 @@ RETURNS TABLE (status int, body text, version text) LANGUAGE plpgsql AS $$
 DECLARE
     k idempotency_keys;
 BEGIN
-    DELETE FROM idempotency_keys i WHERE i.user_id = koop.user_id()
-        AND i.created_at < now() - interval '24 hours';
+    PERFORM koop.idem_expire();
     INSERT INTO idempotency_keys (user_id, method, path, key, tenant_id, body_hash)
     VALUES (koop.user_id(), p_method, p_path, p_key, koop.tenant(), p_hash)
     ON CONFLICT DO NOTHING;

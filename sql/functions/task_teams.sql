@@ -1037,6 +1037,8 @@ BEGIN
         || ARRAY(SELECT id::text FROM plan_goals WHERE tenant_id = koop.tenant() AND team_id = ANY (teams))
         || ARRAY(SELECT id::text FROM team_meetings WHERE tenant_id = koop.tenant() AND team_id = ANY (teams))
         || ARRAY(SELECT id::text FROM team_members WHERE tenant_id = koop.tenant() AND team_id = ANY (teams));
+END $$;
+
 -- The periodic case-work job (server/jobs.c runs it every KOOP_JOB_INTERVAL seconds, under an
 -- advisory lock so that of several daemons one does it): in every active tenant, emits
 -- referral.overdue once per referral that has waited longer than the tenant's

@@ -334,5 +334,6 @@ Suite *suite_families(void)
     suite_add_tcase(s, tcase_families_gdpr());
     suite_add_tcase(s, tcase_families_traces());
     suite_add_tcase(s, tcase_families_pesel());
+    suite_add_tcase(s, tcase_families_idempotency());
     return s;
 }

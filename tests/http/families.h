@@ -188,5 +188,6 @@ TCase *tcase_families_audit(void);
 TCase *tcase_families_gdpr(void);
 TCase *tcase_families_traces(void);
 TCase *tcase_families_pesel(void);
+TCase *tcase_families_idempotency(void);
 
 #endif
