@@ -290,6 +290,7 @@ int task_teams_timeline(struct kreq *req, struct kres *res)
 /* (and the 24 h expiry of stored idempotent responses, koop.idem_expire) */
 const struct koop_job koop_api_jobs[] = {{"casework", "SELECT koop.casework_tick()"},
                                          {"idempotency_expiry", "SELECT koop.idem_expire()"},
+                                         {"consent_expiry", "SELECT koop.consent_expiry_tick()"},
                                          {NULL, NULL}};
 
 void task_teams_init(void)

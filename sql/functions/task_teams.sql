@@ -763,7 +763,7 @@ BEGIN
             WHEN 'referred' THEN ARRAY['cancelled']
             WHEN 'accepted' THEN ARRAY['cancelled']
             WHEN 'in_progress' THEN ARRAY['cancelled']
-            WHEN 'on_hold' THEN CASE WHEN a.status_reason = 'consent_withdrawn'
+            WHEN 'on_hold' THEN CASE WHEN a.status_reason IN ('consent_withdrawn', 'consent_expired')
                                      THEN ARRAY[a.held_from, 'cancelled'] ELSE ARRAY['cancelled'] END
             ELSE ARRAY[]::text[] END;
     ELSIF p_side = 'moderator' THEN -- no service: no partner side
@@ -776,7 +776,7 @@ BEGIN
             WHEN 'referred' THEN ARRAY['accepted', 'declined', 'on_hold']
             WHEN 'accepted' THEN ARRAY['in_progress', 'on_hold']
             WHEN 'in_progress' THEN ARRAY['on_hold', 'completed', 'failed']
-            WHEN 'on_hold' THEN CASE WHEN a.status_reason = 'consent_withdrawn'
+            WHEN 'on_hold' THEN CASE WHEN a.status_reason IN ('consent_withdrawn', 'consent_expired')
                                      THEN ARRAY[]::text[] ELSE ARRAY[a.held_from] END
             ELSE ARRAY[]::text[] END;
     END IF;
@@ -823,7 +823,8 @@ BEGIN
         -- referring to a full service is allowed, but flagged
         warn := s.capacity_available IS NOT NULL AND s.capacity_available = 0;
     END IF;
-    IF a.status = 'on_hold' AND p_to = a.held_from AND a.status_reason = 'consent_withdrawn'
+    IF a.status = 'on_hold' AND p_to = a.held_from
+       AND a.status_reason IN ('consent_withdrawn', 'consent_expired')
        AND NOT koop.consent_covers(t.family_id, a.partner_id) THEN
         PERFORM koop.fail(409, 'invalid_transition',
             'the hold is for a withdrawn consent: a covering consent must be active again',
@@ -1037,6 +1038,44 @@ BEGIN
         || ARRAY(SELECT id::text FROM plan_goals WHERE tenant_id = koop.tenant() AND team_id = ANY (teams))
         || ARRAY(SELECT id::text FROM team_meetings WHERE tenant_id = koop.tenant() AND team_id = ANY (teams))
         || ARRAY(SELECT id::text FROM team_members WHERE tenant_id = koop.tenant() AND team_id = ANY (teams));
+END $$;
+
+-- Consent expiry acts like withdrawal (the periodic job, every KOOP_JOB_INTERVAL seconds): in
+-- every active tenant, the open referrals that an expired consent covered (valid_until passed
+-- in Europe/Warsaw) and no consent covers any more go on hold with reason consent_expired, with
+-- their events and audit rows (the system's: no actor). Resuming follows the withdrawal rules
+-- (koop.action_move). Returns how many went on hold.
+CREATE OR REPLACE FUNCTION koop.consent_expiry_tick() RETURNS int LANGUAGE plpgsql AS $$
+DECLARE
+    ts uuid[];
+    tid uuid;
+    a record;
+    n int := 0;
+BEGIN
+    PERFORM set_config('koop.role', 'platform_admin', true);
+    ts := ARRAY(SELECT id FROM tenants WHERE active ORDER BY id);
+    PERFORM set_config('koop.role', '', true);
+    FOREACH tid IN ARRAY ts LOOP
+        PERFORM set_config('koop.tenant_id', tid::text, true);
+        FOR a IN UPDATE plan_actions p SET status = 'on_hold', held_from = p.status,
+                     status_reason = 'consent_expired', version = p.version + 1, updated_at = now()
+                 FROM task_teams t
+                 WHERE p.tenant_id = tid AND t.tenant_id = p.tenant_id AND t.id = p.team_id
+                   AND p.service_id IS NOT NULL AND p.status IN ('referred', 'accepted', 'in_progress')
+                   AND EXISTS (SELECT 1 FROM consents c WHERE c.tenant_id = tid
+                               AND c.family_id = t.family_id AND c.withdrawn_on IS NULL
+                               AND c.valid_until < koop.today()
+                               AND (c.scope = 'sharing_with_team'
+                                    OR (c.scope = 'sharing_with_partner' AND c.partner_id = p.partner_id)))
+                   AND NOT koop.consent_covers(t.family_id, p.partner_id)
+                 RETURNING p.id, p.version LOOP
+            PERFORM koop.emit('action.on_hold', 'action', a.id, a.version);
+            PERFORM koop.audit('transition', 'action', a.id, 200);
+            n := n + 1;
+        END LOOP;
+    END LOOP;
+    PERFORM set_config('koop.tenant_id', '', true);
+    RETURN n;
 END $$;
 
 -- The periodic case-work job (server/jobs.c runs it every KOOP_JOB_INTERVAL seconds, under an

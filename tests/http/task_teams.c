@@ -133,6 +133,7 @@ Suite *suite_task_teams(void)
     suite_add_tcase(s, tcase_task_teams_consent_coverage());
     suite_add_tcase(s, tcase_task_teams_audit());
     suite_add_tcase(s, tcase_task_teams_partner_view());
+    suite_add_tcase(s, tcase_task_teams_expiry());
     suite_add_tcase(s, tcase_task_teams_casework());
     return s;
 }

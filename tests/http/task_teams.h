@@ -118,6 +118,7 @@ TCase *tcase_task_teams_closing(void);
 TCase *tcase_task_teams_consent_coverage(void);
 TCase *tcase_task_teams_audit(void);
 TCase *tcase_task_teams_partner_view(void);
+TCase *tcase_task_teams_expiry(void);
 TCase *tcase_task_teams_casework(void);
 
 #endif
