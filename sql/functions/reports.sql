@@ -35,6 +35,9 @@ BEGIN
     RETURN granted;
 END $$;
 
+-- (0.1.0's koop.cell: the cells are report_suppress's now)
+DROP FUNCTION IF EXISTS koop.cell(bigint, boolean);
+
 -- Suppression for the roles that get it (auditor, regional analyst; admins
 -- and coordinators read their own tenant's exact counts). p_rows are
 -- report_doc's raw rows; each gets "c", the count shown. Counts 1 and 2 are
