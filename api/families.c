@@ -51,6 +51,9 @@ static const struct koop_filter family_filters[] = {
     {{.name = "assigned_worker_id", .type = FS_UUID},
      "t.assigned_worker_id = ($1->>'assigned_worker_id')::uuid"},
     KOOP_FILTER_UPDATED_SINCE,
+    /* (admins: other roles see no family as due) */
+    {{.name = "retention_due", .type = FS_BOOL},
+     "(koop.role() = 'admin' AND koop.family_retention_due(t)) = ($1->>'retention_due')::boolean"},
     {{.name = "q", .type = FS_STRING, .min = 2, .max = 100},
      "t.reference_number = $1->>'q' OR t.external_ref = $1->>'q'"
      " OR EXISTS (SELECT 1 FROM family_members m WHERE m.tenant_id = t.tenant_id"

@@ -291,6 +291,7 @@ int task_teams_timeline(struct kreq *req, struct kres *res)
 const struct koop_job koop_api_jobs[] = {{"casework", "SELECT koop.casework_tick()"},
                                          {"idempotency_expiry", "SELECT koop.idem_expire()"},
                                          {"consent_expiry", "SELECT koop.consent_expiry_tick()"},
+                                         {"retention", "SELECT koop.retention_tick()"},
                                          {NULL, NULL}};
 
 void task_teams_init(void)

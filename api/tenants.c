@@ -60,6 +60,7 @@ const struct koop_resource tenant_resource = {
 
 static const struct fs_field settings_fields[] = {
     {.name = "referral_overdue_days", .type = FS_INT, .flags = FS_REQUIRED, .min = 0, .max = 365},
+    {.name = "retention_years", .type = FS_INT, .flags = FS_NULLABLE, .min = 1, .max = 100},
     {.name = "tenant_id", .type = FS_UUID, .flags = FS_READONLY},
     {.name = "name", .type = FS_STRING, .flags = FS_READONLY},
     {.name = NULL}};

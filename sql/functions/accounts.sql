@@ -108,7 +108,8 @@ END $$;
 -- the tenant's version.
 CREATE OR REPLACE FUNCTION koop.settings_json(t tenants) RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object('tenant_id', t.id, 'name', t.name,
-        'referral_overdue_days', t.referral_overdue_days, 'version', t.version,
+        'referral_overdue_days', t.referral_overdue_days, 'retention_years', t.retention_years,
+        'version', t.version,
         'updated_at', koop.ts(t.updated_at))
 $$;
 
@@ -129,6 +130,9 @@ BEGIN
     PERFORM koop.check_version(t.version, p_version);
     UPDATE tenants SET referral_overdue_days = coalesce((p_patch ->> 'referral_overdue_days')::int,
                                                         referral_overdue_days),
+        -- (null switches retention off: only when sent explicitly)
+        retention_years = CASE WHEN p_patch ? 'retention_years' THEN (p_patch ->> 'retention_years')::int
+                               ELSE retention_years END,
         version = version + 1, updated_at = now()
     WHERE id = t.id RETURNING * INTO t;
     PERFORM koop.audit('update', 'tenant', t.id, 200);

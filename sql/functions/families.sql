@@ -558,6 +558,41 @@ BEGIN
     RETURN doc;
 END $$;
 
+-- Retention (issue 10): a closed family whose tenant's retention_years have passed since it
+-- closed is due for anonymisation (GET /v1/families?retention_due=true, admins).
+CREATE OR REPLACE FUNCTION koop.family_retention_due(f families) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT f.status = 'closed' AND f.anonymized_at IS NULL AND f.closed_on IS NOT NULL
+       AND EXISTS (SELECT 1 FROM tenants tn WHERE tn.id = f.tenant_id AND tn.retention_years IS NOT NULL
+                   AND f.closed_on <= koop.today() - make_interval(years => tn.retention_years))
+$$;
+
+-- The periodic job anonymises what is due, as the system (no actor in the audit row), a
+-- bounded batch per tenant and run. Returns how many families were anonymised.
+CREATE OR REPLACE FUNCTION koop.retention_tick() RETURNS int LANGUAGE plpgsql AS $$
+DECLARE
+    ts uuid[];
+    tid uuid;
+    fid uuid;
+    n int := 0;
+BEGIN
+    PERFORM set_config('koop.role', 'platform_admin', true);
+    ts := ARRAY(SELECT id FROM tenants WHERE active AND retention_years IS NOT NULL ORDER BY id);
+    FOREACH tid IN ARRAY ts LOOP
+        PERFORM set_config('koop.tenant_id', tid::text, true);
+        PERFORM set_config('koop.role', 'admin', true);
+        FOR fid IN SELECT f.id FROM families f WHERE f.tenant_id = tid AND f.status = 'closed'
+                   AND f.anonymized_at IS NULL AND koop.family_retention_due(f)
+                   ORDER BY f.closed_on, f.id LIMIT 100 LOOP
+            PERFORM koop.family_anonymize(fid, NULL);
+            n := n + 1;
+        END LOOP;
+    END LOOP;
+    PERFORM set_config('koop.tenant_id', '', true);
+    PERFORM set_config('koop.role', '', true);
+    RETURN n;
+END $$;
+
 -- Stored idempotent responses may hold a family's personal data: purge them.
 -- SECURITY DEFINER: they belong to whichever user made them.
 CREATE OR REPLACE FUNCTION koop.idem_purge(p_tenant uuid, p_needles text[]) RETURNS void

@@ -335,5 +335,6 @@ Suite *suite_families(void)
     suite_add_tcase(s, tcase_families_traces());
     suite_add_tcase(s, tcase_families_pesel());
     suite_add_tcase(s, tcase_families_idempotency());
+    suite_add_tcase(s, tcase_families_retention());
     return s;
 }

@@ -189,5 +189,6 @@ TCase *tcase_families_gdpr(void);
 TCase *tcase_families_traces(void);
 TCase *tcase_families_pesel(void);
 TCase *tcase_families_idempotency(void);
+TCase *tcase_families_retention(void);
 
 #endif
