@@ -21,10 +21,17 @@ struct koop_config {
     int drain_timeout_s;       /* SIGTERM: how long in-flight requests may finish */
     int auth_fail_limit;       /* failed logins per IP per minute before 429 */
     char cors_origins[1024];   /* comma-separated, or "*" */
-    char trusted_proxies[512]; /* comma-separated IPs whose X-Forwarded-For is believed */
+    char trusted_proxies[512]; /* comma-separated IPs/CIDRs whose forwarding headers are believed */
     char openapi_path[512];
     char docs_dir[512];
     char redoc_js[512];
+    /* trust boundaries (server/trust.h, server/http.c) */
+    int header_timeout_s;     /* a request's headers must arrive within this after it starts */
+    int longpoll_per_token;   /* waiting long-polls per token */
+    int heavy_slots;          /* heavy routes (reports, exports, PDFs) running at once */
+    int rate_limit;           /* requests per token per minute */
+    char metrics_listen[128]; /* HOST:PORT of a /metrics-only listener, or "" */
+    int metrics_public;       /* 1: /metrics on the API address without a token */
 };
 
 /* One option of the table: the env var, the flag, and how it is stored. */
