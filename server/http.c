@@ -199,8 +199,8 @@ void koop_http_dispatch(const struct koop_route *routes, struct kreq *req, struc
         }
         long retry = 1;
         /* a long-poll run again after waiting (wait_deadline_us set) is not a new request */
-        if (!req->wait_deadline_us && !koop_rate_take(req->auth.token_id, koop_cfg.rate_limit,
-                                                      koop_now_us(), &retry)) {
+        if (!req->wait_deadline_us &&
+            !koop_rate_take(req->auth.token_id, koop_cfg.rate_limit, koop_now_us(), &retry)) {
             koop_fail(res, P_TOO_MANY_REQUESTS, "more than %d requests a minute with this token",
                       koop_cfg.rate_limit);
             koop_res_header(res, "Retry-After", "%ld", retry);
@@ -300,8 +300,8 @@ struct conn_ctx {
     size_t len, cap;
     bool too_large;
     size_t discarded; /* bytes of a too-large chunked body dropped so far */
-    bool started;  /* the access handler has seen the headers */
-    bool answered; /* a response was queued before the body was read */
+    bool started;     /* the access handler has seen the headers */
+    bool answered;    /* a response was queued before the body was read */
     uint64_t t0;
     uint64_t wait_deadline; /* long-poll: kept across suspensions */
     size_t uri_len;
@@ -515,8 +515,8 @@ static void track_busy(struct MHD_Connection *c, bool busy)
     /* the next request on a kept-alive connection: the idle time MHD allows,
      * then the header deadline */
     if (!busy)
-        t->deadline_us =
-            koop_now_us() + (uint64_t)(koop_cfg.conn_timeout + koop_cfg.header_timeout_s) * 1000000u;
+        t->deadline_us = koop_now_us() +
+                         (uint64_t)(koop_cfg.conn_timeout + koop_cfg.header_timeout_s) * 1000000u;
     pthread_mutex_unlock(&track_mu);
 }
 
@@ -567,12 +567,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (*upload_size && ctx->too_large) {
         /* a chunked body over the limit. MHD 0.9.75 takes a response only
          * before the body or after its end (MHD_queue_response fails in
-         * between), so the 413 waits for the end: up to another max_body
+         * between), so the 413 waits for the end: up to 3 x max_body more
          * bytes are read and dropped, beyond that the connection is closed
          * without an answer rather than read on. */
         ctx->discarded += *upload_size;
         *upload_size = 0;
-        return ctx->discarded > koop_cfg.max_body ? MHD_NO : MHD_YES;
+        return ctx->discarded > 3 * koop_cfg.max_body ? MHD_NO : MHD_YES;
     }
     if (*upload_size) {
         if (ctx->len + *upload_size > koop_cfg.max_body) {
@@ -611,9 +611,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             break;
         /* an empty long-poll answer: park the connection, free the thread */
         ctx->wait_deadline = req.wait_deadline_us;
-        int w = koop_wait_suspend(c, req.auth.tenant_id, req.auth.token_id,
-                                  koop_cfg.longpoll_per_token, req.wait_deadline_us,
-                                  res.wait_generation);
+        int w =
+            koop_wait_suspend(c, req.auth.tenant_id, req.auth.token_id, koop_cfg.longpoll_per_token,
+                              req.wait_deadline_us, res.wait_generation);
         if (w > 0) {
             json_decref(res.json);
             free(res.raw);

@@ -39,8 +39,8 @@ struct koop_auth {
 #define KOOP_MAX_PARAMS 4
 #define KOOP_MAX_QUERY 24
 #define KOOP_MAX_HEADERS 8
-#define KOOP_MAX_REQ_HEADERS 64 /* header lines a request may have (431 beyond) */
-#define KOOP_MAX_URI 8192       /* request target length (414 beyond) */
+#define KOOP_MAX_REQ_HEADERS 64     /* header lines a request may have (431 beyond) */
+#define KOOP_MAX_URI 8192           /* request target length (414 beyond) */
 #define KOOP_MAX_HEADER_BYTES 32768 /* all header lines together (431 beyond) */
 
 struct koop_kv {
@@ -61,7 +61,7 @@ struct kreq {
     char namebuf[KOOP_MAX_PARAMS][48];
     struct koop_kv query[KOOP_MAX_QUERY]; /* decoded query arguments */
     int nquery;
-    bool query_overflow; /* more arguments than KOOP_MAX_QUERY */
+    bool query_overflow;   /* more arguments than KOOP_MAX_QUERY */
     const char *query_bad; /* a parameter whose value holds a NUL or control character */
     /* every header line in the order received, names as sent (duplicates kept) */
     struct koop_kv headers[KOOP_MAX_REQ_HEADERS];
@@ -69,8 +69,8 @@ struct kreq {
     bool headers_overflow; /* more lines than KOOP_MAX_REQ_HEADERS */
     size_t header_bytes;   /* names and values of all header lines */
     bool body_too_large;   /* the body was (or would be) over the configured limit */
-    const char *body;    /* NUL-terminated copy of the body, or NULL */
-    json_t *json;        /* the parsed JSON body (borrowed; freed by the server) or NULL */
+    const char *body;      /* NUL-terminated copy of the body, or NULL */
+    json_t *json;          /* the parsed JSON body (borrowed; freed by the server) or NULL */
     size_t body_len;
     const char *content_type;
     const char *if_match;
@@ -79,8 +79,8 @@ struct kreq {
     uint64_t wait_deadline_us; /* long-poll: 0, or when a waiting request must answer */
     int statement_timeout_ms;  /* 0: the configured one; more for heavy reads (reports) */
     char request_id[72];       /* up to 64 characters (koop_request_id_ok) */
-    char peer[64]; /* the TCP peer's address */
-    char ip[64];   /* the client's: the peer, or the forwarded address behind a trusted proxy */
+    char peer[64];             /* the TCP peer's address */
+    char ip[64]; /* the client's: the peer, or the forwarded address behind a trusted proxy */
     struct koop_auth auth;
 };
 

@@ -147,9 +147,8 @@ bool koop_route_heavy(const struct koop_route *rt)
 {
     /* by path, so that the route table (api/routes.c) needs no flag for it */
     static const char *const prefixes[] = {"/v1/reports/", NULL};
-    static const char *const suffixes[] = {"/export",   "/export/hsds", "/certificate",
-                                           "/plan",     "/protocol",    "/minutes",
-                                           NULL};
+    static const char *const suffixes[] = {
+        "/export", "/export/hsds", "/certificate", "/plan", "/protocol", "/minutes", NULL};
     if (strcmp(rt->method, "GET") != 0)
         return false;
     for (int i = 0; prefixes[i]; i++)

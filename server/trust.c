@@ -188,15 +188,15 @@ static int split_forwarded(const char *const *v, int nv, struct hop *hops, int m
     return n;
 }
 
-void koop_client_address(const char *peer, const char *const *xff, int nxff,
-                         const char *const *fwd, int nfwd, char *out, size_t outlen)
+void koop_client_address(const char *peer, const char *const *xff, int nxff, const char *const *fwd,
+                         int nfwd, char *out, size_t outlen)
 {
     snprintf(out, outlen, "%s", peer ? peer : "unknown");
     if (nproxies == 0 || !koop_proxy_trusted(peer))
         return;
     static _Thread_local struct hop hops[MAX_HOPS];
-    int n = nfwd ? split_forwarded(fwd, nfwd, hops, MAX_HOPS)
-                 : split_xff(xff, nxff, hops, MAX_HOPS);
+    int n =
+        nfwd ? split_forwarded(fwd, nfwd, hops, MAX_HOPS) : split_xff(xff, nxff, hops, MAX_HOPS);
     for (int i = n - 1; i >= 0; i--) {
         if (!hops[i].addr[0])
             return; /* garbage: the proxy that passed it on is the client we know */

@@ -22,8 +22,8 @@ bool koop_proxy_trusted(const char *ip);
  * X-Forwarded-For) that is not a trusted proxy; an entry that is not an
  * address ends the walk at the proxy that appended it. Otherwise, and without
  * trusted proxies, the peer. out receives at most outlen-1 bytes. */
-void koop_client_address(const char *peer, const char *const *xff, int nxff,
-                         const char *const *fwd, int nfwd, char *out, size_t outlen);
+void koop_client_address(const char *peer, const char *const *xff, int nxff, const char *const *fwd,
+                         int nfwd, char *out, size_t outlen);
 
 /* Concurrent requests per client address (the forwarded one behind a proxy:
  * MHD's own per-IP limit sees only the proxy). enter returns a slot (>= 0)

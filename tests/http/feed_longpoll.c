@@ -19,7 +19,7 @@ static void sleep_s(double s)
 /* The value of a gauge in /metrics, or -1. */
 static long metric(const char *name)
 {
-    struct resp *r = direct("GET", "/metrics", NULL, NULL, NULL);
+    struct resp *r = direct("GET", "/metrics", world()->platform, NULL, NULL);
     long v = -1;
     char key[128];
     snprintf(key, sizeof key, "\n%s ", name);

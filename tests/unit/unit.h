@@ -8,4 +8,5 @@ Suite *suite_identifiers(void);
 Suite *suite_problem_config(void);
 Suite *suite_routes_spec(void);
 Suite *suite_cli_config(void);
+Suite *suite_trust(void);
 #endif
