@@ -643,7 +643,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
     (void)cls;
-    (void)c;
+    /* a request line: its headers are due KOOP_HEADER_TIMEOUT from now, or
+     * earlier when the connection's own deadline comes first */
+    struct conn_track *t = track_of(c);
+    if (t) {
+        uint64_t due = koop_now_us() + (uint64_t)koop_cfg.header_timeout_s * 1000000u;
+        pthread_mutex_lock(&track_mu);
+        if (due < t->deadline_us)
+            t->deadline_us = due;
+        pthread_mutex_unlock(&track_mu);
+    }
     struct conn_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx)
         return NULL;
@@ -781,7 +790,12 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     size_t n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = 0;
-    koop_log_warn("http: %s", msg);
+    /* a client that went away mid-request (or was closed at its header
+     * deadline) is no fault of ours */
+    if (strstr(msg, "detected connection closure"))
+        koop_log_info("http: %s", msg);
+    else
+        koop_log_warn("http: %s", msg);
 }
 
 /* Parses HOST:PORT into a socket address; returns 0 or -1. */
