@@ -88,7 +88,7 @@ if [[ ${KOOP_VALGRIND:-0} == 1 ]]; then
 fi
 # port 0: the daemon binds any free port (no race with others) and logs the one it got
 KOOP_LISTEN=127.0.0.1:0 KOOP_CORS_ORIGINS=https://portal.example KOOP_THREADS=4 \
-    KOOP_AUTH_FAIL_LIMIT=1000 KOOP_DRAIN_TIMEOUT=10 KOOP_PER_IP_LIMIT=1000 KOOP_TRUSTED_PROXIES=127.0.0.1 \
+    KOOP_AUTH_FAIL_LIMIT=1000 KOOP_DRAIN_TIMEOUT=10 KOOP_PER_IP_LIMIT=1000 KOOP_TRUSTED_PROXIES=127.0.0.1 KOOP_LONGPOLL_PER_TOKEN=100 \
     "${wrap[@]}" "$BUILD/kooperd" serve 2>"$out/daemon.log" &
 daemon_pid=$!
 port=""

@@ -1,14 +1,15 @@
 /* Trust boundaries: the client address behind a trusted proxy (the test
- * daemon runs with KOOP_TRUSTED_PROXIES=127.0.0.1 and KOOP_AUTH_FAIL_LIMIT=1000,
- * tests/run.sh), waiting long-polls per token, the deadline for a request's
- * headers, and /metrics not public on the API address. */
+ * daemon runs with KOOP_TRUSTED_PROXIES=127.0.0.1, KOOP_AUTH_FAIL_LIMIT=1000 and
+ * KOOP_LONGPOLL_PER_TOKEN=100, tests/run.sh), waiting long-polls per token, the deadline for a
+ * request's headers, and /metrics not public on the API address. */
 #include "robustness.h"
 
 #include <arpa/inet.h>
 #include <poll.h>
 #include <sys/socket.h>
 
-#define AUTH_FAIL_LIMIT 1000 /* KOOP_AUTH_FAIL_LIMIT in tests/run.sh */
+#define AUTH_FAIL_LIMIT 1000   /* KOOP_AUTH_FAIL_LIMIT in tests/run.sh */
+#define LONGPOLL_PER_TOKEN 100 /* KOOP_LONGPOLL_PER_TOKEN in tests/run.sh */
 
 static long get_xff(const char *token, const char *h1, const char *h2)
 {
@@ -97,14 +98,14 @@ START_TEST(longpolls_per_token_are_limited)
     long long after = last_event_id(tok);
     ck_assert_int_ge(after, 0);
     long before = waiting();
-    int fds[8];
-    for (int i = 0; i < 8; i++)
+    int fds[LONGPOLL_PER_TOKEN];
+    for (int i = 0; i < LONGPOLL_PER_TOKEN; i++)
         fds[i] = open_longpoll(tok, after + 1000000);
-    for (int i = 0; i < 200 && waiting() < before + 8; i++) {
+    for (int i = 0; i < 200 && waiting() < before + LONGPOLL_PER_TOKEN; i++) {
         struct timespec ts = {0, 50 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    /* once the 8 wait (KOOP_LONGPOLL_PER_TOKEN's default), a 9th is refused */
+    /* once as many wait as KOOP_LONGPOLL_PER_TOKEN allows, one more is refused */
     struct resp *r =
         direct("GET", fmt("/v1/events?after=%lld&wait=1", after + 1000000), tok, NULL, NULL);
     ck_problem(r, 429, "too_many_requests");
@@ -117,7 +118,7 @@ START_TEST(longpolls_per_token_are_limited)
     r = direct("GET", fmt("/v1/events?after=%lld&wait=1", after + 1000000), w->admin_a, NULL, NULL);
     ck_assert_int_eq(r->status, 200);
     resp_free(r);
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < LONGPOLL_PER_TOKEN; i++)
         close(fds[i]);
     healthy();
 }
