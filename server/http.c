@@ -792,7 +792,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
         msg[--n] = 0;
     /* a client that went away mid-request (or was closed at its header
      * deadline) is no fault of ours */
-    if (strstr(msg, "detected connection closure"))
+    if (strstr(msg, "detected connection closure") || strstr(msg, "closed by remote side"))
         koop_log_info("http: %s", msg);
     else
         koop_log_warn("http: %s", msg);
