@@ -72,4 +72,10 @@ int documents_plan(struct kreq *req, struct kres *res);
 int documents_team_protocol(struct kreq *req, struct kres *res);
 int documents_minutes(struct kreq *req, struct kres *res);
 
+/* public.c: the keyless public basket (/public/v1/{teryt}/...) */
+void public_init(void);
+int public_services_list(struct kreq *req, struct kres *res);
+int public_services_get(struct kreq *req, struct kres *res);
+int public_hsds(struct kreq *req, struct kres *res);
+
 #endif

@@ -12,6 +12,7 @@
  * audited in the same transaction; a denied access is audited on its own.
  * SQL: sql/functions/families.sql. */
 #include "api.h"
+#include "vocab.h"
 #include "identifiers.h"
 
 #include "../server/db.h"
@@ -20,25 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const family_states[] = {"referred",   "diagnosed", "in_support",
-                                            "monitoring", "closed",    NULL};
-static const char *const problem_codes[] = {"unemployment",
-                                            "poverty",
-                                            "disability",
-                                            "long_term_illness",
-                                            "care_and_upbringing",
-                                            "addiction",
-                                            "domestic_violence",
-                                            "homelessness",
-                                            "housing",
-                                            "debt",
-                                            "education",
-                                            "justice",
-                                            "other",
-                                            NULL};
-
 static const struct fs_field problem_fields[] = {
-    {.name = "code", .type = FS_ENUM, .flags = FS_REQUIRED, .values = problem_codes},
+    {.name = "code", .type = FS_ENUM, .flags = FS_REQUIRED, .values = koop_problem_codes},
     {.name = "notes", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 2000},
     {.name = NULL}};
 static const struct fs_field problem_item = {.type = FS_OBJECT, .sub = problem_fields};
@@ -57,66 +41,82 @@ static const struct fs_field family_fields[] = {
     {.name = "anonymized", .type = FS_BOOL, .flags = FS_READONLY},
     {.name = NULL}};
 
-static const struct fs_field family_filters[] = {
-    {.name = "status", .type = FS_ENUM, .values = family_states},
-    {.name = "district", .type = FS_STRING, .min = 1, .max = 100},
-    {.name = "problem", .type = FS_ENUM, .values = problem_codes},
-    {.name = "assigned_worker_id", .type = FS_UUID},
-    {.name = "updated_since", .type = FS_DATETIME},
-    {.name = "q", .type = FS_STRING, .min = 2, .max = 100},
-    {.name = NULL}};
+static const struct koop_filter family_filters[] = {
+    {{.name = "status", .type = FS_ENUM, .values = koop_family_statuses},
+     "t.status = $1->>'status'"},
+    {{.name = "district", .type = FS_STRING, .min = 1, .max = 100}, "t.district = $1->>'district'"},
+    {{.name = "problem", .type = FS_ENUM, .values = koop_problem_codes},
+     "t.problems @> jsonb_build_array(jsonb_build_object('code', $1->>'problem'))"},
+    {{.name = "assigned_worker_id", .type = FS_UUID},
+     "t.assigned_worker_id = ($1->>'assigned_worker_id')::uuid"},
+    KOOP_FILTER_UPDATED_SINCE,
+    {{.name = "q", .type = FS_STRING, .min = 2, .max = 100},
+     "t.reference_number = $1->>'q' OR t.external_ref = $1->>'q'"
+     " OR EXISTS (SELECT 1 FROM family_members m WHERE m.tenant_id = t.tenant_id"
+     " AND m.family_id = t.id AND m.search LIKE koop.contains_pattern($1->>'q'))"},
+    {{.name = NULL}}};
 
-static const char *const family_sorts[] = {"created_at",  "-created_at",      "updated_at",
-                                           "-updated_at", "reference_number", "-reference_number",
-                                           NULL};
+static const struct koop_sort family_sorts[] = {
+    KOOP_SORT_CREATED_AT,
+    KOOP_SORT_UPDATED_AT,
+    KOOP_SORT("reference_number", "t.reference_number", "text"),
+    {0}};
+static const struct koop_list family_list = {.from = "families",
+                                             .json = "koop.family_json(t)",
+                                             .where =
+                                                 "koop.family_visible(t.id, t.assigned_worker_id)",
+                                             .audit = "family"};
 
+/* SQL (sql/functions/families.sql): koop.family_create, koop.family_get, koop.family_patch,
+ * koop.family_transition */
 const struct koop_resource family_resource = {
     .name = "family",
     .fields = family_fields,
     .filters = family_filters,
     .sorts = family_sorts,
-    .states = family_states,
+    .list = &family_list,
+    .states = koop_family_statuses,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH) |
            OP_BIT(OP_TRANSITION),
 };
 
 /* ---- members ---- */
 
-static const char *const relations[] = {"head",   "spouse",      "partner", "child", "grandchild",
-                                        "parent", "grandparent", "sibling", "other", NULL};
-static const char *const sexes[] = {"female", "male", NULL};
-
 static const struct fs_field member_fields[] = {
     {.name = "first_name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 100},
     {.name = "last_name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 100},
     {.name = "birth_date", .type = FS_DATE, .flags = FS_NULLABLE},
     {.name = "pesel", .type = FS_STRING, .flags = FS_NULLABLE, .check = koop_check_pesel},
-    {.name = "sex", .type = FS_ENUM, .flags = FS_NULLABLE, .values = sexes},
-    {.name = "relation", .type = FS_ENUM, .flags = FS_REQUIRED, .values = relations},
+    {.name = "sex", .type = FS_ENUM, .flags = FS_NULLABLE, .values = koop_sexes},
+    {.name = "relation", .type = FS_ENUM, .flags = FS_REQUIRED, .values = koop_member_relations},
     {.name = "generation", .type = FS_INT, .flags = FS_NULLABLE, .min = 1, .max = 6},
     {.name = "family_id", .type = FS_UUID, .flags = FS_READONLY},
     {.name = "birth_year", .type = FS_INT, .flags = FS_READONLY},
     {.name = "adult", .type = FS_BOOL, .flags = FS_READONLY},
     {.name = NULL}};
 
-static const char *const member_sorts[] = {"created_at", "-created_at", NULL};
+static const struct koop_sort member_sorts[] = {KOOP_SORT_CREATED_AT, {0}};
+static const struct koop_list member_list = {.from = "family_members",
+                                             .json = "koop.member_json(t)",
+                                             .where = "t.family_id = $4",
+                                             .check = "koop.family_must_see($4)",
+                                             .audit = "member"};
 
+/* SQL (sql/functions/families.sql): koop.member_create, koop.member_get, koop.member_patch,
+ * koop.member_delete */
 const struct koop_resource member_resource = {
     .name = "member",
     .fields = member_fields,
     .sorts = member_sorts,
+    .list = &member_list,
     .ops = OPS_CRUD,
 };
 
 /* ---- consents ---- */
 
-static const char *const scopes[] = {"processing", "sharing_with_team", "sharing_with_partner",
-                                     NULL};
-static const char *const consent_states[] = {"active", "withdrawn", "expired", NULL};
-
 static const struct fs_field consent_fields[] = {
     {.name = "member_id", .type = FS_UUID, .flags = FS_REQUIRED},
-    {.name = "scope", .type = FS_ENUM, .flags = FS_REQUIRED, .values = scopes},
+    {.name = "scope", .type = FS_ENUM, .flags = FS_REQUIRED, .values = koop_consent_scopes},
     {.name = "partner_id", .type = FS_UUID, .flags = FS_NULLABLE},
     {.name = "purpose", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 1000},
     {.name = "given_on", .type = FS_DATE, .flags = FS_REQUIRED},
@@ -127,19 +127,27 @@ static const struct fs_field consent_fields[] = {
     {.name = "withdrawal_reason", .type = FS_STRING, .flags = FS_READONLY},
     {.name = NULL}};
 
-static const struct fs_field consent_filters[] = {
-    {.name = "scope", .type = FS_ENUM, .values = scopes},
-    {.name = "status", .type = FS_ENUM, .values = consent_states},
-    {.name = NULL}};
+static const struct koop_filter consent_filters[] = {
+    {{.name = "scope", .type = FS_ENUM, .values = koop_consent_scopes}, "t.scope = $1->>'scope'"},
+    {{.name = "status", .type = FS_ENUM, .values = koop_consent_statuses},
+     "koop.consent_status(t) = $1->>'status'"},
+    {{.name = NULL}}};
 
-static const char *const consent_sorts[] = {"created_at", "-created_at", "given_on", "-given_on",
-                                            NULL};
+static const struct koop_sort consent_sorts[] = {
+    KOOP_SORT_CREATED_AT, KOOP_SORT("given_on", "t.given_on", "date"), {0}};
+static const struct koop_list consent_list = {.from = "consents",
+                                              .json = "koop.consent_json(t)",
+                                              .where = "t.family_id = $4",
+                                              .check = "koop.family_must_see($4)",
+                                              .audit = "consent"};
 
+/* SQL (sql/functions/families.sql): koop.consent_create, koop.consent_get */
 const struct koop_resource consent_resource = {
     .name = "consent",
     .fields = consent_fields,
     .filters = consent_filters,
     .sorts = consent_sorts,
+    .list = &consent_list,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET),
 };
 

@@ -4,6 +4,7 @@
  *                                           admin, auditor; newest first
  * SQL: sql/functions/feed.sql (koop.event_list, koop.audit_list). */
 #include "api.h"
+#include "vocab.h"
 
 #include "../server/db.h"
 #include "../server/problem.h"
@@ -108,14 +109,11 @@ int events_list(struct kreq *req, struct kres *res)
 
 /* ---- audit ---- */
 
-static const char *const actions[] = {"read",   "create",    "update",       "delete", "transition",
-                                      "export", "anonymize", "login_failed", NULL};
-
 static const struct fs_field audit_filters[] = {
     {.name = "resource", .type = FS_STRING, .min = 1, .max = 64},
     {.name = "resource_id", .type = FS_UUID},
     {.name = "actor_id", .type = FS_UUID},
-    {.name = "action", .type = FS_ENUM, .values = actions},
+    {.name = "action", .type = FS_ENUM, .values = koop_audit_actions},
     {.name = "from", .type = FS_DATETIME},
     {.name = "to", .type = FS_DATETIME},
     {.name = NULL}};

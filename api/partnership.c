@@ -5,6 +5,7 @@
  *   GET|POST /v1/projects/{project_id}/families, DELETE .../families/{family_id}
  * SQL: sql/functions/partnership.sql. */
 #include "api.h"
+#include "vocab.h"
 
 #include "../server/db.h"
 #include "../server/problem.h"
@@ -13,11 +14,8 @@
 
 static const struct fs_field uuid_item = {.type = FS_UUID};
 
-static const char *const meeting_kinds[] = {"partnership_team", "working_group", "educational",
-                                            "ceremony",         "other",         NULL};
-
 static const struct fs_field meeting_fields[] = {
-    {.name = "kind", .type = FS_ENUM, .flags = FS_REQUIRED, .values = meeting_kinds},
+    {.name = "kind", .type = FS_ENUM, .flags = FS_REQUIRED, .values = koop_meeting_kinds},
     {.name = "held_on", .type = FS_DATE, .flags = FS_REQUIRED},
     {.name = "place", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 200},
     {.name = "title", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 300},
@@ -26,33 +24,36 @@ static const struct fs_field meeting_fields[] = {
     {.name = "minutes", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 20000},
     {.name = "decisions", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 8000},
     {.name = NULL}};
-static const struct fs_field meeting_filters[] = {
-    {.name = "kind", .type = FS_ENUM, .values = meeting_kinds},
-    {.name = "partner_id", .type = FS_UUID},
-    {.name = "from", .type = FS_DATE},
-    {.name = "to", .type = FS_DATE},
-    {.name = "updated_since", .type = FS_DATETIME},
-    {.name = NULL}};
-static const char *const meeting_sorts[] = {
-    "-held_on", "held_on", "created_at", "-created_at", "updated_at", "-updated_at", NULL};
+static const struct koop_filter meeting_filters[] = {
+    {{.name = "kind", .type = FS_ENUM, .values = koop_meeting_kinds}, "t.kind = $1->>'kind'"},
+    {{.name = "partner_id", .type = FS_UUID}, "($1->>'partner_id')::uuid = ANY (t.partner_ids)"},
+    {{.name = "from", .type = FS_DATE}, "t.held_on >= ($1->>'from')::date"},
+    {{.name = "to", .type = FS_DATE}, "t.held_on <= ($1->>'to')::date"},
+    KOOP_FILTER_UPDATED_SINCE,
+    {{.name = NULL}}};
+static const struct koop_sort meeting_sorts[] = {
+    KOOP_SORT_DESC_FIRST("held_on", "t.held_on", "date"),
+    KOOP_SORT_CREATED_AT,
+    KOOP_SORT_UPDATED_AT,
+    {0}};
+static const struct koop_list meeting_list = {.from = "meetings", .json = "koop.meeting_json(t)"};
 
+/* SQL (sql/functions/partnership.sql): koop.meeting_create, koop.meeting_get, koop.meeting_patch,
+ * koop.meeting_delete */
 const struct koop_resource meeting_resource = {
     .name = "meeting",
     .fields = meeting_fields,
     .filters = meeting_filters,
     .sorts = meeting_sorts,
+    .list = &meeting_list,
     .ops = OPS_CRUD,
 };
-
-static const char *const currencies[] = {"PLN", "EUR", NULL};
-static const char *const indicator_sources[] = {"families_supported", "task_teams_formed",
-                                                "referrals_completed", "partners_declared", NULL};
 
 static const struct fs_field indicator_fields[] = {
     {.name = "name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 300},
     {.name = "unit", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 60},
     {.name = "target", .type = FS_INT, .flags = FS_REQUIRED, .min = 0, .max = 1000000000},
-    {.name = "source", .type = FS_ENUM, .flags = FS_NULLABLE, .values = indicator_sources},
+    {.name = "source", .type = FS_ENUM, .flags = FS_NULLABLE, .values = koop_indicator_sources},
     {.name = NULL}};
 static const struct fs_field indicator_item = {.type = FS_OBJECT, .sub = indicator_fields};
 
@@ -75,24 +76,33 @@ static const struct fs_field project_fields[] = {
      .flags = FS_NULLABLE,
      .min = 0,
      .max = 100000000000000LL},
-    {.name = "currency", .type = FS_ENUM, .values = currencies},
+    {.name = "currency", .type = FS_ENUM, .values = koop_currencies},
     {.name = "indicators", .type = FS_ARRAY, .max = 50, .item = &indicator_item},
     {.name = "families_count", .type = FS_INT, .flags = FS_READONLY},
     {.name = NULL}};
-static const struct fs_field project_filters[] = {
-    {.name = "programme", .type = FS_STRING, .min = 1, .max = 300},
-    {.name = "partner_id", .type = FS_UUID},
-    {.name = "active_on", .type = FS_DATE},
-    {.name = "updated_since", .type = FS_DATETIME},
-    {.name = NULL}};
-static const char *const project_sorts[] = {"created_at", "-created_at", "name", "-name",
-                                            "updated_at", "-updated_at", NULL};
+static const struct koop_filter project_filters[] = {
+    {{.name = "programme", .type = FS_STRING, .min = 1, .max = 300},
+     "t.programme = $1->>'programme'"},
+    {{.name = "partner_id", .type = FS_UUID},
+     "($1->>'partner_id')::uuid = ANY (t.partner_ids)"
+     " OR t.leader_partner_id = ($1->>'partner_id')::uuid"},
+    {{.name = "active_on", .type = FS_DATE},
+     "coalesce(t.starts_on, '-infinity') <= ($1->>'active_on')::date"
+     " AND coalesce(t.ends_on, 'infinity') >= ($1->>'active_on')::date"},
+    KOOP_FILTER_UPDATED_SINCE,
+    {{.name = NULL}}};
+static const struct koop_sort project_sorts[] = {
+    KOOP_SORT_CREATED_AT, KOOP_SORT("name", "lower(t.name)", "text"), KOOP_SORT_UPDATED_AT, {0}};
+static const struct koop_list project_list = {.from = "projects", .json = "koop.project_json(t)"};
 
+/* SQL (sql/functions/partnership.sql): koop.project_create, koop.project_get, koop.project_patch,
+ * koop.project_delete */
 const struct koop_resource project_resource = {
     .name = "project",
     .fields = project_fields,
     .filters = project_filters,
     .sorts = project_sorts,
+    .list = &project_list,
     .ops = OPS_CRUD,
 };
 

@@ -4,6 +4,7 @@
  * "<3". A regional analyst sees the tenants granted to it, per tenant and
  * summed. Computed in SQL: sql/functions/reports.sql. */
 #include "api.h"
+#include "vocab.h"
 
 #include "../server/negotiate.h"
 
@@ -90,12 +91,10 @@ static char *report_csv(const json_t *doc)
 
 int reports_get(struct kreq *req, struct kres *res)
 {
-    static const char *const names[] = {"families", "task-teams", "referrals", "services",
-                                        "partners", "benefits",   NULL};
     /* the route is /v1/reports/{report}: not a UUID, so matched here */
     const char *name = req->path + strlen("/v1/reports/");
     bool known = false;
-    for (const char *const *n = names; *n; n++)
+    for (const char *const *n = koop_report_names; *n; n++)
         known |= strcmp(*n, name) == 0;
     if (!known)
         return koop_fail(res, P_NOT_FOUND, "no such report");

@@ -43,6 +43,10 @@ const struct koop_route koop_api_routes[] = {
     PUBLIC("/docs", service_docs),
     PUBLIC("/docs/redoc.standalone.js", service_docs_js),
 
+    PUBLIC("/public/v1/{teryt}/services", public_services_list),
+    PUBLIC("/public/v1/{teryt}/services/{service_id}", public_services_get),
+    PUBLIC("/public/v1/{teryt}/hsds", public_hsds),
+
     R("GET", "/v1/me", me_get, ROLES_ANY),
 
     CRUD("GET", "/v1/tenants", tenant_resource, OP_LIST, ROLE_PLATFORM_ADMIN),
@@ -195,7 +199,7 @@ const struct koop_route koop_api_routes[] = {
     R("GET", "/v1/reports/benefits", reports_get, REPORTS),
 
     R("GET", "/v1/events", events_list, ROLES_TENANT),
-    R("GET", "/v1/audit-events", audit_list, ROLE_ADMIN | ROLE_AUDITOR),
+    R("GET", "/v1/audit-events", audit_list, ROLE_ADMIN | ROLE_AUDITOR | ROLE_PLATFORM_ADMIN),
 
     {.method = NULL},
 };
@@ -212,4 +216,5 @@ void koop_api_init(void)
     reports_init();
     feed_init();
     documents_init();
+    public_init();
 }

@@ -13,6 +13,7 @@
  *   POST   /v1/services/import               text/csv, all-or-nothing, per-row errors
  * SQL: sql/functions/services.sql and sql/functions/services_exchange.sql. */
 #include "api.h"
+#include "vocab.h"
 #include "identifiers.h"
 
 #include "../server/csv.h"
@@ -26,55 +27,6 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const categories[] = {"vocational_activation",
-                                         "job_placement",
-                                         "training",
-                                         "psychological_support",
-                                         "addiction_therapy",
-                                         "family_assistant",
-                                         "legal_advice",
-                                         "debt_advice",
-                                         "health_care",
-                                         "rehabilitation",
-                                         "day_support_children",
-                                         "education_support",
-                                         "housing",
-                                         "material_aid",
-                                         "crisis_intervention",
-                                         "leisure_sport",
-                                         "other",
-                                         NULL};
-static const char *const target_groups[] = {"children",
-                                            "youth",
-                                            "adults",
-                                            "seniors",
-                                            "families",
-                                            "persons_with_disabilities",
-                                            "unemployed",
-                                            "persons_with_addiction",
-                                            "violence_affected",
-                                            "homeless",
-                                            "carers",
-                                            NULL};
-static const char *const statuses[] = {"draft", "active", "suspended", "retired", NULL};
-static const char *const days[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun", NULL};
-static const char *const sectors[] = {"social_assistance",
-                                      "family_support",
-                                      "labour",
-                                      "education",
-                                      "health",
-                                      "addiction",
-                                      "crisis_intervention",
-                                      "police",
-                                      "municipal_guard",
-                                      "justice",
-                                      "housing",
-                                      "ngo",
-                                      "culture_sport",
-                                      "local_government",
-                                      "other",
-                                      NULL};
-
 static const char *check_hhmm(const char *s, const char **msg)
 {
     if (strlen(s) != 5 || !isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]) ||
@@ -86,8 +38,8 @@ static const char *check_hhmm(const char *s, const char **msg)
     return NULL;
 }
 
-static const struct fs_field group_item = {.type = FS_ENUM, .values = target_groups};
-static const struct fs_field day_item = {.type = FS_ENUM, .values = days};
+static const struct fs_field group_item = {.type = FS_ENUM, .values = koop_target_groups};
+static const struct fs_field day_item = {.type = FS_ENUM, .values = koop_weekdays};
 
 static const struct fs_field cost_fields[] = {
     {.name = "free", .type = FS_BOOL, .flags = FS_REQUIRED},
@@ -129,7 +81,7 @@ static const struct fs_field service_fields[] = {
     {.name = "partner", .type = FS_OBJECT, .flags = FS_READONLY},
     {.name = "name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 300},
     {.name = "description", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 8000},
-    {.name = "category", .type = FS_ENUM, .flags = FS_REQUIRED, .values = categories},
+    {.name = "category", .type = FS_ENUM, .flags = FS_REQUIRED, .values = koop_service_categories},
     {.name = "target_groups", .type = FS_ARRAY, .max = 11, .item = &group_item},
     {.name = "eligibility", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 4000},
     {.name = "how_to_access", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 4000},
@@ -143,28 +95,36 @@ static const struct fs_field service_fields[] = {
     {.name = "verified_on", .type = FS_DATE, .flags = FS_NULLABLE},
     {.name = NULL}};
 
-static const struct fs_field service_filters[] = {
-    {.name = "q", .type = FS_STRING, .min = 1, .max = 200},
-    {.name = "category", .type = FS_ENUM, .values = categories},
-    {.name = "target_group", .type = FS_ENUM, .values = target_groups},
-    {.name = "partner_id", .type = FS_UUID},
-    {.name = "sector", .type = FS_ENUM, .values = sectors},
-    {.name = "status", .type = FS_ENUM, .values = statuses},
-    {.name = "has_capacity", .type = FS_BOOL},
-    {.name = "requires_referral", .type = FS_BOOL},
-    {.name = "updated_since", .type = FS_DATETIME},
-    {.name = NULL}};
+/* The list is koop.service_list (sql/functions/services.sql), not the generic
+ * one: q adds one predicate per word (up to 8) so that each can use the
+ * trigram index on services.search, and sort=relevance needs q. */
+static const struct koop_filter service_filters[] = {
+    {{.name = "q", .type = FS_STRING, .min = 1, .max = 200}},
+    {{.name = "category", .type = FS_ENUM, .values = koop_service_categories}},
+    {{.name = "target_group", .type = FS_ENUM, .values = koop_target_groups}},
+    {{.name = "partner_id", .type = FS_UUID}},
+    {{.name = "sector", .type = FS_ENUM, .values = koop_sectors}},
+    {{.name = "status", .type = FS_ENUM, .values = koop_service_statuses}},
+    {{.name = "has_capacity", .type = FS_BOOL}},
+    {{.name = "requires_referral", .type = FS_BOOL}},
+    {{.name = "updated_since", .type = FS_DATETIME}},
+    {{.name = NULL}}};
 
-static const char *const service_sorts[] = {"created_at", "-created_at", "name",      "-name",
-                                            "updated_at", "-updated_at", "relevance", NULL};
+static const struct koop_sort service_sorts[] = {KOOP_SORT("created_at", NULL, NULL),
+                                                 KOOP_SORT("name", NULL, NULL),
+                                                 KOOP_SORT("updated_at", NULL, NULL),
+                                                 KOOP_SORT_ASC("relevance", NULL, NULL),
+                                                 {0}};
 
+/* SQL (sql/functions/services.sql): koop.service_create, koop.service_get, koop.service_list,
+ * koop.service_patch, koop.service_delete, koop.service_transition */
 const struct koop_resource service_resource = {
     .name = "service",
     .fields = service_fields,
     .filters = service_filters,
     .sorts = service_sorts,
     .q_sort = "relevance",
-    .states = statuses,
+    .states = koop_service_statuses,
     .ops = OPS_CRUD | OP_BIT(OP_TRANSITION),
 };
 

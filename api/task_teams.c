@@ -10,13 +10,12 @@
  *   GET /v1/referrals, GET /v1/referrals/{referral_id}, POST .../transitions   partner's side
  * SQL: sql/functions/task_teams.sql. */
 #include "api.h"
+#include "vocab.h"
 
 #include "../server/db.h"
 #include "../server/problem.h"
 
 static const struct fs_field uuid_item = {.type = FS_UUID};
-
-static const char *const team_states[] = {"forming", "active", "closed", NULL};
 
 static const struct fs_field team_fields[] = {
     {.name = "family_id", .type = FS_UUID, .flags = FS_REQUIRED},
@@ -34,57 +33,74 @@ static const struct fs_field team_patch_fields[] = {
     {.name = "agreed_by_member_id", .type = FS_UUID, .flags = FS_READONLY},
     {.name = "agreed_plan_version", .type = FS_INT, .flags = FS_READONLY},
     {.name = NULL}};
-static const struct fs_field team_filters[] = {
-    {.name = "status", .type = FS_ENUM, .values = team_states},
-    {.name = "family_id", .type = FS_UUID},
-    {.name = "moderator_id", .type = FS_UUID},
-    {.name = "partner_id", .type = FS_UUID},
-    {.name = "updated_since", .type = FS_DATETIME},
-    {.name = NULL}};
-static const char *const team_sorts[] = {"created_at", "-created_at", "updated_at", "-updated_at",
-                                         NULL};
+static const struct koop_filter team_filters[] = {
+    {{.name = "status", .type = FS_ENUM, .values = koop_task_team_statuses},
+     "t.status = $1->>'status'"},
+    {{.name = "family_id", .type = FS_UUID}, "t.family_id = ($1->>'family_id')::uuid"},
+    {{.name = "moderator_id", .type = FS_UUID}, "t.moderator_id = ($1->>'moderator_id')::uuid"},
+    {{.name = "partner_id", .type = FS_UUID},
+     "EXISTS (SELECT 1 FROM team_members m WHERE m.tenant_id = t.tenant_id"
+     " AND m.team_id = t.id AND m.partner_id = ($1->>'partner_id')::uuid)"},
+    KOOP_FILTER_UPDATED_SINCE,
+    {{.name = NULL}}};
+static const struct koop_sort team_sorts[] = {KOOP_SORT_CREATED_AT, KOOP_SORT_UPDATED_AT, {0}};
+static const struct koop_list team_list = {.from = "task_teams",
+                                           .json = "koop.task_team_json(t)",
+                                           .where = "koop.team_visible(t)",
+                                           .audit = "task_team"};
 
+/* SQL (sql/functions/task_teams.sql): koop.task_team_create, koop.task_team_get,
+ * koop.task_team_patch, koop.task_team_transition */
 const struct koop_resource task_team_resource = {
     .name = "task_team",
     .fields = team_fields,
     .patch_fields = team_patch_fields,
     .filters = team_filters,
     .sorts = team_sorts,
-    .states = team_states,
+    .list = &team_list,
+    .states = koop_task_team_statuses,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH) |
            OP_BIT(OP_TRANSITION),
 };
 
 /* ---- members of the team ---- */
 
-static const char *const member_kinds[] = {"partner_representative", "social_worker",
-                                           "family_member", NULL};
-static const char *const member_roles[] = {"moderator", "member", NULL};
-
 static const struct fs_field team_member_fields[] = {
-    {.name = "kind", .type = FS_ENUM, .flags = FS_REQUIRED, .values = member_kinds},
+    {.name = "kind", .type = FS_ENUM, .flags = FS_REQUIRED, .values = koop_team_member_kinds},
     {.name = "partner_id", .type = FS_UUID, .flags = FS_NULLABLE},
     {.name = "person_name", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 200},
     {.name = "user_id", .type = FS_UUID, .flags = FS_NULLABLE},
     {.name = "member_id", .type = FS_UUID, .flags = FS_NULLABLE},
-    {.name = "role", .type = FS_ENUM, .values = member_roles},
+    {.name = "role", .type = FS_ENUM, .values = koop_team_member_roles},
     {.name = "joined_on", .type = FS_DATE},
     {.name = NULL}};
 static const struct fs_field team_member_patch_fields[] = {
     {.name = "person_name", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 200},
-    {.name = "role", .type = FS_ENUM, .values = member_roles},
+    {.name = "role", .type = FS_ENUM, .values = koop_team_member_roles},
     {.name = "left_on", .type = FS_DATE, .flags = FS_NULLABLE},
     {.name = NULL}};
-static const struct fs_field team_member_filters[] = {{.name = "current", .type = FS_BOOL},
-                                                      {.name = NULL}};
-static const char *const created_sorts[] = {"created_at", "-created_at", NULL};
+static const struct koop_filter team_member_filters[] = {
+    {{.name = "current", .type = FS_BOOL}, "(t.left_on IS NULL) = ($1->>'current')::boolean"},
+    {{.name = NULL}}};
+static const struct koop_sort created_sorts[] = {KOOP_SORT_CREATED_AT, {0}};
+/* the lists below the team: 404 unless the caller sees the team */
+#define TEAM_LIST(table, json_fn, resource)                                                        \
+    {                                                                                              \
+        .from = table, .json = json_fn "(t)", .where = "t.team_id = $4",                           \
+        .check = "koop.team_must_see($4)", .audit = resource                                       \
+    }
+static const struct koop_list team_member_list =
+    TEAM_LIST("team_members", "koop.team_member_json", "team_member");
 
+/* SQL (sql/functions/task_teams.sql): koop.team_member_create, koop.team_member_get,
+ * koop.team_member_patch */
 const struct koop_resource team_member_resource = {
     .name = "team_member",
     .fields = team_member_fields,
     .patch_fields = team_member_patch_fields,
     .filters = team_member_filters,
     .sorts = created_sorts,
+    .list = &team_member_list,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH),
 };
 
@@ -99,44 +115,49 @@ static const struct fs_field meeting_fields[] = {
     {.name = "next_meeting_on", .type = FS_DATE, .flags = FS_NULLABLE},
     {.name = "team_id", .type = FS_UUID, .flags = FS_READONLY},
     {.name = NULL}};
-static const char *const meeting_sorts[] = {"created_at", "-created_at", "held_on", "-held_on",
-                                            NULL};
+static const struct koop_sort meeting_sorts[] = {
+    KOOP_SORT_CREATED_AT, KOOP_SORT("held_on", "t.held_on", "date"), {0}};
+static const struct koop_list team_meeting_list =
+    TEAM_LIST("team_meetings", "koop.team_meeting_json", "team_meeting");
 
+/* SQL (sql/functions/task_teams.sql): koop.team_meeting_create, koop.team_meeting_get,
+ * koop.team_meeting_patch, koop.team_meeting_delete */
 const struct koop_resource team_meeting_resource = {
     .name = "team_meeting",
     .fields = meeting_fields,
     .sorts = meeting_sorts,
+    .list = &team_meeting_list,
     .ops = OPS_CRUD,
 };
 
 /* ---- the plan: goals ---- */
 
-static const char *const goal_states[] = {"open", "achieved", "partially_achieved", "not_achieved",
-                                          NULL};
 static const struct fs_field goal_fields[] = {
     {.name = "description", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 2000},
     {.name = "measure", .type = FS_STRING, .flags = FS_NULLABLE, .min = 1, .max = 1000},
     {.name = "target_date", .type = FS_DATE, .flags = FS_NULLABLE},
     {.name = "team_id", .type = FS_UUID, .flags = FS_READONLY},
     {.name = NULL}};
-static const struct fs_field goal_filters[] = {
-    {.name = "status", .type = FS_ENUM, .values = goal_states}, {.name = NULL}};
+static const struct koop_filter goal_filters[] = {
+    {{.name = "status", .type = FS_ENUM, .values = koop_goal_statuses}, "t.status = $1->>'status'"},
+    {{.name = NULL}}};
+static const struct koop_list goal_list = TEAM_LIST("plan_goals", "koop.goal_json", "goal");
 
+/* SQL (sql/functions/task_teams.sql): koop.goal_create, koop.goal_get, koop.goal_patch,
+ * koop.goal_transition */
 const struct koop_resource goal_resource = {
     .name = "goal",
     .fields = goal_fields,
     .filters = goal_filters,
     .sorts = created_sorts,
-    .states = goal_states,
+    .list = &goal_list,
+    .states = koop_goal_statuses,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH) |
            OP_BIT(OP_TRANSITION),
 };
 
 /* ---- the plan: actions (and referrals) ---- */
 
-static const char *const action_states[] = {"planned",     "referred", "accepted",  "declined",
-                                            "in_progress", "on_hold",  "completed", "failed",
-                                            "cancelled",   NULL};
 static const struct fs_field action_fields[] = {
     {.name = "goal_id", .type = FS_UUID, .flags = FS_REQUIRED},
     {.name = "description", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 2000},
@@ -154,37 +175,53 @@ static const struct fs_field action_fields[] = {
     {.name = "accepted_at", .type = FS_DATETIME, .flags = FS_READONLY},
     {.name = "completed_at", .type = FS_DATETIME, .flags = FS_READONLY},
     {.name = NULL}};
-static const struct fs_field action_filters[] = {
-    {.name = "status", .type = FS_ENUM, .values = action_states},
-    {.name = "goal_id", .type = FS_UUID},
-    {.name = NULL}};
-static const char *const action_sorts[] = {"created_at", "-created_at", "updated_at", "-updated_at",
-                                           NULL};
+static const struct koop_filter action_filters[] = {
+    {{.name = "status", .type = FS_ENUM, .values = koop_action_statuses},
+     "t.status = $1->>'status'"},
+    {{.name = "goal_id", .type = FS_UUID}, "t.goal_id = ($1->>'goal_id')::uuid"},
+    {{.name = NULL}}};
+static const struct koop_sort action_sorts[] = {KOOP_SORT_CREATED_AT, KOOP_SORT_UPDATED_AT, {0}};
+static const struct koop_list action_list = TEAM_LIST("plan_actions", "koop.action_json", "action");
 
+/* SQL (sql/functions/task_teams.sql): koop.action_create, koop.action_get, koop.action_patch,
+ * koop.action_transition */
 const struct koop_resource action_resource = {
     .name = "action",
     .fields = action_fields,
     .filters = action_filters,
     .sorts = action_sorts,
-    .states = action_states,
+    .list = &action_list,
+    .states = koop_action_statuses,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH) |
            OP_BIT(OP_TRANSITION),
     .transition_outcome = true,
 };
 
-static const struct fs_field referral_filters[] = {
-    {.name = "status", .type = FS_ENUM, .values = action_states},
-    {.name = "updated_since", .type = FS_DATETIME},
-    {.name = NULL}};
-static const char *const referral_sorts[] = {"-updated_at", "updated_at", "created_at",
-                                             "-created_at", NULL};
+static const struct koop_filter referral_filters[] = {
+    {{.name = "status", .type = FS_ENUM, .values = koop_action_statuses},
+     "t.status = $1->>'status'"},
+    KOOP_FILTER_UPDATED_SINCE,
+    {{.name = NULL}}};
+static const struct koop_sort referral_sorts[] = {
+    KOOP_SORT_DESC_FIRST("updated_at", "t.updated_at", "timestamptz"), KOOP_SORT_CREATED_AT, {0}};
+/* the indexable conditions first (plan_actions_partner), visibility per row
+ * after; a partner's staff page over their partner's rows of that index */
+static const struct koop_list referral_list = {
+    .from = "plan_actions",
+    .json = "koop.action_json(t)",
+    .where = "t.service_id IS NOT NULL AND t.referred_at IS NOT NULL AND koop.referral_visible(t)",
+    .where_roles = ROLE_PARTNER_STAFF,
+    .role_where = "t.partner_id = koop.partner()",
+    .audit = "referral"};
 
+/* SQL (sql/functions/task_teams.sql): koop.referral_get, koop.referral_transition */
 const struct koop_resource referral_resource = {
     .name = "referral",
     .fields = action_fields,
     .filters = referral_filters,
     .sorts = referral_sorts,
-    .states = action_states,
+    .list = &referral_list,
+    .states = koop_action_statuses,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_GET) | OP_BIT(OP_TRANSITION),
     .transition_outcome = true,
 };

@@ -20,8 +20,9 @@ struct opt {
 
 #define S(f) offsetof(struct koop_config, f), sizeof(((struct koop_config *)0)->f)
 static const struct opt opts[] = {
-    {"DATABASE_URL", "--database-url", "libpq URL of the database", K_STR, S(database_url), 0, 0,
-     true},
+    {"DATABASE_URL", "--database-url",
+     "libpq URL of the serving login (koop_serve: owns nothing, no superuser)", K_STR,
+     S(database_url), 0, 0, true},
     {"KOOP_LISTEN", "--listen", "HOST:PORT to serve on (127.0.0.1:8080)", K_LISTEN, 0, 0, 0, 0},
     {"KOOP_THREADS", "--threads", "HTTP worker threads, one DB connection each (4)", K_INT,
      S(threads), 1, 256},
@@ -43,6 +44,9 @@ static const struct opt opts[] = {
      "seconds in-flight requests may finish on SIGTERM (10)", K_INT, S(drain_timeout_s), 0, 600},
     {"KOOP_AUTH_FAIL_LIMIT", "--auth-fail-limit", "failed logins per IP per minute before 429 (30)",
      K_INT, S(auth_fail_limit), 1, 100000},
+    {"KOOP_PUBLIC_RATE_LIMIT", "--public-rate-limit",
+     "keyless /public/v1 requests per client address per minute before 429 (300)", K_INT,
+     S(public_rate_limit), 1, 1000000},
     {"KOOP_CORS_ORIGINS", "--cors-origins", "comma-separated allowed origins, or * (none)", K_STR,
      S(cors_origins), 0, 0},
     {"KOOP_TRUSTED_PROXIES", "--trusted-proxies",
@@ -70,6 +74,16 @@ static const struct opt opts[] = {
     {"KOOP_METRICS_PUBLIC", "--metrics-public",
      "1: /metrics on the API address without a token (0: platform_admin only)", K_INT,
      S(metrics_public), 0, 1},
+    /* -- database credentials and token lifetimes (least privilege, issue "Trust boundaries") -- */
+    {"DATABASE_OWNER_URL", "--owner-url",
+     "libpq URL as the database owner, for migrate and start-up migrations (DATABASE_URL)", K_STR,
+     S(owner_url), 0, 0, true},
+    {"KOOP_SERVE_PASSWORD", "--serve-password",
+     "migrate: let koop_serve log in with this password (unchanged)", K_STR, S(serve_password), 0,
+     0, true},
+    {"KOOP_SELF_TOKEN_MAX_DAYS", "--self-token-max-days",
+     "longest lifetime of a token users mint for themselves (90)", K_INT, S(self_token_max_days), 1,
+     730},
 };
 #undef S
 
@@ -148,9 +162,12 @@ int koop_config_env_for(struct koop_config *c, bool serve, char *err, size_t err
     c->longpoll_per_token = 8;
     c->heavy_slots = 2;
     c->rate_limit = 6000;
+    c->public_rate_limit = 300;
     snprintf(c->openapi_path, sizeof c->openapi_path, "openapi.yaml");
     snprintf(c->docs_dir, sizeof c->docs_dir, "docs");
     snprintf(c->redoc_js, sizeof c->redoc_js, "node_modules/redoc/bundles/redoc.standalone.js");
+    /* database credentials and token lifetimes */
+    c->self_token_max_days = 90;
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
         if (!serve && !opts[i].common)
             continue; /* not this command's: neither read nor judged */

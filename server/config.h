@@ -20,6 +20,7 @@ struct koop_config {
     int connect_timeout_s;     /* to PostgreSQL */
     int drain_timeout_s;       /* SIGTERM: how long in-flight requests may finish */
     int auth_fail_limit;       /* failed logins per IP per minute before 429 */
+    int public_rate_limit;     /* keyless /public/v1 requests per client address per minute */
     char cors_origins[1024];   /* comma-separated, or "*" */
     char trusted_proxies[512]; /* comma-separated IPs/CIDRs whose forwarding headers are believed */
     char openapi_path[512];
@@ -32,6 +33,10 @@ struct koop_config {
     int rate_limit;           /* requests per token per minute */
     char metrics_listen[128]; /* HOST:PORT of a /metrics-only listener, or "" */
     int metrics_public;       /* 1: /metrics on the API address without a token */
+    /* database credentials and token lifetimes */
+    char owner_url[1024];     /* DATABASE_OWNER_URL: migrations; empty: DATABASE_URL */
+    char serve_password[256]; /* KOOP_SERVE_PASSWORD: migrate lets koop_serve log in with it */
+    int self_token_max_days;  /* KOOP_SELF_TOKEN_MAX_DAYS: tokens users mint for themselves */
 };
 
 /* One option of the table: the env var, the flag, and how it is stored. */
@@ -42,10 +47,10 @@ struct koop_option {
 };
 
 /* Loads defaults, then the environment. With serve false only the settings
- * every command uses are read (DATABASE_URL, KOOP_STATEMENT_TIMEOUT_MS,
- * KOOP_CONNECT_TIMEOUT); the serve-only ones keep their defaults and are not
- * judged, so a bad KOOP_LISTEN cannot stop `migrate`. Returns 0, or -1 after
- * printing the reason to err (a buffer of errlen bytes). */
+ * every command uses are read (DATABASE_URL, DATABASE_OWNER_URL,
+ * KOOP_SERVE_PASSWORD, KOOP_STATEMENT_TIMEOUT_MS, KOOP_CONNECT_TIMEOUT); the serve-only ones keep
+ * their defaults and are not judged, so a bad KOOP_LISTEN cannot stop `migrate`. Returns 0, or -1
+ * after printing the reason to err (a buffer of errlen bytes). */
 int koop_config_env_for(struct koop_config *c, bool serve, char *err, size_t errlen);
 /* koop_config_env_for(c, true, ...): every setting. */
 int koop_config_env(struct koop_config *c, char *err, size_t errlen);

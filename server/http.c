@@ -422,6 +422,8 @@ static void add_cors(const struct kreq *req, struct MHD_Response *r, bool prefli
     const char *origin = koop_header(req, "Origin");
     if (!origin || !koop_cfg.cors_origins[0] || !list_has(koop_cfg.cors_origins, origin))
         return;
+    if (MHD_get_response_header(r, "Access-Control-Allow-Origin"))
+        return; /* the route answers every origin itself (the public basket: "*") */
     MHD_add_response_header(r, "Access-Control-Allow-Origin", origin);
     MHD_add_response_header(r, "Vary", "Origin");
     MHD_add_response_header(r, "Access-Control-Expose-Headers",

@@ -12,6 +12,13 @@
 static const struct fs_field reason_field = {
     .name = "reason", .type = FS_STRING, .min = 1, .max = 500};
 
+/* The generic list: koop.page with the declared fragments as parameters
+ * ($1 from, $2 json, $3 where, $4 key, $5 key type, $6 descending, $7
+ * filters, $8 after, $9 limit, $10 parent, $11 check; $12 the audit_list
+ * resource). */
+#define PAGE_CALL                                                                                  \
+    "koop.page($1, $2, $3, $4, $5, $6::boolean, $7::jsonb, $8::jsonb, $9::int, $10::uuid, $11)"
+
 void koop_resource_register(const struct koop_resource *r)
 {
     static const struct {
@@ -39,9 +46,19 @@ void koop_resource_register(const struct koop_resource *r)
     static const char outcome_fmt[] =
         "SELECT r->>'version', r::text FROM "
         "koop.%s_transition($1::uuid, $2::uuid, $3::int, $4, $5, $6) r";
+    static bool page_registered;
+    if (!page_registered) {
+        page_registered = true;
+        db_register("koop_page",
+                    "SELECT (r->'items')::text, (r->'next')::text FROM " PAGE_CALL " r");
+        db_register("koop_page_audit", "SELECT (r->'items')::text, (r->'next')::text FROM "
+                                       "koop.audit_list($12, " PAGE_CALL ") r");
+    }
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         if (!(r->ops & OP_BIT(shapes[i].op)))
             continue;
+        if (shapes[i].op == OP_LIST && r->list)
+            continue; /* one of the generic statements above */
         char *name = NULL, *sql = NULL;
         /* kept for the process lifetime: the statement registry borrows them */
         const char *fmt =
@@ -386,14 +403,15 @@ int koop_list_reply(struct kreq *req, struct kres *res, const char *sort, const 
 }
 
 struct list_arg {
-    const char *stmt, *parent, *filters, *sort, *after, *limit;
+    const char *stmt, *sort; /* sort: the ?sort= value, for the next cursor */
+    int n;
+    const char *const *vals;
 };
 
 static int list_fn(struct db_tx *tx, struct kreq *req, struct kres *res, void *p)
 {
     struct list_arg *a = p;
-    const char *v[] = {a->parent, a->filters, a->sort, a->after, a->limit};
-    PGresult *r = db_exec(tx, res, DB_LAST, a->stmt, 5, v);
+    PGresult *r = db_exec(tx, res, DB_LAST, a->stmt, a->n, a->vals);
     if (!r)
         return -1;
     if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0))
@@ -402,25 +420,95 @@ static int list_fn(struct db_tx *tx, struct kreq *req, struct kres *res, void *p
                            PQgetisnull(r, 0, 1) ? NULL : PQgetvalue(r, 0, 1));
 }
 
+/* The WHERE of a generic list: the list's own condition, the caller's role
+ * condition, and the fragment of each filter given in q — constants only,
+ * joined by AND. Returns a new string (caller frees) or NULL when out of
+ * memory. */
+static char *list_where(const struct koop_resource *r, const struct kreq *req, const json_t *q)
+{
+    const struct koop_list *l = r->list;
+    const char *parts[48];
+    int n = 0;
+    parts[n++] = l->where ? l->where : "true";
+    if (l->role_where && (req->auth.role & l->where_roles))
+        parts[n++] = l->role_where;
+    for (const struct koop_filter *f = r->filters; f && f->field.name && n < 48; f++)
+        if (f->where && json_object_get(q, f->field.name))
+            parts[n++] = f->where;
+    size_t len = 1;
+    for (int i = 0; i < n; i++)
+        len += strlen(parts[i]) + 8;
+    char *w = malloc(len), *o = w;
+    if (!w)
+        return NULL;
+    o += sprintf(o, "%s", parts[0]);
+    for (int i = 1; i < n; i++)
+        o += sprintf(o, " AND (%s)", parts[i]);
+    return w;
+}
+
+/* The ?sort= entry named s ("name" or "-name"): its declaration, and whether
+ * it is the descending one. */
+static const struct koop_sort *sort_of(const struct koop_sort *sorts, const char *s, bool *desc)
+{
+    for (const struct koop_sort *k = sorts; k->name; k++) {
+        if (strcmp(k->name, s) == 0 || (k->desc && strcmp(k->desc, s) == 0)) {
+            *desc = k->desc && strcmp(k->desc, s) == 0;
+            return k;
+        }
+    }
+    return NULL;
+}
+
 int koop_res_list(const struct koop_resource *r, struct kreq *req, struct kres *res)
 {
+    /* the declared filters and sorts as a query spec and a ?sort= vocabulary */
+    struct fs_field filters[37];
+    const char *sorts[33];
+    int nf = 0, ns = 0;
+    for (const struct koop_filter *f = r->filters; f && f->field.name && nf < 36; f++)
+        filters[nf++] = f->field;
+    filters[nf] = (struct fs_field){.name = NULL};
+    for (const struct koop_sort *k = r->sorts; k->name && ns < 31; k++) {
+        if (k->desc && k->desc_first)
+            sorts[ns++] = k->desc;
+        sorts[ns++] = k->name;
+        if (k->desc && !k->desc_first)
+            sorts[ns++] = k->desc;
+    }
+    sorts[ns] = NULL;
     const char *sort;
     json_t *after;
     long limit;
-    json_t *q = koop_list_params(r->filters, r->sorts, r->q_sort, req, res, &sort, &after, &limit);
+    json_t *q = koop_list_params(filters, sorts, r->q_sort, req, res, &sort, &after, &limit);
     if (!q)
         return 0;
     char name[96], lim[16];
     snprintf(lim, sizeof lim, "%ld", limit);
     char *qs = json_dumps(q, JSON_COMPACT);
     char *as = after ? json_dumps(after, JSON_COMPACT) : NULL;
-    struct list_arg a = {stmt_name(name, sizeof name, r, "list"),
-                         req->nparams ? req->params[0] : NULL,
-                         qs,
-                         sort,
-                         as,
-                         lim};
-    db_run(req, res, list_fn, &a);
+    const char *parent = req->nparams ? req->params[0] : NULL;
+    char *where = NULL;
+    if (r->list) {
+        bool desc = false;
+        const struct koop_sort *k = sort_of(r->sorts, sort, &desc);
+        where = list_where(r, req, q);
+        if (!k || !where || !qs) {
+            koop_fail(res, P_INTERNAL, k ? "out of memory" : "undeclared sort");
+        } else {
+            const struct koop_list *l = r->list;
+            const char *v[] = {l->from, l->json, where, k->key, k->type,  desc ? "true" : "false",
+                               qs,      as,      lim,   parent, l->check, l->audit};
+            struct list_arg a = {l->audit ? "koop_page_audit" : "koop_page", sort,
+                                 l->audit ? 12 : 11, v};
+            db_run(req, res, list_fn, &a);
+        }
+    } else {
+        const char *v[] = {parent, qs, sort, as, lim};
+        struct list_arg a = {stmt_name(name, sizeof name, r, "list"), sort, 5, v};
+        db_run(req, res, list_fn, &a);
+    }
+    free(where);
     free(qs);
     free(as);
     json_decref(q);

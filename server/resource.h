@@ -9,6 +9,8 @@
  *   koop.N_get(p_parent uuid, p_id uuid) → jsonb or NULL (not visible)
  *   koop.N_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
  *               p_limit int) → {"items": [...], "next": {"k":..,"i":..}|null}
+ *     — only for a resource without .list; with .list the list is one call of
+ *     koop.page (sql/functions/core.sql) built from the declarations below.
  *   koop.N_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb) → jsonb
  *   koop.N_delete(p_parent uuid, p_id uuid, p_version int) → void
  *   koop.N_transition(p_parent uuid, p_id uuid, p_version int, p_to text,
@@ -21,17 +23,74 @@
 #include "router.h"
 #include "spec.h"
 
+/* Lists are declared, not written: each filter names the SQL predicate it
+ * adds, each sort its key, the list its rows. koop_res_list joins the
+ * constant fragments of the filters given into one koop.page call; values
+ * reach SQL only inside $1 (the filters as JSON), never in a fragment. In
+ * every fragment the row is t, $1 the filters (jsonb), $4 the parent id from
+ * the path. The same declarations are enough to prepare one static
+ * statement per filter combination later. */
+
+/* A list query parameter and the predicate it adds when given. */
+struct koop_filter {
+    struct fs_field field; /* .field.name NULL terminates an array */
+    const char *where;     /* e.g. "t.status = $1->>'status'"; NULL for a koop.N_list */
+};
+
+/* ?sort=name and ?sort=-name (descending) over one key. */
+struct koop_sort {
+    const char *name; /* NULL terminates an array; the first entry is the default */
+    const char *desc; /* "-name", or NULL when the key sorts only one way */
+    const char *key;  /* SQL key expression, e.g. "lower(t.name)"; NULL for a koop.N_list */
+    const char *type; /* its SQL type: "text", "timestamptz", "date", ... */
+    bool desc_first;  /* "-name" is listed (and, as the first entry, defaults) before "name" */
+};
+#define KOOP_SORT(n, k, t)                                                                         \
+    {                                                                                              \
+        .name = n, .desc = "-" n, .key = k, .type = t                                              \
+    }
+#define KOOP_SORT_DESC_FIRST(n, k, t)                                                              \
+    {                                                                                              \
+        .name = n, .desc = "-" n, .key = k, .type = t, .desc_first = true                          \
+    }
+#define KOOP_SORT_ASC(n, k, t)                                                                     \
+    {                                                                                              \
+        .name = n, .key = k, .type = t                                                             \
+    }
+
+/* The keys and filter almost every list has. */
+#define KOOP_SORT_CREATED_AT KOOP_SORT("created_at", "t.created_at", "timestamptz")
+#define KOOP_SORT_UPDATED_AT KOOP_SORT("updated_at", "t.updated_at", "timestamptz")
+#define KOOP_FILTER_UPDATED_SINCE                                                                  \
+    {                                                                                              \
+        {.name = "updated_since", .type = FS_DATETIME},                                            \
+            "t.updated_at >= ($1->>'updated_since')::timestamptz"                                  \
+    }
+
+/* The rows of a generic list. */
+struct koop_list {
+    const char *from;  /* table, or a parenthesised subquery, read as t */
+    const char *json;  /* a row's JSON, e.g. "koop.partner_json(t)" */
+    const char *where; /* always applied: visibility, the parent ("t.team_id = $4"); NULL = true */
+    const char *check; /* run first, raises 404 when the parent is not visible, e.g.
+                          "koop.team_must_see($4)"; NULL = none */
+    unsigned where_roles;   /* roles (bits of enum koop_role) for which role_where is added */
+    const char *role_where; /* e.g. "t.partner_id = koop.partner()", where an index needs it */
+    const char *audit;      /* koop.audit_list resource name (reads of personal data), or NULL */
+};
+
 struct koop_resource {
     const char *name;                    /* statement/function prefix, e.g. "partner" */
     const struct fs_field *fields;       /* body fields for create (and patch) */
     const struct fs_field *patch_fields; /* body fields for patch, when they differ */
     const char *location;                /* Location prefix when not the request path */
-    const struct fs_field *filters;      /* list query parameters (limit/cursor/sort are added) */
-    const char *const *sorts;  /* allowed ?sort= values, NULL-terminated; [0] is default */
-    const char *q_sort;        /* default sort when ?q= is given (e.g. "relevance") */
-    const char *const *states; /* transition targets, NULL-terminated, or NULL */
-    unsigned ops;              /* OPS(...) of the operations the schema provides */
-    bool transition_outcome;   /* transitions take "outcome" (koop.N_transition has 6 args) */
+    const struct koop_filter *filters;   /* list query parameters (limit/cursor/sort are added) */
+    const struct koop_sort *sorts;       /* ?sort= keys, at least one */
+    const struct koop_list *list;        /* the generic list, or NULL: koop.N_list */
+    const char *q_sort;                  /* default sort when ?q= is given (e.g. "relevance") */
+    const char *const *states;           /* transition targets, NULL-terminated, or NULL */
+    unsigned ops;                        /* OPS(...) of the operations the schema provides */
+    bool transition_outcome; /* transitions take "outcome" (koop.N_transition has 6 args) */
 };
 #define OP_BIT(op) (1u << (op))
 #define OPS_CRUD                                                                                   \

@@ -95,8 +95,11 @@ enum koop_match koop_route_find(const struct koop_route *table, const char *meth
     }
     *out = found;
     req->route = found->pattern;
+    /* ids ({..._id}) are UUIDs, checked here once; other parameters ({teryt}) are the handler's */
     for (int i = 0; i < req->nparams; i++) {
-        if (!fs_is_uuid(req->params[i])) {
+        size_t nl = strlen(req->param_names[i]);
+        bool id = nl > 3 && strcmp(req->param_names[i] + nl - 3, "_id") == 0;
+        if (id && !fs_is_uuid(req->params[i])) {
             req->param_names[0] = req->param_names[i];
             return MATCH_BAD_PARAM;
         }
@@ -189,6 +192,9 @@ void koop_route_print(FILE *out, const struct koop_route *table)
                      flags[0] ? "," : "");
         if (r->handler)
             snprintf(handler, sizeof handler, "%s", r->handler_name ? r->handler_name : "?");
+        else if (r->resource && r->op == OP_LIST && r->resource->list)
+            /* a declared list: one koop.page call over the resource's rows */
+            snprintf(handler, sizeof handler, "list:koop.page[%s]", r->resource->name);
         else if (r->resource)
             snprintf(handler, sizeof handler, "%s:koop.%s_%s", op_name(r->op), r->resource->name,
                      op_name(r->op));

@@ -64,29 +64,6 @@ BEGIN
     RETURN (SELECT koop.tenant_json(t) FROM tenants t WHERE t.id = p_id);
 END $$;
 
-CREATE OR REPLACE FUNCTION koop.tenant_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
-                                 p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    s record := koop.sort_key(p_sort, '{"name": ["lower(t.name)", "text"],
-        "created_at": ["t.created_at", "timestamptz"],
-        "updated_at": ["t.updated_at", "timestamptz"]}');
-    w text := 'true';
-BEGIN
-    IF p_filters ? 'q' THEN
-        w := w || ' AND (koop.norm(t.name) LIKE koop.contains_pattern($1->>''q'') OR t.teryt = $1->>''q'')';
-    END IF;
-    IF p_filters ? 'active' THEN
-        w := w || ' AND t.active = ($1->>''active'')::boolean';
-    END IF;
-    IF p_filters ? 'updated_since' THEN
-        w := w || ' AND t.updated_at >= ($1->>''updated_since'')::timestamptz';
-    END IF;
-    -- tenants are platform-level rows: page over them with a NULL tenant_id
-    RETURN koop.page('(SELECT tn AS rec, tn.id, tn.name, tn.teryt, tn.active, tn.created_at, tn.updated_at, '
-                     'NULL::uuid AS tenant_id FROM tenants tn)', 'koop.tenant_json(t.rec)',
-                     w, s.key, s.keytype, s.descending, p_filters, p_after, p_limit, p_parent);
-END $$;
-
 CREATE OR REPLACE FUNCTION koop.tenant_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
@@ -213,27 +190,6 @@ BEGIN
     RETURN (SELECT koop.user_json(u) FROM users u WHERE u.id = p_id AND koop.user_visible(u));
 END $$;
 
-CREATE OR REPLACE FUNCTION koop.user_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
-                               p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    s record := koop.sort_key(p_sort, '{"name": ["lower(t.name)", "text"],
-        "email": ["lower(t.email)", "text"], "created_at": ["t.created_at", "timestamptz"],
-        "updated_at": ["t.updated_at", "timestamptz"]}');
-    w text := 'true';
-BEGIN
-    IF p_filters ? 'role' THEN w := w || ' AND t.role = $1->>''role'''; END IF;
-    IF p_filters ? 'active' THEN w := w || ' AND t.active = ($1->>''active'')::boolean'; END IF;
-    IF p_filters ? 'partner_id' THEN
-        w := w || ' AND t.partner_id = ($1->>''partner_id'')::uuid';
-    END IF;
-    IF p_filters ? 'q' THEN
-        w := w || ' AND (koop.norm(t.name) LIKE koop.contains_pattern($1->>''q'') '
-                  'OR lower(t.email) = lower($1->>''q''))';
-    END IF;
-    RETURN koop.page('users', 'koop.user_json(t)', w, s.key, s.keytype, s.descending,
-                     p_filters, p_after, p_limit, p_parent);
-END $$;
-
 CREATE OR REPLACE FUNCTION koop.user_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
@@ -293,19 +249,37 @@ BEGIN
     RETURN u;
 END $$;
 
--- p_hash is the SHA-256 of the secret, which only the daemon ever sees.
-CREATE OR REPLACE FUNCTION koop.token_create(p_user uuid, p_id uuid, p_hash text, p_body jsonb)
+-- p_hash is the SHA-256 of the secret, which only the daemon ever sees. Tokens of other users are
+-- minted by admins only (a tenant admin for its tenant's users, a platform admin); p_self_max
+-- (KOOP_SELF_TOKEN_MAX_DAYS, passed by the daemon) caps the lifetime of a token users mint for
+-- themselves, NULL for none (the CLI); the default lifetime is 90 days, or that cap if shorter.
+DROP FUNCTION IF EXISTS koop.token_create(uuid, uuid, text, jsonb);
+CREATE OR REPLACE FUNCTION koop.token_create(p_user uuid, p_id uuid, p_hash text, p_body jsonb,
+                                             p_self_max int DEFAULT NULL)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
-    u users := koop.token_owner(p_user);
+    self boolean := p_user = koop.user_id();
+    days int := (p_body ->> 'expires_in_days')::int;
+    u users;
     t tokens;
 BEGIN
+    IF NOT self AND koop.role() NOT IN ('admin', 'platform_admin') THEN
+        PERFORM koop.fail(403, 'forbidden', 'only admins mint tokens for other users');
+    END IF;
+    u := koop.token_owner(p_user);
     IF NOT u.active THEN
         PERFORM koop.fail(409, 'conflict', 'the user is deactivated');
     END IF;
+    IF self AND p_self_max IS NOT NULL THEN
+        IF days > p_self_max THEN
+            PERFORM koop.fail_field('expires_in_days', 'max',
+                format('a token of your own lives at most %s days', p_self_max));
+        END IF;
+        days := coalesce(days, least(90, p_self_max));
+    END IF;
     INSERT INTO tokens (id, tenant_id, user_id, name, hash, expires_at)
     VALUES (p_id, u.tenant_id, u.id, p_body ->> 'name', p_hash,
-            now() + make_interval(days => coalesce((p_body ->> 'expires_in_days')::int, 90)))
+            now() + make_interval(days => coalesce(days, 90)))
     RETURNING * INTO t;
     PERFORM koop.audit('create', 'token', t.id, 201);
     RETURN koop.token_json(t);

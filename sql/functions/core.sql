@@ -137,9 +137,13 @@ $$;
 -- Keyset pages for every list: builds one statement from fixed fragments
 -- (values are always parameters: $1 filters, $2 after-key, $3 limit,
 -- $4 parent id) and returns {"items": [...], "next": {"k", "i"} | null}.
+-- The fragments are constants of the daemon's list declarations
+-- (server/resource.h, struct koop_list) or of koop.service_list; p_check,
+-- when not NULL, is an expression evaluated first with the same parameters
+-- (e.g. koop.team_must_see($4): 404 when the parent is not visible).
 CREATE OR REPLACE FUNCTION koop.page(p_from text, p_json text, p_where text, p_key text, p_keytype text,
                           p_desc boolean, p_filters jsonb, p_after jsonb, p_limit int,
-                          p_parent uuid) RETURNS jsonb
+                          p_parent uuid, p_check text) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     dir text := CASE WHEN p_desc THEN 'DESC' ELSE 'ASC' END;
@@ -147,6 +151,9 @@ DECLARE
     sql text;
     result jsonb;
 BEGIN
+    IF p_check IS NOT NULL THEN
+        EXECUTE 'SELECT ' || p_check USING p_filters, p_after, p_limit, p_parent;
+    END IF;
     IF p_after IS NOT NULL THEN
         -- a cursor's key must be of the sort's type (a forged one is the client's error)
         BEGIN

@@ -152,34 +152,6 @@ BEGIN
     RETURN koop.family_json(f);
 END $$;
 
-CREATE OR REPLACE FUNCTION koop.family_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
-                                 p_limit int) RETURNS jsonb LANGUAGE plpgsql AS $$
-DECLARE
-    s record := koop.sort_key(p_sort, '{"created_at": ["t.created_at", "timestamptz"],
-        "updated_at": ["t.updated_at", "timestamptz"],
-        "reference_number": ["t.reference_number", "text"]}');
-    w text := 'koop.family_visible(t.id, t.assigned_worker_id)';
-BEGIN
-    IF p_filters ? 'status' THEN w := w || ' AND t.status = $1->>''status'''; END IF;
-    IF p_filters ? 'district' THEN w := w || ' AND t.district = $1->>''district'''; END IF;
-    IF p_filters ? 'problem' THEN
-        w := w || ' AND t.problems @> jsonb_build_array(jsonb_build_object(''code'', $1->>''problem''))';
-    END IF;
-    IF p_filters ? 'assigned_worker_id' THEN
-        w := w || ' AND t.assigned_worker_id = ($1->>''assigned_worker_id'')::uuid';
-    END IF;
-    IF p_filters ? 'updated_since' THEN
-        w := w || ' AND t.updated_at >= ($1->>''updated_since'')::timestamptz';
-    END IF;
-    IF p_filters ? 'q' THEN
-        w := w || ' AND (t.reference_number = $1->>''q'' OR t.external_ref = $1->>''q'''
-                  ' OR EXISTS (SELECT 1 FROM family_members m WHERE m.tenant_id = t.tenant_id'
-                  ' AND m.family_id = t.id AND m.search LIKE koop.contains_pattern($1->>''q'')))';
-    END IF;
-    RETURN koop.audit_list('family', koop.page('families', 'koop.family_json(t)', w, s.key,
-                           s.keytype, s.descending, p_filters, p_after, p_limit, p_parent));
-END $$;
-
 CREATE OR REPLACE FUNCTION koop.family_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
@@ -344,16 +316,6 @@ BEGIN
     END IF;
 END $$;
 
-CREATE OR REPLACE FUNCTION koop.member_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
-                                 p_limit int) RETURNS jsonb LANGUAGE plpgsql AS $$
-DECLARE
-    s record := koop.sort_key(p_sort, '{"created_at": ["t.created_at", "timestamptz"]}');
-BEGIN
-    PERFORM koop.family_must_see(p_parent);
-    RETURN koop.audit_list('member', koop.page('family_members', 'koop.member_json(t)',
-        't.family_id = $4', s.key, s.keytype, s.descending, p_filters, p_after, p_limit, p_parent));
-END $$;
-
 CREATE OR REPLACE FUNCTION koop.member_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
@@ -467,20 +429,6 @@ BEGIN
     END IF;
     PERFORM koop.audit('read', 'consent', c.id, 200);
     RETURN koop.consent_json(c);
-END $$;
-
-CREATE OR REPLACE FUNCTION koop.consent_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
-                                  p_limit int) RETURNS jsonb LANGUAGE plpgsql AS $$
-DECLARE
-    s record := koop.sort_key(p_sort, '{"created_at": ["t.created_at", "timestamptz"],
-        "given_on": ["t.given_on", "date"]}');
-    w text := 't.family_id = $4';
-BEGIN
-    PERFORM koop.family_must_see(p_parent);
-    IF p_filters ? 'scope' THEN w := w || ' AND t.scope = $1->>''scope'''; END IF;
-    IF p_filters ? 'status' THEN w := w || ' AND koop.consent_status(t) = $1->>''status'''; END IF;
-    RETURN koop.audit_list('consent', koop.page('consents', 'koop.consent_json(t)', w, s.key,
-        s.keytype, s.descending, p_filters, p_after, p_limit, p_parent));
 END $$;
 
 -- Withdrawal takes effect at once (today); what depends on the consent

@@ -76,30 +76,6 @@ BEGIN
     RETURN (SELECT koop.partner_json(p) FROM partners p WHERE p.tenant_id = koop.tenant() AND p.id = p_id);
 END $$;
 
-CREATE OR REPLACE FUNCTION koop.partner_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
-                                  p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    s record := koop.sort_key(p_sort, '{"name": ["lower(t.name)", "text"],
-        "created_at": ["t.created_at", "timestamptz"],
-        "updated_at": ["t.updated_at", "timestamptz"]}');
-    w text := 'true';
-BEGIN
-    IF p_filters ? 'status' THEN w := w || ' AND t.status = $1->>''status'''; END IF;
-    IF p_filters ? 'sector' THEN w := w || ' AND t.sector = $1->>''sector'''; END IF;
-    IF p_filters ? 'is_leader' THEN
-        w := w || ' AND t.is_leader = ($1->>''is_leader'')::boolean';
-    END IF;
-    IF p_filters ? 'updated_since' THEN
-        w := w || ' AND t.updated_at >= ($1->>''updated_since'')::timestamptz';
-    END IF;
-    IF p_filters ? 'q' THEN
-        w := w || ' AND koop.norm(t.name || '' '' || coalesce(t.short_name, '''')) '
-                  'LIKE koop.contains_pattern($1->>''q'')';
-    END IF;
-    RETURN koop.page('partners', 'koop.partner_json(t)', w, s.key, s.keytype, s.descending,
-                     p_filters, p_after, p_limit, p_parent);
-END $$;
-
 CREATE OR REPLACE FUNCTION koop.partner_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
@@ -241,25 +217,6 @@ BEGIN
     WHERE a.tenant_id = koop.tenant() AND a.partner_id = p_parent AND a.id = p_id);
 END $$;
 
-CREATE OR REPLACE FUNCTION koop.agreement_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
-                                    p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    s record := koop.sort_key(p_sort, '{"created_at": ["t.created_at", "timestamptz"],
-        "updated_at": ["t.updated_at", "timestamptz"], "signed_on": ["t.signed_on", "date"]}');
-    w text := 't.partner_id = $4';
-BEGIN
-    PERFORM koop.partner_must_exist(p_parent);
-    IF p_filters ? 'updated_since' THEN
-        w := w || ' AND t.updated_at >= ($1->>''updated_since'')::timestamptz';
-    END IF;
-    IF p_filters ? 'valid_on' THEN
-        w := w || ' AND coalesce(t.valid_from, t.signed_on) <= ($1->>''valid_on'')::date'
-                  ' AND (t.valid_until IS NULL OR t.valid_until >= ($1->>''valid_on'')::date)';
-    END IF;
-    RETURN koop.page('partner_agreements', 'koop.agreement_json(t)', w, s.key, s.keytype,
-                     s.descending, p_filters, p_after, p_limit, p_parent);
-END $$;
-
 CREATE OR REPLACE FUNCTION koop.agreement_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
@@ -337,21 +294,6 @@ CREATE OR REPLACE FUNCTION koop.benefit_get(p_parent uuid, p_id uuid) RETURNS js
 BEGIN
     RETURN (SELECT koop.benefit_json(b) FROM partner_benefits b
     WHERE b.tenant_id = koop.tenant() AND b.partner_id = p_parent AND b.id = p_id);
-END $$;
-
-CREATE OR REPLACE FUNCTION koop.benefit_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
-                                  p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    s record := koop.sort_key(p_sort, '{"created_at": ["t.created_at", "timestamptz"],
-        "updated_at": ["t.updated_at", "timestamptz"], "recorded_on": ["t.recorded_on", "date"]}');
-    w text := 't.partner_id = $4';
-BEGIN
-    PERFORM koop.partner_must_exist(p_parent);
-    IF p_filters ? 'updated_since' THEN
-        w := w || ' AND t.updated_at >= ($1->>''updated_since'')::timestamptz';
-    END IF;
-    RETURN koop.page('partner_benefits', 'koop.benefit_json(t)', w, s.key, s.keytype,
-                     s.descending, p_filters, p_after, p_limit, p_parent);
 END $$;
 
 CREATE OR REPLACE FUNCTION koop.benefit_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)

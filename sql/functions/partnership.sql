@@ -63,26 +63,6 @@ BEGIN
     RETURN (SELECT koop.meeting_json(m) FROM meetings m WHERE m.tenant_id = koop.tenant() AND m.id = p_id);
 END $$;
 
-CREATE OR REPLACE FUNCTION koop.meeting_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
-                                  p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    s record := koop.sort_key(p_sort, '{"held_on": ["t.held_on", "date"],
-        "created_at": ["t.created_at", "timestamptz"], "updated_at": ["t.updated_at", "timestamptz"]}');
-    w text := 'true';
-BEGIN
-    IF p_filters ? 'kind' THEN w := w || ' AND t.kind = $1->>''kind'''; END IF;
-    IF p_filters ? 'partner_id' THEN
-        w := w || ' AND ($1->>''partner_id'')::uuid = ANY (t.partner_ids)';
-    END IF;
-    IF p_filters ? 'from' THEN w := w || ' AND t.held_on >= ($1->>''from'')::date'; END IF;
-    IF p_filters ? 'to' THEN w := w || ' AND t.held_on <= ($1->>''to'')::date'; END IF;
-    IF p_filters ? 'updated_since' THEN
-        w := w || ' AND t.updated_at >= ($1->>''updated_since'')::timestamptz';
-    END IF;
-    RETURN koop.page('meetings', 'koop.meeting_json(t)', w, s.key, s.keytype, s.descending,
-                     p_filters, p_after, p_limit, p_parent);
-END $$;
-
 CREATE OR REPLACE FUNCTION koop.meeting_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
@@ -179,29 +159,6 @@ END $$;
 CREATE OR REPLACE FUNCTION koop.project_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN (SELECT koop.project_json(p) FROM projects p WHERE p.tenant_id = koop.tenant() AND p.id = p_id);
-END $$;
-
-CREATE OR REPLACE FUNCTION koop.project_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
-                                  p_limit int) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    s record := koop.sort_key(p_sort, '{"created_at": ["t.created_at", "timestamptz"],
-        "name": ["lower(t.name)", "text"], "updated_at": ["t.updated_at", "timestamptz"]}');
-    w text := 'true';
-BEGIN
-    IF p_filters ? 'programme' THEN w := w || ' AND t.programme = $1->>''programme'''; END IF;
-    IF p_filters ? 'partner_id' THEN
-        w := w || ' AND (($1->>''partner_id'')::uuid = ANY (t.partner_ids)'
-                  ' OR t.leader_partner_id = ($1->>''partner_id'')::uuid)';
-    END IF;
-    IF p_filters ? 'active_on' THEN
-        w := w || ' AND coalesce(t.starts_on, ''-infinity'') <= ($1->>''active_on'')::date'
-                  ' AND coalesce(t.ends_on, ''infinity'') >= ($1->>''active_on'')::date';
-    END IF;
-    IF p_filters ? 'updated_since' THEN
-        w := w || ' AND t.updated_at >= ($1->>''updated_since'')::timestamptz';
-    END IF;
-    RETURN koop.page('projects', 'koop.project_json(t)', w, s.key, s.keytype, s.descending,
-                     p_filters, p_after, p_limit, p_parent);
 END $$;
 
 CREATE OR REPLACE FUNCTION koop.project_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)

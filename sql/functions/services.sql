@@ -190,7 +190,7 @@ BEGIN
         END LOOP;
     END IF;
     RETURN koop.page('services', 'koop.service_json(t)', w, s.key, s.keytype, s.descending,
-                     p_filters, p_after, p_limit, p_parent);
+                     p_filters, p_after, p_limit, p_parent, NULL);
 END $$;
 
 CREATE OR REPLACE FUNCTION koop.service_lock(p_id uuid) RETURNS services LANGUAGE plpgsql AS $$

@@ -170,29 +170,6 @@ BEGIN
     RETURN koop.task_team_json(t);
 END $$;
 
-CREATE OR REPLACE FUNCTION koop.task_team_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
-                                    p_limit int) RETURNS jsonb LANGUAGE plpgsql AS $$
-DECLARE
-    s record := koop.sort_key(p_sort, '{"created_at": ["t.created_at", "timestamptz"],
-        "updated_at": ["t.updated_at", "timestamptz"]}');
-    w text := 'koop.team_visible(t)';
-BEGIN
-    IF p_filters ? 'status' THEN w := w || ' AND t.status = $1->>''status'''; END IF;
-    IF p_filters ? 'family_id' THEN w := w || ' AND t.family_id = ($1->>''family_id'')::uuid'; END IF;
-    IF p_filters ? 'moderator_id' THEN
-        w := w || ' AND t.moderator_id = ($1->>''moderator_id'')::uuid';
-    END IF;
-    IF p_filters ? 'partner_id' THEN
-        w := w || ' AND EXISTS (SELECT 1 FROM team_members m WHERE m.tenant_id = t.tenant_id'
-                  ' AND m.team_id = t.id AND m.partner_id = ($1->>''partner_id'')::uuid)';
-    END IF;
-    IF p_filters ? 'updated_since' THEN
-        w := w || ' AND t.updated_at >= ($1->>''updated_since'')::timestamptz';
-    END IF;
-    RETURN koop.audit_list('task_team', koop.page('task_teams', 'koop.task_team_json(t)', w,
-        s.key, s.keytype, s.descending, p_filters, p_after, p_limit, p_parent));
-END $$;
-
 CREATE OR REPLACE FUNCTION koop.task_team_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
@@ -393,21 +370,6 @@ BEGIN
     RETURN koop.team_member_json(m);
 END $$;
 
-CREATE OR REPLACE FUNCTION koop.team_member_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
-                                      p_limit int) RETURNS jsonb LANGUAGE plpgsql AS $$
-DECLARE
-    s record := koop.sort_key(p_sort, '{"created_at": ["t.created_at", "timestamptz"]}');
-    w text := 't.team_id = $4';
-BEGIN
-    PERFORM koop.team_must_see(p_parent);
-    IF p_filters ? 'current' THEN
-        w := w || CASE WHEN (p_filters ->> 'current')::boolean THEN ' AND t.left_on IS NULL'
-                       ELSE ' AND t.left_on IS NOT NULL' END;
-    END IF;
-    RETURN koop.audit_list('team_member', koop.page('team_members', 'koop.team_member_json(t)', w,
-        s.key, s.keytype, s.descending, p_filters, p_after, p_limit, p_parent));
-END $$;
-
 CREATE OR REPLACE FUNCTION koop.team_member_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
@@ -500,17 +462,6 @@ BEGIN
     RETURN koop.team_meeting_json(m);
 END $$;
 
-CREATE OR REPLACE FUNCTION koop.team_meeting_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
-                                       p_limit int) RETURNS jsonb LANGUAGE plpgsql AS $$
-DECLARE
-    s record := koop.sort_key(p_sort, '{"created_at": ["t.created_at", "timestamptz"],
-        "held_on": ["t.held_on", "date"]}');
-BEGIN
-    PERFORM koop.team_must_see(p_parent);
-    RETURN koop.audit_list('team_meeting', koop.page('team_meetings', 'koop.team_meeting_json(t)',
-        't.team_id = $4', s.key, s.keytype, s.descending, p_filters, p_after, p_limit, p_parent));
-END $$;
-
 CREATE OR REPLACE FUNCTION koop.team_meeting_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
@@ -585,18 +536,6 @@ BEGIN
     END IF;
     PERFORM koop.audit('read', 'goal', g.id, 200);
     RETURN koop.goal_json(g);
-END $$;
-
-CREATE OR REPLACE FUNCTION koop.goal_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
-                               p_limit int) RETURNS jsonb LANGUAGE plpgsql AS $$
-DECLARE
-    s record := koop.sort_key(p_sort, '{"created_at": ["t.created_at", "timestamptz"]}');
-    w text := 't.team_id = $4';
-BEGIN
-    PERFORM koop.team_must_see(p_parent);
-    IF p_filters ? 'status' THEN w := w || ' AND t.status = $1->>''status'''; END IF;
-    RETURN koop.audit_list('goal', koop.page('plan_goals', 'koop.goal_json(t)', w, s.key,
-        s.keytype, s.descending, p_filters, p_after, p_limit, p_parent));
 END $$;
 
 CREATE OR REPLACE FUNCTION koop.goal_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
@@ -734,20 +673,6 @@ BEGIN
     END IF;
     PERFORM koop.audit('read', 'action', a.id, 200);
     RETURN koop.action_json(a);
-END $$;
-
-CREATE OR REPLACE FUNCTION koop.action_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
-                                 p_limit int) RETURNS jsonb LANGUAGE plpgsql AS $$
-DECLARE
-    s record := koop.sort_key(p_sort, '{"created_at": ["t.created_at", "timestamptz"],
-        "updated_at": ["t.updated_at", "timestamptz"]}');
-    w text := 't.team_id = $4';
-BEGIN
-    PERFORM koop.team_must_see(p_parent);
-    IF p_filters ? 'status' THEN w := w || ' AND t.status = $1->>''status'''; END IF;
-    IF p_filters ? 'goal_id' THEN w := w || ' AND t.goal_id = ($1->>''goal_id'')::uuid'; END IF;
-    RETURN koop.audit_list('action', koop.page('plan_actions', 'koop.action_json(t)', w, s.key,
-        s.keytype, s.descending, p_filters, p_after, p_limit, p_parent));
 END $$;
 
 CREATE OR REPLACE FUNCTION koop.action_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
@@ -928,25 +853,6 @@ BEGIN
     END IF;
     PERFORM koop.audit('read', 'referral', a.id, 200);
     RETURN koop.action_json(a);
-END $$;
-
-CREATE OR REPLACE FUNCTION koop.referral_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
-                                   p_limit int) RETURNS jsonb LANGUAGE plpgsql AS $$
-DECLARE
-    s record := koop.sort_key(p_sort, '{"updated_at": ["t.updated_at", "timestamptz"],
-        "created_at": ["t.created_at", "timestamptz"]}');
-    -- the indexable conditions first (plan_actions_partner), visibility per row after
-    w text := 't.service_id IS NOT NULL AND t.referred_at IS NOT NULL AND koop.referral_visible(t)';
-BEGIN
-    IF koop.role() = 'partner_staff' THEN
-        w := w || ' AND t.partner_id = koop.partner()';
-    END IF;
-    IF p_filters ? 'status' THEN w := w || ' AND t.status = $1->>''status'''; END IF;
-    IF p_filters ? 'updated_since' THEN
-        w := w || ' AND t.updated_at >= ($1->>''updated_since'')::timestamptz';
-    END IF;
-    RETURN koop.audit_list('referral', koop.page('plan_actions', 'koop.action_json(t)', w, s.key,
-        s.keytype, s.descending, p_filters, p_after, p_limit, p_parent));
 END $$;
 
 CREATE OR REPLACE FUNCTION koop.referral_transition(p_parent uuid, p_id uuid, p_version int, p_to text,

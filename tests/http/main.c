@@ -1,7 +1,7 @@
 /* Runner of the black-box suites: the HTTP API through Prism (KOOP_TEST_URL)
  * or directly (KOOP_TEST_DIRECT_URL), and the database itself
- * (DATABASE_URL). Started by tests/run.sh, which owns the daemon and the
- * throwaway PostgreSQL.
+ * (DATABASE_URL: the serving login; DATABASE_OWNER_URL: the owner). Started by tests/run.sh, which
+ * owns the daemon and the throwaway PostgreSQL.
  *
  * Layout: a suite <area> is <area>.c (suite_<area>: its TCases in order, and
  * the helpers its files share), <area>.h (their declarations) and one
@@ -17,6 +17,7 @@
 #include <curl/curl.h>
 #include <stdlib.h>
 
+Suite *suite_vocab(void); /* vocab.c */
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_ALL);
@@ -32,7 +33,9 @@ int main(void)
     srunner_add_suite(sr, suite_feed());
     srunner_add_suite(sr, suite_audit_denied());
     srunner_add_suite(sr, suite_documents());
+    srunner_add_suite(sr, suite_public());
     srunner_add_suite(sr, suite_robustness());
+    srunner_add_suite(sr, suite_vocab());
     srunner_add_suite(sr, suite_database()); /* last: it restarts PostgreSQL */
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
