@@ -14,6 +14,7 @@
 #include "../server/config.h"
 #include "../server/db.h"
 #include "../server/http.h"
+#include "../server/jobs.h"
 #include "../server/migrate.h"
 
 #include <stdio.h>
@@ -183,5 +184,7 @@ int main(int argc, char **argv)
     koop_api_init();
     if (serve_prepare() != 0)
         return 1;
+    if (koop_jobs_start(koop_api_jobs) != 0)
+        fprintf(stderr, "kooperd: cannot start the periodic jobs\n");
     return koop_http_serve(koop_api_routes);
 }
