@@ -5,22 +5,22 @@
 #include <string.h>
 
 static const struct koop_problem_def defs[P__COUNT] = {
-    [P_MALFORMED] = {"malformed_request", 400, "Malformed request"},
-    [P_UNAUTHORIZED] = {"unauthorized", 401, "Authentication required"},
-    [P_FORBIDDEN] = {"forbidden", 403, "Forbidden"},
-    [P_NOT_FOUND] = {"not_found", 404, "Not found"},
-    [P_METHOD_NOT_ALLOWED] = {"method_not_allowed", 405, "Method not allowed"},
-    [P_NOT_ACCEPTABLE] = {"not_acceptable", 406, "Not acceptable"},
-    [P_CONFLICT] = {"conflict", 409, "Conflict"},
-    [P_INVALID_TRANSITION] = {"invalid_transition", 409, "Transition not allowed"},
-    [P_PRECONDITION_FAILED] = {"precondition_failed", 412, "Precondition failed"},
-    [P_PAYLOAD_TOO_LARGE] = {"payload_too_large", 413, "Payload too large"},
-    [P_UNSUPPORTED_MEDIA] = {"unsupported_media_type", 415, "Unsupported media type"},
-    [P_VALIDATION] = {"validation_failed", 422, "Validation failed"},
-    [P_PRECONDITION_REQUIRED] = {"precondition_required", 428, "Precondition required"},
-    [P_TOO_MANY_REQUESTS] = {"too_many_requests", 429, "Too many requests"},
-    [P_INTERNAL] = {"internal_error", 500, "Internal server error"},
-    [P_UNAVAILABLE] = {"service_unavailable", 503, "Service unavailable"},
+    [P_MALFORMED] = {"malformed_request", 400, "Malformed request", "Nieprawidłowe żądanie"},
+    [P_UNAUTHORIZED] = {"unauthorized", 401, "Authentication required", "Wymagane uwierzytelnienie"},
+    [P_FORBIDDEN] = {"forbidden", 403, "Forbidden", "Brak uprawnień"},
+    [P_NOT_FOUND] = {"not_found", 404, "Not found", "Nie znaleziono"},
+    [P_METHOD_NOT_ALLOWED] = {"method_not_allowed", 405, "Method not allowed", "Niedozwolona metoda"},
+    [P_NOT_ACCEPTABLE] = {"not_acceptable", 406, "Not acceptable", "Nieobsługiwany format odpowiedzi"},
+    [P_CONFLICT] = {"conflict", 409, "Conflict", "Konflikt"},
+    [P_INVALID_TRANSITION] = {"invalid_transition", 409, "Transition not allowed", "Niedozwolona zmiana stanu"},
+    [P_PRECONDITION_FAILED] = {"precondition_failed", 412, "Precondition failed", "Warunek wstępny niespełniony"},
+    [P_PAYLOAD_TOO_LARGE] = {"payload_too_large", 413, "Payload too large", "Zbyt duża treść żądania"},
+    [P_UNSUPPORTED_MEDIA] = {"unsupported_media_type", 415, "Unsupported media type", "Nieobsługiwany typ treści"},
+    [P_VALIDATION] = {"validation_failed", 422, "Validation failed", "Nieprawidłowe dane"},
+    [P_PRECONDITION_REQUIRED] = {"precondition_required", 428, "Precondition required", "Wymagany warunek wstępny"},
+    [P_TOO_MANY_REQUESTS] = {"too_many_requests", 429, "Too many requests", "Zbyt wiele żądań"},
+    [P_INTERNAL] = {"internal_error", 500, "Internal server error", "Wewnętrzny błąd serwera"},
+    [P_UNAVAILABLE] = {"service_unavailable", 503, "Service unavailable", "Usługa niedostępna"},
 };
 
 const struct koop_problem_def *koop_problem_def(enum koop_problem p)
