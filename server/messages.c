@@ -58,8 +58,7 @@ static const struct koop_msg msgs[] = {
     {"route has no handler", "operacja nie ma obsługi"},
     {"a JSON object body is required", "wymagana jest treść żądania w postaci obiektu JSON"},
     {"must be 1 to 255 characters", "musi mieć od 1 do 255 znaków"},
-    {"is not a cursor of this list and sort",
-     "nie jest kursorem tej listy przy tym sortowaniu"},
+    {"is not a cursor of this list and sort", "nie jest kursorem tej listy przy tym sortowaniu"},
     {"this file is not installed on the server", "ten plik nie jest zainstalowany na serwerze"},
     {"not ready: %s", "usługa nie jest gotowa: %s"},
     /* server/auth.c */
@@ -71,10 +70,8 @@ static const struct koop_msg msgs[] = {
     {"too many failed authentication attempts", "zbyt wiele nieudanych prób uwierzytelnienia"},
     /* server/spec.c: field messages */
     {"must be valid UTF-8", "musi być poprawnym tekstem UTF-8"},
-    {"must be at least %lld characters",
-     "musi mieć co najmniej %1$lld %{1|znak|znaki|znaków}"},
-    {"must be at most %lld characters",
-     "musi mieć co najwyżej %1$lld %{1|znak|znaki|znaków}"},
+    {"must be at least %lld characters", "musi mieć co najmniej %1$lld %{1|znak|znaki|znaków}"},
+    {"must be at most %lld characters", "musi mieć co najwyżej %1$lld %{1|znak|znaki|znaków}"},
     {"must be a date YYYY-MM-DD", "musi być datą w formacie RRRR-MM-DD"},
     {"must be an RFC 3339 date-time", "musi być datą i godziną w formacie RFC 3339"},
     {"must be a UUID", "musi być identyfikatorem UUID"},
@@ -145,22 +142,19 @@ static const struct koop_msg msgs[] = {
     {"the CSV cannot be read: %s", "nie można odczytać pliku CSV: %s"},
     {"the CSV needs a header row and at least one service",
      "plik CSV musi mieć wiersz nagłówka i co najmniej jedną usługę"},
-    {"has %zu fields, the header has %zu",
-     "ma %1$zu %{1|pole|pola|pól}, a nagłówek ma %2$zu"},
+    {"has %zu fields, the header has %zu", "ma %1$zu %{1|pole|pola|pól}, a nagłówek ma %2$zu"},
     {"a quoted field opened on line %zu is never closed",
      "pole w cudzysłowie otwarte w wierszu %zu nie zostało zamknięte"},
     {"line %zu is not valid UTF-8", "wiersz %zu nie jest poprawnym tekstem UTF-8"},
     {"line %zu: a quote inside an unquoted field",
      "wiersz %zu: cudzysłów wewnątrz pola bez cudzysłowów"},
-    {"line %zu: text after a closing quote",
-     "wiersz %zu: tekst po cudzysłowie zamykającym"},
+    {"line %zu: text after a closing quote", "wiersz %zu: tekst po cudzysłowie zamykającym"},
     {"more than %zu rows", "więcej niż %zu wierszy"},
     {"more than 64 columns", "więcej niż 64 kolumny"},
     {"appears twice in the header", "występuje w nagłówku dwukrotnie"},
     {"is not a known column (see README: CSV import)",
      "nieznana kolumna (zob. README: import CSV)"},
-    {"a partner or partner_id column is required",
-     "wymagana jest kolumna partner lub partner_id"},
+    {"a partner or partner_id column is required", "wymagana jest kolumna partner lub partner_id"},
     {"must be a whole number", "musi być liczbą całkowitą"},
     {"must be tak/nie (or true/false, 1/0)", "musi mieć wartość tak/nie (lub true/false, 1/0)"},
     {"names no partner", "nie wskazuje partnera"},
@@ -305,7 +299,8 @@ static const struct koop_msg msgs[] = {
      "pola partner_id i user_id dotyczą innych rodzajów członków"},
     {"a family member of this team's family", "członek rodziny, której dotyczy zespół"},
     {"names someone outside the family", "wskazuje osobę spoza rodziny"},
-    {"names someone who is not a member of the team", "wskazuje osobę, która nie jest członkiem zespołu"},
+    {"names someone who is not a member of the team",
+     "wskazuje osobę, która nie jest członkiem zespołu"},
     {"the member has left the team; add them again instead",
      "członek opuścił zespół; zamiast tego dodaj go ponownie"},
     {"the plan has no goals yet", "plan nie ma jeszcze żadnych celów"},
@@ -708,8 +703,7 @@ void koop_problem_localize(json_t *problem, enum koop_lang lang)
     json_t *e;
     json_array_foreach(json_object_get(problem, "errors"), i, e)
     {
-        const struct koop_vcode *v =
-            koop_vcode_find(json_string_value(json_object_get(e, "code")));
+        const struct koop_vcode *v = koop_vcode_find(json_string_value(json_object_get(e, "code")));
         set_polish(e, "message", v ? v->pl : NULL);
     }
 }

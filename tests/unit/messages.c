@@ -68,8 +68,7 @@ START_TEST(matcher)
     polish_is("must be one of: active, closed", "musi mieć jedną z wartości: active, closed");
     polish_is("a family cannot go from active to new",
               "rodzina nie może przejść ze stanu active do stanu new");
-    polish_is("malformed JSON at line 1, column 7",
-              "nieprawidłowy JSON w wierszu 1, kolumnie 7");
+    polish_is("malformed JSON at line 1, column 7", "nieprawidłowy JSON w wierszu 1, kolumnie 7");
     polish_is("the body must be application/json or application/merge-patch+json",
               "treść żądania musi być typu application/json lub application/merge-patch+json");
     polish_is("must be a string", "musi być tekstem");
@@ -179,8 +178,7 @@ START_TEST(catalogue_is_well_formed)
     const struct koop_msg *m = koop_msg_table(&n);
     for (size_t i = 0; i < n; i++) {
         ck_assert_msg(m[i].en && *m[i].en && m[i].pl && *m[i].pl, "entry %zu is empty", i);
-        ck_assert_msg(koop_msg_find(m[i].en) == &m[i], "\"%s\" is in the catalogue twice",
-                      m[i].en);
+        ck_assert_msg(koop_msg_find(m[i].en) == &m[i], "\"%s\" is in the catalogue twice", m[i].en);
     }
 }
 END_TEST
