@@ -4,6 +4,7 @@
 #include "db.h"
 #include "config.h"
 #include "log.h"
+#include "messages.h"
 #include "metrics.h"
 #include "problem.h"
 #include "resource.h"
@@ -445,9 +446,15 @@ static enum MHD_Result send_res(struct MHD_Connection *c, struct kreq *req, stru
     const char *ct = res->content_type;
     bool preflight = req->method && strcmp(req->method, "OPTIONS") == 0 &&
                      koop_header(req, "Access-Control-Request-Method") != NULL;
+    bool problem = res->json && res->status >= 400 && json_object_get(res->json, "type");
+    enum koop_lang lang = KOOP_LANG_EN;
+    if (problem) {
+        json_object_set_new(res->json, "request_id", json_string(req->request_id));
+        /* handlers write English; the client's language is applied here, once */
+        lang = koop_lang_pick(koop_header(req, "Accept-Language"));
+        koop_problem_localize(res->json, lang);
+    }
     if (res->json) {
-        if (res->status >= 400 && json_object_get(res->json, "type"))
-            json_object_set_new(res->json, "request_id", json_string(req->request_id));
         buf = json_dumps(res->json, JSON_COMPACT);
         if (!buf) {
             koop_log_error("cannot serialise a response");
@@ -476,6 +483,10 @@ static enum MHD_Result send_res(struct MHD_Connection *c, struct kreq *req, stru
     if (req->path && strncmp(req->path, "/v1/", 4) == 0)
         MHD_add_response_header(r, "Cache-Control", "no-store");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    if (problem) {
+        MHD_add_response_header(r, "Content-Language", koop_lang_tag(lang));
+        MHD_add_response_header(r, "Vary", "Accept-Language");
+    }
     for (int i = 0; i < res->nheaders; i++)
         MHD_add_response_header(r, res->headers[i].name, res->headers[i].value);
     add_cors(req, r, preflight);

@@ -31,6 +31,7 @@ struct koop_problem_def {
     const char *code; /* type is "/problems/<code>" */
     int status;
     const char *title;
+    const char *title_pl; /* the title in Polish (server/messages.c translates the rest) */
 };
 
 const struct koop_problem_def *koop_problem_def(enum koop_problem p);

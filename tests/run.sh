@@ -130,7 +130,7 @@ export KOOP_TEST_DAEMON_LOG=$out/daemon.log KOOP_TEST_BUILD=$BUILD
 export KOOP_TEST_PII_FILE=$out/pii.txt
 : >"$KOOP_TEST_PII_FILE"
 
-# before the HTTP suites: the public suite's last test spends 127.0.0.1's public budget for the minute
+# the TypeScript client generated from openapi.yaml, through Prism (tests/client.sh)
 echo "== typed client (openapi-typescript + openapi-fetch)"
 bash tests/client.sh "$BUILD" | tee "$out/client.txt"
 summary+=("client: $(tail -n 1 "$out/client.txt")")

@@ -10,4 +10,5 @@ Suite *suite_routes_spec(void);
 Suite *suite_cli_config(void);
 Suite *suite_trust(void);
 Suite *suite_vocab_spec(void);
+Suite *suite_messages(void);
 #endif
