@@ -15,6 +15,7 @@
 #include "../server/db.h"
 #include "../server/http.h"
 #include "../server/migrate.h"
+#include "../server/webhooks.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,5 +160,12 @@ int main(int argc, char **argv)
     koop_api_init();
     if (cmd_migrate() != 0)
         return 1;
-    return koop_http_serve(koop_api_routes);
+    /* webhook delivery runs beside the HTTP threads and stops after they drained */
+    if (koop_webhooks_start() != 0) {
+        fprintf(stderr, "kooperd: cannot start webhook delivery\n");
+        return 1;
+    }
+    int rc = koop_http_serve(koop_api_routes);
+    koop_webhooks_stop();
+    return rc;
 }
