@@ -16,7 +16,8 @@ CREATE OR REPLACE FUNCTION koop.webhook_json(w webhooks) RETURNS jsonb LANGUAGE 
         'description', w.description, 'active', w.active, 'status', w.status,
         'paused_reason', w.paused_reason, 'paused_at', koop.ts(w.paused_at),
         'last_event_id', w.cursor, 'attempts', w.attempts,
-        'next_attempt_at', koop.ts(w.next_attempt_at),
+        -- only a retry's: an idle subscription's next look is internal
+        'next_attempt_at', CASE WHEN w.attempts > 0 THEN koop.ts(w.next_attempt_at) END,
         'version', w.version, 'created_at', koop.ts(w.created_at),
         'updated_at', koop.ts(w.updated_at))
 $$;
