@@ -209,7 +209,7 @@ const struct koop_route koop_api_routes[] = {
     R("POST", "/v1/webhooks/{webhook_id}/resume", webhooks_resume, ROLE_ADMIN),
     CRUD("GET", "/v1/webhooks/{webhook_id}/deliveries", webhook_delivery_resource, OP_LIST,
          ROLE_ADMIN),
-    R("POST", "/v1/webhooks/{webhook_id}/deliveries/{event_id}/redeliver", webhooks_redeliver,
+    R("POST", "/v1/webhooks/{webhook_id}/deliveries/{event}/redeliver", webhooks_redeliver,
       ROLE_ADMIN),
 
     {.method = NULL},

@@ -3,7 +3,7 @@
  *   GET|PATCH|DELETE /v1/webhooks/{webhook_id}  one (never the secret); url, types, active
  *   POST /v1/webhooks/{webhook_id}/resume       a paused subscription goes on where it stopped
  *   GET /v1/webhooks/{webhook_id}/deliveries    the delivery log, newest event first
- *   POST /v1/webhooks/{webhook_id}/deliveries/{event_id}/redeliver   send one event again
+ *   POST /v1/webhooks/{webhook_id}/deliveries/{event}/redeliver   send one event again
  * Delivery itself is server/webhooks.c (a thread of the daemon). SQL:
  * sql/functions/webhooks.sql (koop.webhook_create, _get, _patch, _delete, _resume, _redeliver). */
 #include "api.h"
@@ -22,7 +22,11 @@ static const struct fs_field type_item = {.type = FS_STRING, .min = 1, .max = 64
 
 static const struct fs_field webhook_fields[] = {
     {.name = "url", .type = FS_STRING, .flags = FS_REQUIRED, .min = 8, .max = 2000},
-    {.name = "types", .type = FS_ARRAY, .flags = FS_REQUIRED, .min = 1, .max = 50,
+    {.name = "types",
+     .type = FS_ARRAY,
+     .flags = FS_REQUIRED,
+     .min = 1,
+     .max = 50,
      .item = &type_item},
     {.name = "description", .type = FS_STRING, .flags = FS_NULLABLE, .max = 500},
     {.name = "active", .type = FS_BOOL},
@@ -48,7 +52,8 @@ static const struct koop_sort delivery_sorts[] = {
     KOOP_SORT_DESC_FIRST("event_id", "t.event_id", "bigint"), {0}};
 /* t.id is the webhook's id: the event id is the key, unique within one webhook */
 static const struct koop_list delivery_list = {
-    .from = "(SELECT d AS d, d.tenant_id, d.webhook_id AS id, d.event_id FROM webhook_deliveries d)",
+    .from =
+        "(SELECT d AS d, d.tenant_id, d.webhook_id AS id, d.event_id FROM webhook_deliveries d)",
     .json = "koop.webhook_delivery_json(t.d)",
     .where = "t.id = $4",
     .check = "koop.webhook_must_see($4)",
@@ -167,11 +172,11 @@ int webhooks_redeliver(struct kreq *req, struct kres *res)
 {
     if (koop_no_query(req, res) != 0)
         return 0;
-    const char *ev = koop_param(req, "event_id");
+    const char *ev = koop_param(req, "event");
     char *end;
     long long n = strtoll(ev, &end, 10);
     if (!*ev || *end || n <= 0 || strlen(ev) > 18)
-        return koop_fail_field(res, "path", "event_id", "format", "is an event id (1, 2, ...)");
+        return koop_fail_field(res, "path", "event", "format", "is an event id (1, 2, ...)");
     const char *v[] = {koop_param(req, "webhook_id"), ev};
     return koop_res_one(req, res, "koop_webhook_redeliver", 2, v, 202);
 }
@@ -180,8 +185,9 @@ void webhooks_init(void)
 {
     koop_resource_register(&webhook_resource);
     koop_resource_register(&webhook_delivery_resource);
-    db_register("koop_webhook_create",
-                "SELECT r->>'version', r::text FROM koop.webhook_create($1::uuid, $2::jsonb, $3) r");
+    db_register(
+        "koop_webhook_create",
+        "SELECT r->>'version', r::text FROM koop.webhook_create($1::uuid, $2::jsonb, $3) r");
     db_register("koop_webhook_resume",
                 "SELECT r->>'version', r::text FROM koop.webhook_resume($1::uuid) r");
     db_register("koop_webhook_redeliver",

@@ -23,11 +23,11 @@ struct koop_config {
     int public_rate_limit;     /* keyless /public/v1 requests per client address per minute */
     char cors_origins[1024];   /* comma-separated, or "*" */
     char trusted_proxies[512]; /* comma-separated IPs whose X-Forwarded-For is believed */
-    char webhook_allow[1024];   /* comma list of host[:port] or URL prefixes webhooks may reach */
-    int webhook_retry_base_ms;  /* first retry delay, doubled per attempt */
-    int webhook_retry_cap_ms;   /* longest delay between attempts */
-    int webhook_max_age_s;      /* retry window of one event, then the subscription pauses */
-    int webhook_timeout_ms;     /* one delivery attempt, connect to last byte */
+    char webhook_allow[1024];  /* comma list of host[:port] or URL prefixes webhooks may reach */
+    int webhook_retry_base_ms; /* first retry delay, doubled per attempt */
+    int webhook_retry_cap_ms;  /* longest delay between attempts */
+    int webhook_max_age_s;     /* retry window of one event, then the subscription pauses */
+    int webhook_timeout_ms;    /* one delivery attempt, connect to last byte */
     char openapi_path[512];
     char docs_dir[512];
     char redoc_js[512];

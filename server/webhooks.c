@@ -24,9 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WORKERS 2          /* delivery threads per daemon, each with its own connection */
-#define BODY_LIMIT 4096    /* bytes of a receiver's answer read, the rest refused */
-#define IDLE_TICK_MS 1000  /* look for due retries at least this often */
+#define WORKERS 2         /* delivery threads per daemon, each with its own connection */
+#define BODY_LIMIT 4096   /* bytes of a receiver's answer read, the rest refused */
+#define IDLE_TICK_MS 1000 /* look for due retries at least this often */
 #define LAG_EVERY_US 10000000u
 
 static atomic_bool stopping;
@@ -453,8 +453,8 @@ static int work_one(PGconn *c)
     snprintf(base, sizeof base, "%d", koop_cfg.webhook_retry_base_ms);
     snprintf(cap, sizeof cap, "%d", koop_cfg.webhook_retry_cap_ms);
     snprintf(age, sizeof age, "%d", koop_cfg.webhook_max_age_s);
-    const char *rv[] = {kind,  token, tenant, hook, event, status ? st : NULL,
-                        status ? NULL : error, base, cap, age};
+    const char *rv[] = {kind, token, tenant, hook, event, status ? st : NULL, status ? NULL : error,
+                        base, cap,   age};
     PGresult *rr = PQexecParams(c,
                                 "SELECT koop.webhook_record($1, $2::uuid, $3::uuid, $4::uuid, "
                                 "$5::bigint, $6::int, $7, $8::bigint, $9::bigint, $10::int)",

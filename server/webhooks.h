@@ -28,7 +28,7 @@ char *koop_webhooks_metrics(void);
 
 /* The signature header value ("v1,<base64>") of id.timestamp.body under
  * secret ("whsec_<base64 key>"). out must hold 64 bytes. Returns 0 or -1. */
-int koop_webhook_sign(const char *secret, const char *id, const char *timestamp,
-                      const char *body, char out[64]);
+int koop_webhook_sign(const char *secret, const char *id, const char *timestamp, const char *body,
+                      char out[64]);
 
 #endif

@@ -68,8 +68,9 @@ BEGIN
         description = CASE WHEN p_patch ? 'description' THEN p_patch ->> 'description'
                            ELSE description END,
         active = coalesce((p_patch ->> 'active')::boolean, active),
-        -- a new target is tried at once
-        next_attempt_at = CASE WHEN p_patch ? 'url' THEN NULL ELSE next_attempt_at END,
+        -- a new target is tried at once, and an idle subscription looks for work again
+        next_attempt_at = CASE WHEN p_patch ? 'url' OR attempts = 0 THEN NULL
+                               ELSE next_attempt_at END,
         version = version + 1, updated_at = now()
     WHERE tenant_id = koop.tenant() AND id = p_id RETURNING * INTO w;
     PERFORM koop.audit('update', 'webhook', w.id, 200);

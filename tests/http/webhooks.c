@@ -57,10 +57,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                  (v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "webhook-id")) ? v : "");
         snprintf(q->ts, sizeof q->ts, "%s",
                  (v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "webhook-timestamp")) ? v
-                                                                                           : "");
+                                                                                            : "");
         snprintf(q->sig, sizeof q->sig, "%s",
                  (v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "webhook-signature")) ? v
-                                                                                           : "");
+                                                                                            : "");
         q->body = u->buf ? u->buf : strdup("");
         u->buf = NULL;
         q->answered = status;
@@ -93,8 +93,8 @@ void rcv_start(struct receiver *r)
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     r->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-                              on_request, r, MHD_OPTION_SOCK_ADDR, &sa,
-                              MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_END);
+                              on_request, r, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED,
+                              on_done, NULL, MHD_OPTION_END);
     ck_assert_msg(r->mhd != NULL, "the receiver did not start");
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(r->mhd, MHD_DAEMON_INFO_BIND_PORT);
     ck_assert(info && info->port);
@@ -200,8 +200,7 @@ void hook_create_at(const char *tok, const char *url, const char *types, char id
     LOCALF(body, "{\"url\": \"%s\", \"types\": %s, \"description\": \"test receiver\"}", url,
            types);
     struct resp *r = api("POST", "/v1/webhooks", tok, body);
-    ck_assert_msg(r->status == 201, "line %d: POST /v1/webhooks: %ld %s", line, r->status,
-                  r->body);
+    ck_assert_msg(r->status == 201, "line %d: POST /v1/webhooks: %ld %s", line, r->status, r->body);
     snprintf(id, 37, "%s", jstr(r->json, "id"));
     snprintf(secret, 80, "%s", jstr(r->json, "secret"));
     ck_assert_msg(!strncmp(secret, "whsec_", 6), "line %d: secret %s", line, secret);
@@ -237,7 +236,8 @@ int events_of(const char *tok, long long after, const char *type, const char *pr
     json_array_foreach(json_object_get(r->json, "items"), i, e)
     {
         const char *t = jstr(e, "type");
-        if (n < max && ((type && !strcmp(t, type)) || (prefix && !strncmp(t, prefix, strlen(prefix)))))
+        if (n < max &&
+            ((type && !strcmp(t, type)) || (prefix && !strncmp(t, prefix, strlen(prefix)))))
             ids[n++] = jint(e, "id");
     }
     resp_free(r);

@@ -17,7 +17,7 @@
 /* One request the receiver got. */
 struct hook_req {
     char id[64], ts[32], sig[512];
-    char *body; /* owned by the receiver */
+    char *body;   /* owned by the receiver */
     int answered; /* status it answered */
 };
 

@@ -44,11 +44,11 @@ START_TEST(private_targets_refused)
     struct fx_tenant t;
     FX_TENANT(&t, 0);
     /* KOOP_WEBHOOK_ALLOW is 127.0.0.1 in the test daemon: nothing else private passes */
-    const char *urls[] = {"https://10.1.2.3/hook",        "https://192.168.0.10/hook",
+    const char *urls[] = {"https://10.1.2.3/hook",          "https://192.168.0.10/hook",
                           "https://169.254.169.254/latest", "https://[::1]:8443/hook",
-                          "https://localhost/hook",       "https://[fd00::1]/hook",
-                          "https://100.64.0.1/hook",      "http://hooks.example.org/hook",
-                          "https://172.16.5.4:8443/x",    "https://[::ffff:10.0.0.1]/hook"};
+                          "https://localhost/hook",         "https://[fd00::1]/hook",
+                          "https://100.64.0.1/hook",        "http://hooks.example.org/hook",
+                          "https://172.16.5.4:8443/x",      "https://[::ffff:10.0.0.1]/hook"};
     for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
         struct resp *r = api("POST", "/v1/webhooks", t.admin,
                              fmt("{\"url\": \"%s\", \"types\": [\"partner.created\"]}", urls[i]));
@@ -57,9 +57,9 @@ START_TEST(private_targets_refused)
         resp_free(r);
     }
     /* not a URL, not http(s), bad types: straight to the daemon (Prism would refuse them) */
-    struct resp *r = direct("POST", "/v1/webhooks", t.admin,
-                            "{\"url\": \"ftp://hooks.example.org/x\", \"types\": [\"partner\"]}",
-                            NULL);
+    struct resp *r =
+        direct("POST", "/v1/webhooks", t.admin,
+               "{\"url\": \"ftp://hooks.example.org/x\", \"types\": [\"partner\"]}", NULL);
     ck_problem(r, 422, "validation_failed");
     ck_error(r, "url", "format", "body");
     ck_error(r, "types[0]", "format", "body");
@@ -120,7 +120,8 @@ START_TEST(only_admins)
     LOCALF(log, "/v1/webhooks/%s/deliveries", id);
     LOCALF(resume, "/v1/webhooks/%s/resume", id);
     LOCALF(again, "/v1/webhooks/%s/deliveries/1/redeliver", id);
-    const char *body = "{\"url\": \"https://hooks.example.org/x\", \"types\": [\"partner.created\"]}";
+    const char *body =
+        "{\"url\": \"https://hooks.example.org/x\", \"types\": [\"partner.created\"]}";
     const struct refusal rows[] = {
         {"coordinator", w->coord_a, "GET", "/v1/webhooks", NULL, NULL, 403, "forbidden"},
         {"coordinator", w->coord_a, "POST", "/v1/webhooks", body, NULL, 403, "forbidden"},

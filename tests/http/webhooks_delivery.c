@@ -34,8 +34,9 @@ static int delivered(struct receiver *rc, long long *ids, int max)
 
 static void agreement(const char *tok, const char *partner)
 {
-    struct resp *r = api("POST", fmt("/v1/partners/%s/agreements", partner), tok,
-                         "{\"title\": \"Porozumienie o współpracy\", \"signed_on\": \"2026-01-15\"}");
+    struct resp *r =
+        api("POST", fmt("/v1/partners/%s/agreements", partner), tok,
+            "{\"title\": \"Porozumienie o współpracy\", \"signed_on\": \"2026-01-15\"}");
     EXPECT(r, 201);
     resp_free(r);
 }
@@ -73,8 +74,8 @@ START_TEST(in_order_signed_retried)
     LOCALF(first_id, "evt_%lld", want[0]);
     for (int i = 0; i < total; i++) {
         struct hook_req q = rcv_get(&rc, i);
-        ck_assert_msg(signature_ok(secret, q.id, q.ts, q.body, q.sig), "request %d: bad signature %s",
-                      i, q.sig);
+        ck_assert_msg(signature_ok(secret, q.id, q.ts, q.body, q.sig),
+                      "request %d: bad signature %s", i, q.sig);
         ck_assert_int_lt(llabs((long long)time(NULL) - atoll(q.ts)), 300);
         LOCALF(want_id, "evt_%lld", body_id(&q));
         ck_assert_str_eq(q.id, want_id);
@@ -172,8 +173,8 @@ static PGconn *db(void)
 static long long db_cursor(PGconn *c, const char *id)
 {
     const char *v[] = {id};
-    PGresult *r =
-        PQexecParams(c, "SELECT cursor FROM webhooks WHERE id = $1::uuid", 1, NULL, v, NULL, NULL, 0);
+    PGresult *r = PQexecParams(c, "SELECT cursor FROM webhooks WHERE id = $1::uuid", 1, NULL, v,
+                               NULL, NULL, 0);
     ck_assert_int_eq(PQntuples(r), 1);
     long long n = atoll(PQgetvalue(r, 0, 0));
     PQclear(r);
