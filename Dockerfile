@@ -1,8 +1,10 @@
 # Kooperacje daemon image.
 #   docker build -t kooperacje:local .
-#   docker run --rm -e DATABASE_URL=postgresql://user:pass@db/koop -p 8080:8080 kooperacje:local
+#   docker run --rm -e DATABASE_OWNER_URL=postgresql://owner:pass@db/koop -e KOOP_SERVE_PASSWORD=... kooperacje:local kooperd migrate
+#   docker run --rm -e DATABASE_URL=postgresql://koop_serve:pass@db/koop -p 8080:8080 kooperacje:local
 # The daemon reads everything from the environment (kooperd --help); migrations are compiled in
-# (`kooperd migrate`, or at start under an advisory lock).
+# (`kooperd migrate` as the owner, or at start under an advisory lock when DATABASE_OWNER_URL is
+# given); serve connects as the serving login koop_serve.
 
 # ---- build: compiler, -dev packages and Node (for the Redoc bundle served at /docs) ----------------
 FROM debian:12-slim AS build

@@ -6,6 +6,7 @@
 #   make asan       the suite with the daemon and tests under AddressSanitizer+UBSan
 #   make valgrind   the HTTP suite with the daemon under valgrind memcheck
 #   make bench      wrk against the daemon beside pgbench on the same SQL
+#   make chaos      faults under load, measured: PostgreSQL restarted, SIGKILL, SIGTERM
 #   make format     clang-format every C file
 #   make clean
 
@@ -31,7 +32,7 @@ MIGRATIONS := $(sort $(wildcard sql/schema/[0-9][0-9][0-9]_*.sql)) sql/functions
 UNIT_SRC := $(wildcard tests/unit/*.c)
 HTTP_SRC := $(wildcard tests/http/*.c)
 
-.PHONY: all deps run test unit http lint asan valgrind bench format clean node
+.PHONY: all deps run test unit http lint asan valgrind bench chaos format clean node
 
 # Entry targets first install what is missing (scripts/deps.sh), then build in a fresh make so that
 # nothing computed from the packages (pkg-config flags, dependency files) predates them.
@@ -106,8 +107,17 @@ bench:
 	@$(MAKE) --no-print-directory $(BUILD)/kooperd
 	bash bench/run.sh $(BUILD)
 
+$(BUILD)/chaos_load: bench/chaos_load.c
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) -o $@ $< -lcurl -lpthread
+
+chaos:
+	@bash scripts/deps.sh test
+	@$(MAKE) --no-print-directory $(BUILD)/kooperd $(BUILD)/chaos_load
+	bash bench/chaos.sh $(BUILD)
+
 format:
-	clang-format -i cli/*.c cli/*.h server/*.c server/*.h api/*.c api/*.h tests/unit/*.c tests/http/*.c tests/http/*.h
+	clang-format -i bench/*.c cli/*.c cli/*.h server/*.c server/*.h api/*.c api/*.h tests/unit/*.c tests/http/*.c tests/http/*.h
 
 clean:
 	rm -rf build

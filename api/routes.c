@@ -199,7 +199,7 @@ const struct koop_route koop_api_routes[] = {
     R("GET", "/v1/reports/benefits", reports_get, REPORTS),
 
     R("GET", "/v1/events", events_list, ROLES_TENANT),
-    R("GET", "/v1/audit-events", audit_list, ROLE_ADMIN | ROLE_AUDITOR),
+    R("GET", "/v1/audit-events", audit_list, ROLE_ADMIN | ROLE_AUDITOR | ROLE_PLATFORM_ADMIN),
 
     CRUD("GET", "/v1/webhooks", webhook_resource, OP_LIST, ROLE_ADMIN),
     R("POST", "/v1/webhooks", webhooks_create, ROLE_ADMIN),

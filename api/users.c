@@ -9,6 +9,7 @@
 #include "api.h"
 #include "vocab.h"
 
+#include "../server/config.h"
 #include "../server/db.h"
 #include "../server/problem.h"
 #include "../server/util.h"
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const struct fs_field uuid_item = {.type = FS_UUID};
 
@@ -68,15 +70,15 @@ static const struct fs_field token_fields[] = {
     {.name = NULL}};
 
 struct token_arg {
-    const char *user, *id, *hash, *body, *secret;
+    const char *user, *id, *hash, *body, *secret, *self_max;
 };
 
 static int token_create_fn(struct db_tx *tx, struct kreq *req, struct kres *res, void *p)
 {
     (void)req;
     struct token_arg *a = p;
-    const char *v[] = {a->user, a->id, a->hash, a->body};
-    PGresult *r = db_exec(tx, res, DB_LAST, "koop_token_create", 4, v);
+    const char *v[] = {a->user, a->id, a->hash, a->body, a->self_max};
+    PGresult *r = db_exec(tx, res, DB_LAST, "koop_token_create", 5, v);
     if (!r)
         return -1;
     json_t *t = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
@@ -94,6 +96,11 @@ int tokens_create(struct kreq *req, struct kres *res)
     if (req->idempotency_key)
         return koop_fail_field(res, "header", "Idempotency-Key", "unknown_field",
                                "is not accepted here: a token's secret is shown only once");
+    /* tokens of other users are minted by admins only (403 before any lookup) */
+    const char *user = koop_param(req, "user_id");
+    bool self = user && !strcasecmp(user, req->auth.user_id);
+    if (!self && req->auth.role != ROLE_ADMIN && req->auth.role != ROLE_PLATFORM_ADMIN)
+        return koop_fail(res, P_FORBIDDEN, "only admins mint tokens for other users");
     json_t *body = req->json ? json_incref(req->json) : json_object();
     json_t *errors = json_array();
     if (!fs_validate(token_fields, body, FS_CREATE, "", errors)) {
@@ -110,7 +117,10 @@ int tokens_create(struct kreq *req, struct kres *res)
     koop_sha256_hex(secret, strlen(secret), hash);
     char *txt = json_dumps(body, JSON_COMPACT);
     json_decref(body);
-    struct token_arg a = {koop_param(req, "user_id"), id, hash, txt, secret};
+    /* a token of one's own lives at most KOOP_SELF_TOKEN_MAX_DAYS (the SQL checks it) */
+    char self_max[16];
+    snprintf(self_max, sizeof self_max, "%d", koop_cfg.self_token_max_days);
+    struct token_arg a = {user, id, hash, txt, secret, self ? self_max : NULL};
     db_run(req, res, token_create_fn, &a);
     free(txt);
     return 0;
@@ -163,7 +173,7 @@ void users_init(void)
     koop_resource_register(&user_resource);
     db_register("koop_me", "SELECT NULL, koop.me()::text");
     db_register("koop_token_create",
-                "SELECT koop.token_create($1::uuid, $2::uuid, $3, $4::jsonb)::text");
+                "SELECT koop.token_create($1::uuid, $2::uuid, $3, $4::jsonb, $5::int)::text");
     db_register("koop_token_list", "SELECT (r->'items')::text, (r->'next')::text "
                                    "FROM koop.token_list($1::uuid, $2::jsonb, $3::int) r");
     db_register("koop_token_revoke", "SELECT koop.token_revoke($1::uuid, $2::uuid)");

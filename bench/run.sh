@@ -213,11 +213,14 @@ if [[ $DURABLE == 1 ]]; then
 	scripts/pg.sh start "$pg_dir"
 	scripts/pg.sh createdb "$pg_dir" koop_bench
 	DATABASE_URL=$(scripts/pg.sh url "$pg_dir" koop_bench)
+	SERVE_URL=$(scripts/pg.sh url "$pg_dir" koop_bench koop_serve)
 else
 	pg_kind=fixture
 	fixture_env=$(scripts/test-pg-fixture.sh start koop_bench)
 	KOOP_PG_DIR="" DATABASE_URL=""
 	eval "$fixture_env"
+	# the bench seeds and runs pgbench as the owner; only kooperd serve uses the serving login
+	SERVE_URL=$DATABASE_URL DATABASE_URL=$DATABASE_OWNER_URL
 	pg_dir=$KOOP_PG_DIR
 fi
 [[ -n $DATABASE_URL ]] || die "no DATABASE_URL from the cluster set-up"
@@ -383,7 +386,7 @@ PORT=""
 start_daemon() { # threads
 	PORT=$(free_port) || die "no free port"
 	KOOP_LISTEN=127.0.0.1:$PORT KOOP_THREADS=$1 KOOP_DRAIN_TIMEOUT=5 \
-		"$KOOPERD" serve 2>>"$OUT/daemon-t$1.log" &
+		DATABASE_URL=$SERVE_URL "$KOOPERD" serve 2>>"$OUT/daemon-t$1.log" &
 	daemon_pid=$!
 	local deadline=$((SECONDS + 30))
 	until curl -fsS -o /dev/null "http://127.0.0.1:$PORT/readyz" 2>/dev/null; do

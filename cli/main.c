@@ -1,6 +1,6 @@
 /* kooperd: the Kooperacje API daemon and its admin commands (SPEC §8).
  *   kooperd [serve] [--listen HOST:PORT] [--flag value ...]
- *   kooperd migrate
+ *   kooperd migrate                       (as the owner: DATABASE_OWNER_URL)
  *   kooperd routes
  *   kooperd create-tenant --name N --teryt T --kind K --voivodeship V
  *   kooperd create-token --role R --name N [--tenant ID] [--partner ID] [--email E]
@@ -39,7 +39,9 @@ static void usage(FILE *out)
             "  kooperd create-token --role R --name N [--tenant ID] [--partner ID] [--email E]\n"
             "                       [--expires-in-days D]       print a new bearer token\n"
             "  kooperd --help | --version\n\n"
-            "All commands but routes read DATABASE_URL (or --database-url).\n\n",
+            "serve and the admin commands connect with DATABASE_URL (the serving login,\n"
+            "koop_serve); migrate, and serve's start-up migrations, with DATABASE_OWNER_URL\n"
+            "(migrate falls back to DATABASE_URL; serve without it does not migrate).\n\n",
             KOOP_VERSION);
 }
 
@@ -90,18 +92,40 @@ static int parse_args(int argc, char **argv, int start, bool serve, struct cli_a
     return 0;
 }
 
+/* Migrations connect as the owner: DATABASE_OWNER_URL, or DATABASE_URL when that is unset
+ * (`kooperd migrate` with the owner's URL alone, as version 0.1.0 took it). */
 static int cmd_migrate(void)
+{
+    const char *url = koop_cfg.owner_url[0] ? koop_cfg.owner_url : koop_cfg.database_url;
+    if (!url[0]) {
+        fprintf(stderr, "kooperd: neither DATABASE_OWNER_URL nor DATABASE_URL is set\n");
+        return 1;
+    }
+    PGconn *c = db_admin_connect(url);
+    if (!c)
+        return 1;
+    int rc = koop_migrate(c);
+    if (rc == 0 && koop_cfg.serve_password[0])
+        rc = koop_serve_login(c, koop_cfg.serve_password);
+    PQfinish(c);
+    return rc == 0 ? 0 : 1;
+}
+
+/* serve: start-up migrations when the owner's URL is given, then the serving login's check. */
+static int serve_prepare(void)
 {
     if (!koop_cfg.database_url[0]) {
         fprintf(stderr, "kooperd: DATABASE_URL is not set\n");
         return 1;
     }
-    PGconn *c = db_admin_connect(koop_cfg.database_url);
-    if (!c)
+    if (koop_cfg.owner_url[0] && cmd_migrate() != 0)
         return 1;
-    int rc = koop_migrate(c);
-    PQfinish(c);
-    return rc == 0 ? 0 : 1;
+    char why[512];
+    if (db_check_serving_login(why, sizeof why) != 0) {
+        fprintf(stderr, "kooperd: %s\n", why);
+        return 1;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -158,7 +182,7 @@ int main(int argc, char **argv)
         return !strcmp(cmd, "create-tenant") ? cli_create_tenant(&a) : cli_create_token(&a);
     }
     koop_api_init();
-    if (cmd_migrate() != 0)
+    if (serve_prepare() != 0)
         return 1;
     /* webhook delivery runs beside the HTTP threads and stops after they drained */
     if (koop_webhooks_start() != 0) {

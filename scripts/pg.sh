@@ -5,13 +5,17 @@
 #   scripts/pg.sh start    DIR            start it, wait until ready (no-op if running)
 #   scripts/pg.sh stop     DIR            fast shutdown, wait (no-op if not running)
 #   scripts/pg.sh status   DIR            exit 0 running, 3 stopped, 4 not initialised
-#   scripts/pg.sh url      DIR [DBNAME]   print a libpq URL for DBNAME (default koop)
+#   scripts/pg.sh url      DIR [DBNAME] [USER]   print a libpq URL for DBNAME (default koop) as USER
+#                                         (default postgres, the owner; koop_serve to serve)
 #   scripts/pg.sh createdb DIR NAME       create database NAME if absent (cluster must be running)
 #   scripts/pg.sh psql     DIR [DBNAME] [PSQL ARGS...]   open psql on it
 #
 # Layout: DIR/data (PGDATA), DIR/run (socket directory), DIR/log/postgres.log.
 # listen_addresses='' — no TCP at all, so it never conflicts with a system cluster on port 5432.
 # Superuser "postgres", trust authentication (only the socket's owner can reach DIR/run).
+# Two credentials, as in production: "postgres" owns the databases and runs `kooperd migrate`;
+# "koop_serve" (LOGIN NOINHERIT, no superuser, owns nothing; ensured at every start) is the login
+# `kooperd serve` connects as — migrations make it a member of koop_app (sql/schema/003).
 # Run as root, the cluster belongs to the `postgres` user (PostgreSQL refuses root): DIR is chowned
 # to it, and parents of DIR that `postgres` cannot traverse get o+x (printed).
 # Messages go to stderr; only `url` and `status` print to stdout.
@@ -171,7 +175,10 @@ cmd_start() {
 	is_initialised || die "no cluster in $DIR; run: scripts/pg.sh init $DIR"
 	local rc=0
 	pg_status || rc=$?
-	((rc == 0)) && return 0
+	if ((rc == 0)); then
+		ensure_serve_login
+		return 0
+	fi
 	prepare_dir_for_postgres
 	mkdir -p -- "$RUN" "$DIR/log"
 	((as_root)) && chown postgres:postgres -- "$RUN" "$DIR/log"
@@ -182,6 +189,24 @@ cmd_start() {
 		tail -n 30 -- "$LOG" >&2 || true
 		die "PostgreSQL did not start (log: $LOG)"
 	fi
+	ensure_serve_login
+}
+
+# The serving login (see the header): made, or allowed to log in, once the cluster runs.
+ensure_serve_login() {
+	local psql
+	psql=$(psql_bin)
+	"$psql" "$(url_for postgres)" -Xq -v ON_ERROR_STOP=1 >/dev/null 9>&- <<'SQL' ||
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'koop_serve') THEN
+        CREATE ROLE koop_serve LOGIN NOINHERIT;
+    ELSE
+        ALTER ROLE koop_serve LOGIN;
+    END IF;
+END $$;
+SQL
+		die "cannot make the serving login koop_serve in $DIR"
 }
 
 cmd_stop() {
@@ -227,14 +252,14 @@ urlencode() {
 }
 
 url_for() {
-	local db=$1 port=""
+	local db=$1 user=${2:-postgres} port=""
 	[[ $PG_PORT == 5432 ]] || port=":$PG_PORT"
-	printf 'postgresql://postgres@%s/%s?host=%s' "$port" "$(urlencode "$db")" "$(urlencode "$RUN")"
+	printf 'postgresql://%s@%s/%s?host=%s' "$(urlencode "$user")" "$port" "$(urlencode "$db")" "$(urlencode "$RUN")"
 }
 
 cmd_url() {
 	check_socket_path
-	url_for "${1:-koop}"
+	url_for "${1:-koop}" "${2:-postgres}"
 	echo
 }
 

@@ -4,14 +4,16 @@
 #   scripts/run.sh [EXTRA SERVE FLAGS...]
 #
 # Without DATABASE_URL: a private cluster in ./var/pg (KOOP_PG_DIR) is initialised on first use and
-# started, database `koop` is created if absent, and DATABASE_URL points at it. Then: migrations,
+# started, database `koop` is created if absent, DATABASE_OWNER_URL points at it as its owner
+# (postgres: migrations, demo data) and DATABASE_URL as the serving login koop_serve. Then: migrations,
 # the demo tenant (Miasto Wodzisław Śląski, TERYT 2415011) with sql/demo/demo.sql on first run,
 # a fresh admin token with a curl example, and `build/kooperd serve` in the foreground.
 # Ctrl-C or SIGTERM stops the daemon (SIGTERM, then wait; a second Ctrl-C kills it) and then the
 # private cluster, if this script started it.
 #
 # Environment:
-#   DATABASE_URL   use this database instead of the private cluster
+#   DATABASE_URL   use this database instead of the private cluster (the serving login), with
+#   DATABASE_OWNER_URL  its owner's URL for migrations and the demo data
 #   KOOP_PG_DIR    private cluster directory (default ./var/pg)
 #   KOOP_LISTEN    listen address for the daemon (default 127.0.0.1:8080)
 #   KOOP_PG_PORT, KOOP_PG_FAST   passed to scripts/pg.sh
@@ -90,14 +92,17 @@ if [[ -z ${DATABASE_URL:-} ]]; then
 		say "using the PostgreSQL already running in $dir (left running on exit)"
 	fi
 	"$PG_SH" createdb "$dir" koop
-	DATABASE_URL=$("$PG_SH" url "$dir" koop)
-	export DATABASE_URL
+	# two credentials: the owner migrates and loads the demo, koop_serve serves
+	DATABASE_OWNER_URL=$("$PG_SH" url "$dir" koop)
+	DATABASE_URL=$("$PG_SH" url "$dir" koop koop_serve)
+	export DATABASE_URL DATABASE_OWNER_URL
 fi
+owner_url=${DATABASE_OWNER_URL:-$DATABASE_URL}
 
 say "applying migrations"
 "$KOOPERD" migrate
 
-tenant_id=$("$psql_bin" "$DATABASE_URL" -XAtq -v ON_ERROR_STOP=1 \
+tenant_id=$("$psql_bin" "$owner_url" -XAtq -v ON_ERROR_STOP=1 \
 	-c "SELECT id FROM tenants WHERE teryt = '$DEMO_TERYT'")
 if [[ -z $tenant_id ]]; then
 	say "creating the demo tenant (Miasto Wodzisław Śląski)"
@@ -106,7 +111,7 @@ if [[ -z $tenant_id ]]; then
 	[[ $tenant_id =~ ^[0-9a-fA-F-]{36}$ ]] || die "create-tenant printed '$tenant_id', expected a UUID"
 	if [[ -f $DEMO_SQL ]]; then
 		say "loading demo data from sql/demo/demo.sql"
-		"$psql_bin" "$DATABASE_URL" -Xq -v ON_ERROR_STOP=1 -v tenant_id="$tenant_id" -f "$DEMO_SQL" >/dev/null
+		"$psql_bin" "$owner_url" -Xq -v ON_ERROR_STOP=1 -v tenant_id="$tenant_id" -f "$DEMO_SQL" >/dev/null
 	else
 		say "sql/demo/demo.sql not found; the demo tenant has no sample data"
 	fi

@@ -5,7 +5,8 @@
 #       makes a short temp dir /tmp/kooppg.XXXXXX, initialises and starts a fast cluster there
 #       (KOOP_PG_FAST=1: fsync off), creates DBNAME, and prints on stdout, one per line:
 #         KOOP_PG_DIR=/tmp/kooppg.XXXXXX
-#         DATABASE_URL=postgresql://postgres@/DBNAME?host=/tmp/kooppg.XXXXXX/run
+#         DATABASE_URL=postgresql://koop_serve@/DBNAME?host=/tmp/kooppg.XXXXXX/run   (serving login)
+#         DATABASE_OWNER_URL=postgresql://postgres@/DBNAME?host=/tmp/kooppg.XXXXXX/run (the owner)
 #       (values are shell-quoted only if they need it). On failure it cleans up and exits 1.
 #   scripts/test-pg-fixture.sh stop DIR
 #       stops that cluster and removes DIR — only a directory this script created.
@@ -30,14 +31,15 @@ emit() {
 }
 
 cmd_start() {
-	local db=${1:-koop_test} dir url
+	local db=${1:-koop_test} dir url owner
 	dir=$(mktemp -d /tmp/kooppg.XXXXXX)
 	: >"$dir/$MARKER"
 	if ! {
 		KOOP_PG_FAST=1 "$PG_SH" init "$dir" &&
 			KOOP_PG_FAST=1 "$PG_SH" start "$dir" &&
 			"$PG_SH" createdb "$dir" "$db" &&
-			url=$("$PG_SH" url "$dir" "$db")
+			url=$("$PG_SH" url "$dir" "$db" koop_serve) &&
+			owner=$("$PG_SH" url "$dir" "$db")
 	} >&2; then
 		cmd_stop "$dir" || true
 		echo "test-pg-fixture.sh: could not start a test cluster" >&2
@@ -45,6 +47,7 @@ cmd_start() {
 	fi
 	emit KOOP_PG_DIR "$dir"
 	emit DATABASE_URL "$url"
+	emit DATABASE_OWNER_URL "$owner"
 }
 
 cmd_stop() {

@@ -20,8 +20,9 @@ struct opt {
 
 #define S(f) offsetof(struct koop_config, f), sizeof(((struct koop_config *)0)->f)
 static const struct opt opts[] = {
-    {"DATABASE_URL", "--database-url", "libpq URL of the database", K_STR, S(database_url), 0, 0,
-     true},
+    {"DATABASE_URL", "--database-url",
+     "libpq URL of the serving login (koop_serve: owns nothing, no superuser)", K_STR,
+     S(database_url), 0, 0, true},
     {"KOOP_LISTEN", "--listen", "HOST:PORT to serve on (127.0.0.1:8080)", K_LISTEN, 0, 0, 0, 0},
     {"KOOP_THREADS", "--threads", "HTTP worker threads, one DB connection each (4)", K_INT,
      S(threads), 1, 256},
@@ -72,6 +73,16 @@ static const struct opt opts[] = {
     {"KOOP_REDOC_JS", "--redoc-js",
      "path of redoc.standalone.js (node_modules/redoc/bundles/redoc.standalone.js)", K_STR,
      S(redoc_js), 0, 0},
+    /* -- database credentials and token lifetimes (least privilege, issue "Trust boundaries") -- */
+    {"DATABASE_OWNER_URL", "--owner-url",
+     "libpq URL as the database owner, for migrate and start-up migrations (DATABASE_URL)", K_STR,
+     S(owner_url), 0, 0, true},
+    {"KOOP_SERVE_PASSWORD", "--serve-password",
+     "migrate: let koop_serve log in with this password (unchanged)", K_STR, S(serve_password), 0,
+     0, true},
+    {"KOOP_SELF_TOKEN_MAX_DAYS", "--self-token-max-days",
+     "longest lifetime of a token users mint for themselves (90)", K_INT, S(self_token_max_days), 1,
+     730},
 };
 #undef S
 
@@ -154,6 +165,8 @@ int koop_config_env_for(struct koop_config *c, bool serve, char *err, size_t err
     snprintf(c->openapi_path, sizeof c->openapi_path, "openapi.yaml");
     snprintf(c->docs_dir, sizeof c->docs_dir, "docs");
     snprintf(c->redoc_js, sizeof c->redoc_js, "node_modules/redoc/bundles/redoc.standalone.js");
+    /* database credentials and token lifetimes */
+    c->self_token_max_days = 90;
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
         if (!serve && !opts[i].common)
             continue; /* not this command's: neither read nor judged */

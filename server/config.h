@@ -31,6 +31,10 @@ struct koop_config {
     char openapi_path[512];
     char docs_dir[512];
     char redoc_js[512];
+    /* database credentials and token lifetimes */
+    char owner_url[1024];     /* DATABASE_OWNER_URL: migrations; empty: DATABASE_URL */
+    char serve_password[256]; /* KOOP_SERVE_PASSWORD: migrate lets koop_serve log in with it */
+    int self_token_max_days;  /* KOOP_SELF_TOKEN_MAX_DAYS: tokens users mint for themselves */
 };
 
 /* One option of the table: the env var, the flag, and how it is stored. */
@@ -41,10 +45,10 @@ struct koop_option {
 };
 
 /* Loads defaults, then the environment. With serve false only the settings
- * every command uses are read (DATABASE_URL, KOOP_STATEMENT_TIMEOUT_MS,
- * KOOP_CONNECT_TIMEOUT); the serve-only ones keep their defaults and are not
- * judged, so a bad KOOP_LISTEN cannot stop `migrate`. Returns 0, or -1 after
- * printing the reason to err (a buffer of errlen bytes). */
+ * every command uses are read (DATABASE_URL, DATABASE_OWNER_URL,
+ * KOOP_SERVE_PASSWORD, KOOP_STATEMENT_TIMEOUT_MS, KOOP_CONNECT_TIMEOUT); the serve-only ones keep
+ * their defaults and are not judged, so a bad KOOP_LISTEN cannot stop `migrate`. Returns 0, or -1
+ * after printing the reason to err (a buffer of errlen bytes). */
 int koop_config_env_for(struct koop_config *c, bool serve, char *err, size_t errlen);
 /* koop_config_env_for(c, true, ...): every setting. */
 int koop_config_env(struct koop_config *c, char *err, size_t errlen);

@@ -470,3 +470,37 @@ bool db_ready(char *why, size_t whylen)
     }
     return true;
 }
+
+int db_check_serving_login(char *why, size_t whylen)
+{
+    PGconn *c = open_conn(koop_cfg.database_url, false);
+    if (!c) {
+        snprintf(why, whylen, "cannot connect with DATABASE_URL");
+        return -1;
+    }
+    /* what RESET ROLE would give back: the login's own attributes and memberships */
+    PGresult *r = PQexec(
+        c,
+        "SELECT session_user, r.rolsuper, r.rolbypassrls, "
+        "       pg_has_role(session_user, n.nspowner, 'MEMBER'), "
+        "       pg_has_role(session_user, 'koop_app', 'MEMBER') "
+        "  FROM pg_roles r, pg_namespace n WHERE r.rolname = session_user AND n.nspname = 'koop'");
+    int rc = -1;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+        snprintf(why, whylen, "cannot check the serving login (are migrations applied?)");
+    else if (!strcmp(PQgetvalue(r, 0, 1), "t") || !strcmp(PQgetvalue(r, 0, 2), "t") ||
+             !strcmp(PQgetvalue(r, 0, 3), "t"))
+        snprintf(why, whylen,
+                 "DATABASE_URL's user %s is a superuser, may bypass row-level security or owns "
+                 "the schema; serve connects as a login that owns nothing (koop_serve) and "
+                 "migrations use DATABASE_OWNER_URL (see README, Configuration)",
+                 PQgetvalue(r, 0, 0));
+    else if (strcmp(PQgetvalue(r, 0, 4), "t") != 0)
+        snprintf(why, whylen, "DATABASE_URL's user %s is not a member of koop_app",
+                 PQgetvalue(r, 0, 0));
+    else
+        rc = 0;
+    PQclear(r);
+    PQfinish(c);
+    return rc;
+}

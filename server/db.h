@@ -25,6 +25,11 @@ PGconn *db_thread_conn(void);
 /* Closes this thread's connection (after it broke). */
 void db_thread_reset(void);
 
+/* Checks, before serving, that DATABASE_URL's user is fit to serve: no superuser, no
+ * BYPASSRLS, not the owner of the schema nor a member of it (what a RESET ROLE would give
+ * back), and a member of koop_app. Returns 0, or -1 with the reason in why. */
+int db_check_serving_login(char *why, size_t whylen);
+
 /* Opens an administrative connection (CLI, migrations) as the DATABASE_URL
  * user, not in pipeline mode. NULL with a message on stderr on failure. */
 PGconn *db_admin_connect(const char *url);

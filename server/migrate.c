@@ -263,3 +263,25 @@ int koop_migrate(PGconn *c)
     exec_ok(c, "SELECT pg_advisory_unlock(" MIGRATION_LOCK ")", PGRES_TUPLES_OK, "unlocking");
     return rc;
 }
+
+int koop_serve_login(PGconn *c, const char *password)
+{
+    char *lit = PQescapeLiteral(c, password, strlen(password));
+    if (!lit) {
+        fprintf(stderr, "kooperd: cannot quote KOOP_SERVE_PASSWORD: %s", PQerrorMessage(c));
+        return -1;
+    }
+    size_t n = strlen(lit) + 64;
+    char *sql = malloc(n);
+    if (!sql) {
+        PQfreemem(lit);
+        return -1;
+    }
+    snprintf(sql, n, "ALTER ROLE koop_serve LOGIN PASSWORD %s", lit);
+    PQfreemem(lit);
+    int rc = exec_ok(c, sql, PGRES_COMMAND_OK, "letting koop_serve log in");
+    free(sql);
+    if (rc == 0)
+        fprintf(stderr, "kooperd: koop_serve may log in with KOOP_SERVE_PASSWORD\n");
+    return rc;
+}

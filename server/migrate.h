@@ -35,6 +35,10 @@ extern const int koop_function_file_count;
 /* The version the schema is at once every embedded schema file is applied. */
 int koop_schema_version(void);
 
+/* ALTER ROLE koop_serve LOGIN PASSWORD password (KOOP_SERVE_PASSWORD), as the owner after
+ * migrating. Returns 0, or -1 with a message on stderr. */
+int koop_serve_login(PGconn *c, const char *password);
+
 /* Applies pending schema files and reapplies the function files on conn (an owner's
  * connection). Returns 0, or -1 after printing why on stderr. */
 int koop_migrate(PGconn *conn);

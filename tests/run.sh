@@ -70,13 +70,25 @@ fi
 
 echo "== database"
 eval "$(scripts/test-pg-fixture.sh start koop_test)"
-export KOOP_PG_DIR DATABASE_URL
+# two credentials: DATABASE_OWNER_URL (postgres) migrates, DATABASE_URL (koop_serve) serves
+export KOOP_PG_DIR DATABASE_URL DATABASE_OWNER_URL
 # serve-only settings, even bad ones, stop neither --help, --version, routes nor migrate
 KOOP_LISTEN=127.0.0.1:x "$BUILD/kooperd" --help >/dev/null
 KOOP_LISTEN=127.0.0.1:x "$BUILD/kooperd" --version >/dev/null
 KOOP_THREADS=0 "$BUILD/kooperd" routes >"$out/routes.txt"
 grep -q 'personal-data=read:project' "$out/routes.txt"
 KOOP_LISTEN=127.0.0.1:x KOOP_THREADS=0 "$BUILD/kooperd" migrate
+# migrate lets the serving login log in with KOOP_SERVE_PASSWORD (trust auth here: it still may)
+KOOP_SERVE_PASSWORD=test-only-password "$BUILD/kooperd" migrate 2>"$out/serve-password.log"
+[[ $(/usr/lib/postgresql/15/bin/psql "$DATABASE_OWNER_URL" -XAtq -c "SELECT rolcanlogin AND rolpassword IS NOT NULL
+    FROM pg_authid WHERE rolname = 'koop_serve'") == t ]] || { echo "KOOP_SERVE_PASSWORD was not set" >&2; exit 1; }
+# serve refuses a login that is a superuser or owns the schema, and serves without the owner's URL
+if DATABASE_URL=$DATABASE_OWNER_URL KOOP_LISTEN=127.0.0.1:0 "$BUILD/kooperd" serve 2>"$out/owner-serve.log"; then
+    echo "serve ran as the database owner" >&2
+    exit 1
+fi
+grep -q 'superuser, may bypass row-level security or owns' "$out/owner-serve.log"
+summary+=("serve: refuses to connect as the owner; serves as koop_serve")
 KOOP_TEST_PLATFORM_TOKEN=$("$BUILD/kooperd" create-token --role platform_admin --name "Test platform admin")
 export KOOP_TEST_PLATFORM_TOKEN
 
@@ -129,6 +141,10 @@ http_rc=${PIPESTATUS[0]}
 set -e
 summary+=("http: $(grep -oE '[0-9]+%: Checks: .*' "$out/http.txt" | tail -n 1)")
 ((http_rc == 0)) || { echo "HTTP tests failed" >&2; exit 1; }
+
+echo "== typed client (openapi-typescript + openapi-fetch)"
+bash tests/client.sh "$BUILD" | tee "$out/client.txt"
+summary+=("client: $(tail -n 1 "$out/client.txt")")
 
 echo "== contract (Prism)"
 PRISM_PORT=$prism_port PRISM_DIR=$out scripts/prism-check.sh check

@@ -48,12 +48,16 @@ free_port() {
 	return 1
 }
 
-# start_daemon BINARY DATABASE_URL LOG → sets $port and appends to pids
+# start_daemon BINARY DATABASE_URL LOG [SERVING_URL] → sets $port and appends to pids
+# (0.1.0 takes the owner's URL alone; the current daemon serves as SERVING_URL's login and
+# migrates at start as DATABASE_URL's, given as DATABASE_OWNER_URL)
 start_daemon() {
-	local bin=$1 url=$2 log=$3
+	local bin=$1 url=$2 log=$3 serving=${4:-}
+	local env=(DATABASE_URL="$url")
+	[[ -n $serving ]] && env=(DATABASE_URL="$serving" DATABASE_OWNER_URL="$url")
 	for _ in 1 2 3 4 5; do
 		port=$(free_port)
-		DATABASE_URL=$url KOOP_LISTEN=127.0.0.1:$port KOOP_THREADS=4 KOOP_AUTH_FAIL_LIMIT=100000 \
+		env "${env[@]}" KOOP_LISTEN="127.0.0.1:$port" KOOP_THREADS=4 KOOP_AUTH_FAIL_LIMIT=100000 \
 			KOOP_PER_IP_LIMIT=1000 KOOP_CORS_ORIGINS=https://portal.example \
 			"$bin" serve 2>>"$log" &
 		local pid=$!
@@ -145,7 +149,8 @@ while read -r version commit; do
 		cat "$out/again.log" >&2
 		die "a second migrate did more than reapply the functions"
 	fi
-	start_daemon "$BUILD/kooperd" "$(url_of "${db}_serve")" "$out/new.log"
+	start_daemon "$BUILD/kooperd" "$(url_of "${db}_serve")" "$out/new.log" \
+		"$(scripts/pg.sh url "$KOOP_PG_DIR" "${db}_serve" koop_serve)"
 	node tests/upgrade/snapshot.mjs "http://127.0.0.1:$port" "$out/tokens.txt" "$out/after.json"
 	stop_daemon
 	node tests/upgrade/compare.mjs "$out/before.json" "$out/after.json" | sed "s/^/upgrade: $version: /" >&2

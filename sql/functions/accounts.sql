@@ -249,19 +249,37 @@ BEGIN
     RETURN u;
 END $$;
 
--- p_hash is the SHA-256 of the secret, which only the daemon ever sees.
-CREATE OR REPLACE FUNCTION koop.token_create(p_user uuid, p_id uuid, p_hash text, p_body jsonb)
+-- p_hash is the SHA-256 of the secret, which only the daemon ever sees. Tokens of other users are
+-- minted by admins only (a tenant admin for its tenant's users, a platform admin); p_self_max
+-- (KOOP_SELF_TOKEN_MAX_DAYS, passed by the daemon) caps the lifetime of a token users mint for
+-- themselves, NULL for none (the CLI); the default lifetime is 90 days, or that cap if shorter.
+DROP FUNCTION IF EXISTS koop.token_create(uuid, uuid, text, jsonb);
+CREATE OR REPLACE FUNCTION koop.token_create(p_user uuid, p_id uuid, p_hash text, p_body jsonb,
+                                             p_self_max int DEFAULT NULL)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
-    u users := koop.token_owner(p_user);
+    self boolean := p_user = koop.user_id();
+    days int := (p_body ->> 'expires_in_days')::int;
+    u users;
     t tokens;
 BEGIN
+    IF NOT self AND koop.role() NOT IN ('admin', 'platform_admin') THEN
+        PERFORM koop.fail(403, 'forbidden', 'only admins mint tokens for other users');
+    END IF;
+    u := koop.token_owner(p_user);
     IF NOT u.active THEN
         PERFORM koop.fail(409, 'conflict', 'the user is deactivated');
     END IF;
+    IF self AND p_self_max IS NOT NULL THEN
+        IF days > p_self_max THEN
+            PERFORM koop.fail_field('expires_in_days', 'max',
+                format('a token of your own lives at most %s days', p_self_max));
+        END IF;
+        days := coalesce(days, least(90, p_self_max));
+    END IF;
     INSERT INTO tokens (id, tenant_id, user_id, name, hash, expires_at)
     VALUES (p_id, u.tenant_id, u.id, p_body ->> 'name', p_hash,
-            now() + make_interval(days => coalesce((p_body ->> 'expires_in_days')::int, 90)))
+            now() + make_interval(days => coalesce(days, 90)))
     RETURNING * INTO t;
     PERFORM koop.audit('create', 'token', t.id, 201);
     RETURN koop.token_json(t);

@@ -36,11 +36,17 @@ $$ SELECT coalesce(current_setting('koop.role', true), '') $$;
 CREATE OR REPLACE FUNCTION koop.partner() RETURNS uuid LANGUAGE sql STABLE PARALLEL SAFE AS
 $$ SELECT nullif(current_setting('koop.partner_id', true), '')::uuid $$;
 
--- Row-level security's test: the serving role sees its tenant's rows only;
--- other roles (the owner running migrations, SECURITY DEFINER functions) are
--- not restricted by it.
+-- Whether the current role is the owner of the koop schema (the role that ran the migrations):
+-- true in `kooperd migrate` and inside SECURITY DEFINER functions, false for koop_app and for
+-- the login the daemon connects as (koop_serve), also after a RESET ROLE.
+CREATE OR REPLACE FUNCTION koop.owner_session() RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS
+$$ SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace n
+                  WHERE n.nspname = 'koop' AND pg_catalog.pg_get_userbyid(n.nspowner) = current_user) $$;
+
+-- Row-level security's test: every role sees its tenant's rows only, but the owner (running
+-- migrations, or SECURITY DEFINER functions) is not restricted by it.
 CREATE OR REPLACE FUNCTION koop.tenant_ok(p_tenant uuid) RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS
-$$ SELECT p_tenant = koop.tenant() OR current_user <> 'koop_app' $$;
+$$ SELECT p_tenant = koop.tenant() OR koop.owner_session() $$;
 
 -- Text as search compares it: lower case, without diacritics (IMMUTABLE
 -- wrapper so that it can be indexed; unaccent() itself is STABLE).

@@ -67,7 +67,8 @@ CREATE OR REPLACE FUNCTION koop.audit_list(p_filters jsonb, p_before bigint, p_l
 LANGUAGE sql STABLE AS $$
     WITH page AS (
         SELECT a.* FROM audit_events a
-        WHERE a.tenant_id = koop.tenant()
+        -- a platform admin (no tenant) reads the platform-level rows: failed logins and its own
+        WHERE (a.tenant_id = koop.tenant() OR (koop.role() = 'platform_admin' AND a.tenant_id IS NULL))
           AND (p_before IS NULL OR a.id < p_before)
           AND (NOT p_filters ? 'resource' OR a.resource = p_filters ->> 'resource')
           AND (NOT p_filters ? 'resource_id' OR a.resource_id = (p_filters ->> 'resource_id')::uuid)

@@ -2,6 +2,8 @@
  * validation, others' tokens, revocation on deactivation). */
 #include "auth.h"
 
+#include <time.h>
+
 START_TEST(no_token_is_401_with_challenge)
 {
     const struct world *w = world();
@@ -267,7 +269,8 @@ START_TEST(tokens_of_others_are_invisible)
     const struct world *w = world();
     LOCALF(admins, "/v1/users/%s/tokens", w->admin_a_id);
     size_t before = count_tokens(w->admin_a_id, w->admin_a);
-    /* other roles of the same tenant, and another tenant's admin: 404 */
+    /* other roles of the same tenant, and another tenant's admin: 404; minting for another
+     * user is an admin's only (403 before any lookup), another tenant's admin finds no one */
     const char *who[] = {w->coord_a, w->social_a, w->staff_a, w->auditor_a,
                          w->admin_b, w->staff_b,  w->analyst};
     for (size_t i = 0; i < sizeof who / sizeof who[0]; i++) {
@@ -275,7 +278,10 @@ START_TEST(tokens_of_others_are_invisible)
         ck_problem(r, 404, "not_found");
         resp_free(r);
         r = api("POST", admins, who[i], "{\"name\":\"stolen\"}");
-        ck_problem(r, 404, "not_found");
+        if (who[i] == w->admin_b)
+            ck_problem(r, 404, "not_found");
+        else
+            ck_problem(r, 403, "forbidden");
         resp_free(r);
     }
     ck_assert_uint_eq(count_tokens(w->admin_a_id, w->admin_a), before);
@@ -407,6 +413,102 @@ TCase *tcase_auth_authentication(void)
     return tc;
 }
 
+/* Days from now to an RFC 3339 timestamp (UTC, as the API writes them). */
+static double days_until(const char *ts)
+{
+    struct tm tm = {0};
+    ck_assert_ptr_nonnull(strptime(ts, "%Y-%m-%dT%H:%M:%S", &tm));
+    return difftime(timegm(&tm), time(NULL)) / 86400.0;
+}
+
+/* Users mint tokens for themselves up to KOOP_SELF_TOKEN_MAX_DAYS (90 in the suite: the default);
+ * admins mint for others up to 730 days; nobody else mints for another user. */
+START_TEST(self_minted_tokens_are_capped)
+{
+    const struct world *w = world();
+    char tok[80], uid[37], other[37];
+    make_user(w->admin_a, "coordinator", NULL, tok, uid);
+    make_user(w->admin_a, "social_worker", NULL, NULL, other);
+    LOCALF(own, "/v1/users/%s/tokens", uid);
+    struct resp *r = api("POST", own, tok, "{\"name\":\"long\",\"expires_in_days\":91}");
+    ck_problem(r, 422, "validation_failed");
+    ck_error(r, "expires_in_days", "max", "body");
+    resp_free(r);
+    r = api("POST", own, tok, "{\"name\":\"longest own\",\"expires_in_days\":90}");
+    ck_assert_msg(r->status == 201, "%ld %s", r->status, r->body);
+    double d = days_until(jstr(r->json, "expires_at"));
+    ck_assert_msg(d > 89.9 && d < 90.1, "expires in %.2f days", d);
+    resp_free(r);
+    r = api("POST", own, tok, NULL); /* the default: 90 days */
+    ck_assert_msg(r->status == 201, "%ld %s", r->status, r->body);
+    d = days_until(jstr(r->json, "expires_at"));
+    ck_assert_msg(d > 89.9 && d < 90.1, "expires in %.2f days", d);
+    resp_free(r);
+    /* an admin's own token too */
+    r = api("POST", fmt("/v1/users/%s/tokens", w->admin_a_id), w->admin_a,
+            "{\"expires_in_days\":365}");
+    ck_problem(r, 422, "validation_failed");
+    ck_error(r, "expires_in_days", "max", "body");
+    resp_free(r);
+    /* an admin minting for a user of its tenant: up to 730 days */
+    r = api("POST", own, w->admin_a, "{\"name\":\"integration\",\"expires_in_days\":730}");
+    ck_assert_msg(r->status == 201, "%ld %s", r->status, r->body);
+    d = days_until(jstr(r->json, "expires_at"));
+    ck_assert_msg(d > 729.9 && d < 730.1, "expires in %.2f days", d);
+    resp_free(r);
+    /* a coordinator minting for another user: 403, nothing made */
+    r = api("POST", fmt("/v1/users/%s/tokens", other), tok, "{\"name\":\"for a colleague\"}");
+    ck_problem(r, 403, "forbidden");
+    resp_free(r);
+    ck_assert_uint_eq(count_tokens(other, w->admin_a), 0);
+}
+END_TEST
+
+/* Failed logins have no tenant: the platform admin reads them on the audit route, tenants do not,
+ * and the platform admin reads no tenant's entry there. */
+START_TEST(failed_logins_reach_the_platform_admin)
+{
+    const struct world *w = world();
+    struct resp *r =
+        api("GET", "/v1/me", "koop_thisTokenDoesNotExistAnywhere000000000000000", NULL);
+    ck_assert_int_eq(r->status, 401);
+    char rid[80];
+    snprintf(rid, sizeof rid, "%s", resp_header(r, "X-Request-Id"));
+    resp_free(r);
+    r = api("GET", "/v1/audit-events?action=login_failed&limit=200", w->platform, NULL);
+    ck_assert_msg(r->status == 200, "%ld %s", r->status, r->body);
+    const json_t *items = json_object_get(r->json, "items");
+    ck_assert_uint_ge(json_array_size(items), 1);
+    bool mine = false;
+    size_t i;
+    const json_t *it;
+    json_array_foreach(items, i, it)
+    {
+        ck_assert_str_eq(jstr(it, "action"), "login_failed");
+        ck_assert_str_eq(jstr(it, "resource"), "token");
+        ck_assert(json_is_null(json_object_get(it, "actor_id")));
+        ck_assert_int_eq(jint(it, "status"), 401);
+        mine = mine || (jstr(it, "request_id") && !strcmp(jstr(it, "request_id"), rid));
+    }
+    ck_assert_msg(mine, "the failed login of request %s is not listed", rid);
+    resp_free(r);
+    /* no tenant's entry: tenant A's partners and reads are audited, none shows */
+    const char *tenant_only[] = {"/v1/audit-events?resource=partner",
+                                 fmt("/v1/audit-events?actor_id=%s", w->admin_a_id)};
+    for (size_t k = 0; k < 2; k++) {
+        r = api("GET", tenant_only[k], w->platform, NULL);
+        ck_assert_int_eq(r->status, 200);
+        ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 0);
+        resp_free(r);
+    }
+    /* and a tenant's admin does not see failed logins (they have no tenant) */
+    r = api("GET", "/v1/audit-events?action=login_failed", w->admin_a, NULL);
+    ck_assert_int_eq(r->status, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 0);
+    resp_free(r);
+}
+END_TEST
+
 TCase *tcase_auth_tokens(void)
 {
     TCase *tc = tcase_create("tokens");
@@ -415,5 +517,7 @@ TCase *tcase_auth_tokens(void)
     tcase_add_test(tc, tokens_of_others_are_invisible);
     tcase_add_test(tc, deactivation_revokes_tokens);
     tcase_add_test(tc, admin_cannot_deactivate_itself);
+    tcase_add_test(tc, self_minted_tokens_are_capped);
+    tcase_add_test(tc, failed_logins_reach_the_platform_admin);
     return tc;
 }

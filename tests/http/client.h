@@ -69,6 +69,7 @@ Suite *suite_auth(void);
 Suite *suite_partners(void);
 Suite *suite_robustness(void);
 Suite *suite_database(void);
+TCase *tcase_database_least_privilege(void); /* database_least_privilege.c */
 Suite *suite_services(void);
 Suite *suite_families(void);
 Suite *suite_task_teams(void);

@@ -1,4 +1,4 @@
-/* The database itself (libpq against DATABASE_URL, as its owner) and the
+/* The database itself (libpq against DATABASE_OWNER_URL, as its owner) and the
  * daemon's behaviour when PostgreSQL goes away: migrations are recorded with
  * checksums and not re-applied, row-level security stops the serving role
  * from reading another tenant's rows, the audit log refuses changes, and a
@@ -14,7 +14,7 @@
 
 static PGconn *owner(void)
 {
-    PGconn *c = PQconnectdb(env_or("DATABASE_URL", ""));
+    PGconn *c = PQconnectdb(env_or("DATABASE_OWNER_URL", env_or("DATABASE_URL", "")));
     ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
     return c;
 }
@@ -303,6 +303,7 @@ Suite *suite_database(void)
     tcase_add_test(tc, audit_log_is_append_only);
     tcase_add_test(tc, revocation_elsewhere_reaches_the_cache);
     suite_add_tcase(s, tc);
+    suite_add_tcase(s, tcase_database_least_privilege());
     TCase *out = tcase_create("outage");
     tcase_set_timeout(out, 120);
     tcase_add_test(out, database_outage_gives_503_then_recovers);

@@ -1,7 +1,7 @@
 /* Runner of the black-box suites: the HTTP API through Prism (KOOP_TEST_URL)
  * or directly (KOOP_TEST_DIRECT_URL), and the database itself
- * (DATABASE_URL). Started by tests/run.sh, which owns the daemon and the
- * throwaway PostgreSQL.
+ * (DATABASE_URL: the serving login; DATABASE_OWNER_URL: the owner). Started by tests/run.sh, which
+ * owns the daemon and the throwaway PostgreSQL.
  *
  * Layout: a suite <area> is <area>.c (suite_<area>: its TCases in order, and
  * the helpers its files share), <area>.h (their declarations) and one

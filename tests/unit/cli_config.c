@@ -16,7 +16,10 @@ static const char *const vars[] = {"DATABASE_URL",
                                    "KOOP_THREADS",
                                    "KOOP_MAX_BODY",
                                    "KOOP_STATEMENT_TIMEOUT_MS",
-                                   "KOOP_CONNECT_TIMEOUT"};
+                                   "KOOP_CONNECT_TIMEOUT",
+                                   "DATABASE_OWNER_URL",
+                                   "KOOP_SERVE_PASSWORD",
+                                   "KOOP_SELF_TOKEN_MAX_DAYS"};
 #define NVARS (sizeof vars / sizeof vars[0])
 static char *saved[NVARS];
 
@@ -76,6 +79,30 @@ START_TEST(config_common_env_judged_for_every_command)
     setenv("KOOP_CONNECT_TIMEOUT", "0", 1);
     ck_assert_int_eq(koop_config_env_for(&c, false, err, sizeof err), -1);
     ck_assert_ptr_nonnull(strstr(err, "KOOP_CONNECT_TIMEOUT"));
+}
+END_TEST
+
+/* The owner's URL and the serving login's password are every command's (migrate needs them);
+ * the self-minted token cap is serve's, 1..730, default 90. */
+START_TEST(config_credentials_and_token_cap)
+{
+    setenv("DATABASE_OWNER_URL", "postgresql://owner@/koop", 1);
+    setenv("KOOP_SERVE_PASSWORD", "s3cret", 1);
+    setenv("KOOP_SELF_TOKEN_MAX_DAYS", "731", 1);
+    struct koop_config c;
+    char err[256] = "";
+    ck_assert_int_eq(koop_config_env_for(&c, false, err, sizeof err), 0);
+    ck_assert_str_eq(c.owner_url, "postgresql://owner@/koop");
+    ck_assert_str_eq(c.serve_password, "s3cret");
+    ck_assert_int_eq(c.self_token_max_days, 90);
+    ck_assert_int_eq(koop_config_env_for(&c, true, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "KOOP_SELF_TOKEN_MAX_DAYS"));
+    setenv("KOOP_SELF_TOKEN_MAX_DAYS", "30", 1);
+    ck_assert_int_eq(koop_config_env_for(&c, true, err, sizeof err), 0);
+    ck_assert_int_eq(c.self_token_max_days, 30);
+    ck_assert_int_eq(
+        koop_config_flag_for(&c, false, "--owner-url", "postgresql:///x", err, sizeof err), 1);
+    ck_assert_str_eq(c.owner_url, "postgresql:///x");
 }
 END_TEST
 
@@ -180,6 +207,7 @@ Suite *suite_cli_config(void)
     tcase_add_checked_fixture(t, env_setup, env_teardown);
     tcase_add_test(t, config_serve_only_env_ignored_by_other_commands);
     tcase_add_test(t, config_common_env_judged_for_every_command);
+    tcase_add_test(t, config_credentials_and_token_cap);
     tcase_add_test(t, config_serve_only_flags_refused_by_other_commands);
     tcase_add_test(t, config_listen_port_zero_is_any_free_port);
     suite_add_tcase(s, t);
