@@ -7,6 +7,7 @@
  * Delivery itself is server/webhooks.c (a thread of the daemon). SQL:
  * sql/functions/webhooks.sql (koop.webhook_create, _get, _patch, _delete, _resume, _redeliver). */
 #include "api.h"
+#include "vocab.h"
 
 #include "../server/db.h"
 #include "../server/problem.h"
@@ -31,7 +32,7 @@ static const struct fs_field webhook_fields[] = {
     {.name = "description", .type = FS_STRING, .flags = FS_NULLABLE, .max = 500},
     {.name = "active", .type = FS_BOOL},
     {.name = "id", .type = FS_UUID, .flags = FS_READONLY},
-    {.name = "status", .type = FS_STRING, .flags = FS_READONLY},
+    {.name = "status", .type = FS_ENUM, .flags = FS_READONLY, .values = koop_webhook_statuses},
     {.name = "secret", .type = FS_STRING, .flags = FS_READONLY},
     {.name = NULL}};
 

@@ -165,7 +165,8 @@ END_TEST
 
 static PGconn *db(void)
 {
-    PGconn *c = PQconnectdb(env_or("DATABASE_URL", ""));
+    /* the owner: the serving login has no privileges of its own */
+    PGconn *c = PQconnectdb(env_or("DATABASE_OWNER_URL", env_or("DATABASE_URL", "")));
     ck_assert_msg(PQstatus(c) == CONNECTION_OK, "database: %s", PQerrorMessage(c));
     return c;
 }
