@@ -5,8 +5,11 @@
 
 #include "../server/resource.h"
 #include "../server/router.h"
+#include "../server/jobs.h"
 
 extern const struct koop_route koop_api_routes[];
+/* the periodic jobs (server/jobs.h), NULL-terminated: task_teams.c */
+extern const struct koop_job koop_api_jobs[];
 
 /* Registers every resource's prepared statements (call once at start-up). */
 void koop_api_init(void);
@@ -17,6 +20,8 @@ extern const struct koop_resource partner_resource, agreement_resource, benefit_
 
 /* tenants.c: /v1/tenants (platform admin) */
 void tenants_init(void);
+int settings_get(struct kreq *req, struct kres *res);
+int settings_patch(struct kreq *req, struct kres *res);
 extern const struct koop_resource tenant_resource;
 
 /* users.c: /v1/users, /v1/tenants/{id}/users, /v1/me, tokens */

@@ -118,6 +118,7 @@ static void plan(struct koop_pdf *d, const json_t *doc)
     snprintf(line, sizeof line, "%lld", json_integer_value(json_object_get(t, "plan_version")));
     koop_pdf_field(d, "Wersja planu", line);
     koop_pdf_field(d, "Plan uzgodniony z rodziną", pl_date(str(t, "plan_agreed_on"), b, sizeof b));
+    koop_pdf_field(d, "Przegląd planu", pl_date(str(t, "review_on"), b, sizeof b));
     size_t gi, ai;
     json_t *g, *a;
     json_array_foreach(json_object_get(doc, "goals"), gi, g)

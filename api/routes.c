@@ -55,6 +55,8 @@ const struct koop_route koop_api_routes[] = {
     CRUDF("PATCH", "/v1/tenants/{tenant_id}", tenant_resource, OP_PATCH, ROLE_PLATFORM_ADMIN,
           RT_AUTH_CHANGE),
     CRUD("POST", "/v1/tenants/{tenant_id}/users", user_resource, OP_CREATE, ROLE_PLATFORM_ADMIN),
+    R("GET", "/v1/settings", settings_get, ADM),
+    R("PATCH", "/v1/settings", settings_patch, ROLE_ADMIN),
 
     CRUD("GET", "/v1/users", user_resource, OP_LIST, ROLE_ADMIN | ROLE_PLATFORM_ADMIN),
     CRUD("POST", "/v1/users", user_resource, OP_CREATE, ROLE_ADMIN | ROLE_PLATFORM_ADMIN),

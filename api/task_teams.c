@@ -21,10 +21,16 @@ static const struct fs_field team_fields[] = {
     {.name = "family_id", .type = FS_UUID, .flags = FS_REQUIRED},
     {.name = "name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 200},
     {.name = "moderator_id", .type = FS_UUID, .flags = FS_NULLABLE},
+    /* historic data: when the team was really formed (not in the future, Europe/Warsaw);
+     * absent, the day of activation */
+    {.name = "formed_on", .type = FS_DATE, .flags = FS_NULLABLE},
+    {.name = "review_on", .type = FS_DATE, .flags = FS_NULLABLE},
     {.name = NULL}};
+/* formed_on stays read-only once created: activation and the plan's history refer to it */
 static const struct fs_field team_patch_fields[] = {
     {.name = "name", .type = FS_STRING, .flags = FS_REQUIRED, .min = 1, .max = 200},
     {.name = "moderator_id", .type = FS_UUID, .flags = FS_NULLABLE},
+    {.name = "review_on", .type = FS_DATE, .flags = FS_NULLABLE},
     {.name = "family_id", .type = FS_UUID, .flags = FS_READONLY},
     {.name = "formed_on", .type = FS_DATE, .flags = FS_READONLY},
     {.name = "closed_on", .type = FS_DATE, .flags = FS_READONLY},
@@ -38,6 +44,9 @@ static const struct koop_filter team_filters[] = {
      "t.status = $1->>'status'"},
     {{.name = "family_id", .type = FS_UUID}, "t.family_id = ($1->>'family_id')::uuid"},
     {{.name = "moderator_id", .type = FS_UUID}, "t.moderator_id = ($1->>'moderator_id')::uuid"},
+    /* open teams whose plan review is due before the date (task_teams_review) */
+    {{.name = "review_due_before", .type = FS_DATE},
+     "t.status <> 'closed' AND t.review_on < ($1->>'review_due_before')::date"},
     {{.name = "partner_id", .type = FS_UUID},
      "EXISTS (SELECT 1 FROM team_members m WHERE m.tenant_id = t.tenant_id"
      " AND m.team_id = t.id AND m.partner_id = ($1->>'partner_id')::uuid)"},
@@ -169,6 +178,8 @@ static const struct fs_field action_fields[] = {
     {.name = "family_id", .type = FS_UUID, .flags = FS_READONLY},
     {.name = "held_from", .type = FS_STRING, .flags = FS_READONLY},
     {.name = "status_reason", .type = FS_STRING, .flags = FS_READONLY},
+    {.name = "reason_code", .type = FS_STRING, .flags = FS_READONLY},
+    {.name = "overdue", .type = FS_BOOL, .flags = FS_READONLY},
     {.name = "outcome", .type = FS_STRING, .flags = FS_READONLY},
     {.name = "capacity_warning", .type = FS_BOOL, .flags = FS_READONLY},
     {.name = "referred_at", .type = FS_DATETIME, .flags = FS_READONLY},
@@ -179,7 +190,11 @@ static const struct koop_filter action_filters[] = {
     {{.name = "status", .type = FS_ENUM, .values = koop_action_statuses},
      "t.status = $1->>'status'"},
     {{.name = "goal_id", .type = FS_UUID}, "t.goal_id = ($1->>'goal_id')::uuid"},
+    {{.name = "overdue", .type = FS_BOOL}, "koop.referral_overdue(t) = ($1->>'overdue')::boolean"},
     {{.name = NULL}}};
+/* declined, failed and cancelled referrals name why (koop.action_move requires it) */
+static const struct fs_field action_transition_fields[] = {
+    {.name = "reason_code", .type = FS_ENUM, .values = koop_referral_reasons}, {.name = NULL}};
 static const struct koop_sort action_sorts[] = {KOOP_SORT_CREATED_AT, KOOP_SORT_UPDATED_AT, {0}};
 static const struct koop_list action_list = TEAM_LIST("plan_actions", "koop.action_json", "action");
 
@@ -195,11 +210,13 @@ const struct koop_resource action_resource = {
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH) |
            OP_BIT(OP_TRANSITION),
     .transition_outcome = true,
+    .transition_fields = action_transition_fields,
 };
 
 static const struct koop_filter referral_filters[] = {
     {{.name = "status", .type = FS_ENUM, .values = koop_action_statuses},
      "t.status = $1->>'status'"},
+    {{.name = "overdue", .type = FS_BOOL}, "koop.referral_overdue(t) = ($1->>'overdue')::boolean"},
     KOOP_FILTER_UPDATED_SINCE,
     {{.name = NULL}}};
 static const struct koop_sort referral_sorts[] = {
@@ -224,12 +241,15 @@ const struct koop_resource referral_resource = {
     .states = koop_action_statuses,
     .ops = OP_BIT(OP_LIST) | OP_BIT(OP_GET) | OP_BIT(OP_TRANSITION),
     .transition_outcome = true,
+    .transition_fields = action_transition_fields,
 };
 
 /* ---- plan agreement, timeline ---- */
 
 static const struct fs_field agree_fields[] = {
-    {.name = "member_id", .type = FS_UUID, .flags = FS_REQUIRED}, {.name = NULL}};
+    {.name = "member_id", .type = FS_UUID, .flags = FS_REQUIRED},
+    {.name = "review_on", .type = FS_DATE, .flags = FS_NULLABLE},
+    {.name = NULL}};
 
 int task_teams_agree(struct kreq *req, struct kres *res)
 {
@@ -240,8 +260,9 @@ int task_teams_agree(struct kreq *req, struct kres *res)
         return koop_fail_errors(res, errors);
     json_decref(errors);
     const char *v[] = {koop_param(req, "team_id"),
-                       json_string_value(json_object_get(req->json, "member_id"))};
-    koop_res_one(req, res, "koop_plan_agree", 2, v, 200);
+                       json_string_value(json_object_get(req->json, "member_id")),
+                       json_string_value(json_object_get(req->json, "review_on"))};
+    koop_res_one(req, res, "koop_plan_agree", 3, v, 200);
     return 0;
 }
 
@@ -254,6 +275,10 @@ int task_teams_timeline(struct kreq *req, struct kres *res)
     return 0;
 }
 
+/* ---- the periodic job: overdue referrals, plan reviews due (koop.casework_tick) ---- */
+
+const struct koop_job koop_api_jobs[] = {{"casework", "SELECT koop.casework_tick()"}, {NULL, NULL}};
+
 void task_teams_init(void)
 {
     koop_resource_register(&task_team_resource);
@@ -262,7 +287,8 @@ void task_teams_init(void)
     koop_resource_register(&goal_resource);
     koop_resource_register(&action_resource);
     koop_resource_register(&referral_resource);
-    db_register("koop_plan_agree",
-                "SELECT r->>'version', r::text FROM koop.plan_agree($1::uuid, $2::uuid) r");
+    db_register(
+        "koop_plan_agree",
+        "SELECT r->>'version', r::text FROM koop.plan_agree($1::uuid, $2::uuid, $3::date) r");
     db_register("koop_team_timeline", "SELECT NULL, koop.team_timeline($1::uuid)::text");
 }

@@ -9,20 +9,22 @@ const char *const koop_tenant_kinds[] = {"gmina_miejska",
                                          "powiat",
                                          "miasto_na_prawach_powiatu",
                                          NULL};
-const char *const koop_voivodeships[] = {"dolnoslaskie",
-                                         "kujawsko_pomorskie",
+/* the Polish names records show (input also takes the TERC code or the name without
+ * diacritics: koop.voivodeship_parse in sql/functions/accounts.sql) */
+const char *const koop_voivodeships[] = {"dolnośląskie",
+                                         "kujawsko-pomorskie",
                                          "lubelskie",
                                          "lubuskie",
-                                         "lodzkie",
-                                         "malopolskie",
+                                         "łódzkie",
+                                         "małopolskie",
                                          "mazowieckie",
                                          "opolskie",
                                          "podkarpackie",
                                          "podlaskie",
                                          "pomorskie",
-                                         "slaskie",
-                                         "swietokrzyskie",
-                                         "warminsko_mazurskie",
+                                         "śląskie",
+                                         "świętokrzyskie",
+                                         "warmińsko-mazurskie",
                                          "wielkopolskie",
                                          "zachodniopomorskie",
                                          NULL};
@@ -120,6 +122,10 @@ const char *const koop_action_statuses[] = {"planned",     "referred", "accepted
                                             "in_progress", "on_hold",  "completed", "failed",
                                             "cancelled",   NULL};
 const char *const koop_held_from_statuses[] = {"referred", "accepted", "in_progress", NULL};
+/* why a referral was declined, failed or cancelled (reason_code of the transition) */
+const char *const koop_referral_reasons[] = {
+    "client_refused", "no_capacity", "not_eligible", "unable_to_contact", "duplicate",
+    "other",          NULL};
 
 const char *const koop_meeting_kinds[] = {"partnership_team", "working_group", "educational",
                                           "ceremony",         "other",         NULL};
@@ -134,7 +140,7 @@ const char *const koop_webhook_statuses[] = {"active", "paused", NULL};
 
 const struct koop_vocab koop_vocabs[] = {
     {"tenant_kind", koop_tenant_kinds, "tenants.kind", "TenantKind"},
-    {"voivodeship", koop_voivodeships, NULL, "Voivodeship"},
+    {"voivodeship", koop_voivodeships, "tenants.voivodeship", "Voivodeship"},
     {"role", koop_roles, "users.role", "Role"},
     {"audit_action", koop_audit_actions, "audit_events.action", "AuditAction"},
     {"sector", koop_sectors, "partners.sector", "Sector"},
@@ -156,6 +162,7 @@ const struct koop_vocab koop_vocabs[] = {
     {"goal_status", koop_goal_statuses, "plan_goals.status", "GoalStatus"},
     {"action_status", koop_action_statuses, "plan_actions.status", "ActionStatus"},
     {"held_from", koop_held_from_statuses, "plan_actions.held_from", "Action.held_from"},
+    {"referral_reason", koop_referral_reasons, "plan_actions.reason_code", "ReferralReasonCode"},
     {"meeting_kind", koop_meeting_kinds, "meetings.kind", "MeetingKind"},
     {"currency", koop_currencies, "projects.currency", "Currency"},
     {"indicator_source", koop_indicator_sources, NULL, "IndicatorSource"},

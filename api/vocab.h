@@ -37,6 +37,7 @@ extern const char *const koop_team_member_roles[];
 extern const char *const koop_goal_statuses[];
 extern const char *const koop_action_statuses[];
 extern const char *const koop_held_from_statuses[];
+extern const char *const koop_referral_reasons[];
 /* partnership */
 extern const char *const koop_meeting_kinds[];
 extern const char *const koop_currencies[];

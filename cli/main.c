@@ -14,6 +14,7 @@
 #include "../server/config.h"
 #include "../server/db.h"
 #include "../server/http.h"
+#include "../server/jobs.h"
 #include "../server/migrate.h"
 #include "../server/webhooks.h"
 
@@ -184,6 +185,8 @@ int main(int argc, char **argv)
     koop_api_init();
     if (serve_prepare() != 0)
         return 1;
+    if (koop_jobs_start(koop_api_jobs) != 0)
+        fprintf(stderr, "kooperd: cannot start the periodic jobs\n");
     /* webhook delivery runs beside the HTTP threads and stops after they drained */
     if (koop_webhooks_start() != 0) {
         fprintf(stderr, "kooperd: cannot start webhook delivery\n");

@@ -13,8 +13,10 @@
 #   EXTRA  valgrind, or any other Debian package name to require as well
 #
 # When everything is present it prints nothing and exits 0 quickly (it runs on every make).
-# When something is missing: as root it runs `apt-get update` once and installs it with
-# --no-install-recommends; otherwise it names the packages, prints the sudo command and exits 1.
+# When something is missing it runs `apt-get update` once and installs it with
+# --no-install-recommends: as root directly, otherwise through sudo (when sudo needs no password,
+# or can ask for it on a terminal); without either it names the packages, prints the sudo command
+# and exits 1.
 #
 # Environment:
 #   KOOP_DEPS_SKIP=1   do nothing (you manage packages yourself, or this is not Debian)
@@ -111,20 +113,26 @@ fi
 
 ((${#missing[@]} == 0)) && exit 0
 
+# Not root: through sudo, when it can be used here (no password needed, or a terminal to ask on).
+sudo=()
 if ((EUID != 0)); then
-	{
-		echo "deps.sh: missing Debian packages for '$mode': ${missing[*]}"
-		echo "Install them with:"
-		echo "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
-		echo "(or set KOOP_DEPS_SKIP=1 if you provide them another way)"
-	} >&2
-	exit 1
+	if command -v sudo >/dev/null 2>&1 && { sudo -n true 2>/dev/null || [[ -t 0 ]]; }; then
+		sudo=(sudo)
+	else
+		{
+			echo "deps.sh: missing Debian packages for '$mode': ${missing[*]}"
+			echo "Install them with:"
+			echo "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+			echo "(or set KOOP_DEPS_SKIP=1 if you provide them another way)"
+		} >&2
+		exit 1
+	fi
 fi
 
-echo "deps.sh: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-apt-get -o Acquire::Retries=3 update
-apt-get -o Acquire::Retries=3 install -y --no-install-recommends "${missing[@]}"
+echo "deps.sh: installing ${missing[*]}${sudo:+ (through sudo)}" >&2
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Retries=3 update
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Retries=3 install -y \
+	--no-install-recommends "${missing[@]}"
 
 if ((need_node)) && ! node_ok; then
 	echo "deps.sh: node is still missing or older than $NODE_MIN_MAJOR.$NODE_MIN_MINOR.$NODE_MIN_PATCH after install" >&2

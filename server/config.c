@@ -47,6 +47,9 @@ static const struct opt opts[] = {
     {"KOOP_PUBLIC_RATE_LIMIT", "--public-rate-limit",
      "keyless /public/v1 requests per client address per minute before 429 (300)", K_INT,
      S(public_rate_limit), 1, 1000000},
+    {"KOOP_JOB_INTERVAL", "--job-interval",
+     "seconds between runs of the periodic jobs: overdue referrals, plan reviews (60)", K_INT,
+     S(job_interval_s), 1, 3600},
     {"KOOP_CORS_ORIGINS", "--cors-origins", "comma-separated allowed origins, or * (none)", K_STR,
      S(cors_origins), 0, 0},
     {"KOOP_TRUSTED_PROXIES", "--trusted-proxies",
@@ -158,6 +161,7 @@ int koop_config_env_for(struct koop_config *c, bool serve, char *err, size_t err
     c->drain_timeout_s = 10;
     c->auth_fail_limit = 30;
     c->public_rate_limit = 300;
+    c->job_interval_s = 60;
     c->webhook_retry_base_ms = 5000;
     c->webhook_retry_cap_ms = 3600 * 1000;
     c->webhook_max_age_s = 3 * 86400;

@@ -21,6 +21,7 @@ struct koop_config {
     int drain_timeout_s;       /* SIGTERM: how long in-flight requests may finish */
     int auth_fail_limit;       /* failed logins per IP per minute before 429 */
     int public_rate_limit;     /* keyless /public/v1 requests per client address per minute */
+    int job_interval_s;        /* seconds between runs of the periodic jobs (server/jobs.c) */
     char cors_origins[1024];   /* comma-separated, or "*" */
     char trusted_proxies[512]; /* comma-separated IPs whose X-Forwarded-For is believed */
     char webhook_allow[1024];  /* comma list of host[:port] or URL prefixes webhooks may reach */

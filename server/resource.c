@@ -63,9 +63,20 @@ void koop_resource_register(const struct koop_resource *r)
         /* kept for the process lifetime: the statement registry borrows them */
         const char *fmt =
             shapes[i].op == OP_TRANSITION && r->transition_outcome ? outcome_fmt : shapes[i].fmt;
-        if (asprintf(&name, "%s_%s", r->name, shapes[i].suffix) < 0 ||
-            asprintf(&sql, fmt, r->name) < 0)
+        if (asprintf(&name, "%s_%s", r->name, shapes[i].suffix) < 0)
             abort();
+        if (shapes[i].op == OP_TRANSITION && r->transition_fields) {
+            char extra[64] = "";
+            for (int k = 0; r->transition_fields[k].name && k < KOOP_TRANSITION_EXTRA; k++)
+                snprintf(extra + strlen(extra), sizeof extra - strlen(extra), ", $%d", 7 + k);
+            if (asprintf(&sql,
+                         "SELECT r->>'version', r::text FROM "
+                         "koop.%s_transition($1::uuid, $2::uuid, $3::int, $4, $5, $6%s) r",
+                         r->name, extra) < 0)
+                abort();
+        } else if (asprintf(&sql, fmt, r->name) < 0) {
+            abort();
+        }
         db_register(name, sql);
     }
 }
@@ -562,7 +573,7 @@ int koop_res_transition(const struct koop_resource *r, struct kreq *req, struct 
         return 0;
     if (need_body(req, res) != 0)
         return 0;
-    const struct fs_field spec[] = {
+    struct fs_field spec[] = {
         {.name = "to", .type = FS_ENUM, .flags = FS_REQUIRED, .values = r->states},
         reason_field,
         {.name = r->transition_outcome ? "outcome" : NULL,
@@ -570,21 +581,30 @@ int koop_res_transition(const struct koop_resource *r, struct kreq *req, struct 
          .min = 1,
          .max = 2000},
         {.name = NULL},
+        {.name = NULL},
+        {.name = NULL},
     };
+    int n = r->transition_outcome ? 6 : 5;
+    const char *v[6 + KOOP_TRANSITION_EXTRA] = {
+        parent_id(req),
+        own_id(req),
+        NULL,
+        json_string_value(json_object_get(req->json, "to")),
+        json_string_value(json_object_get(req->json, "reason")),
+        json_string_value(json_object_get(req->json, "outcome"))};
+    for (int k = 0;
+         r->transition_fields && r->transition_fields[k].name && k < KOOP_TRANSITION_EXTRA; k++) {
+        spec[3 + k] = r->transition_fields[k];
+        v[n++] = json_string_value(json_object_get(req->json, r->transition_fields[k].name));
+    }
     json_t *errors = json_array();
     if (!fs_validate(spec, req->json, FS_CREATE, "", errors))
         return koop_fail_errors(res, errors);
     json_decref(errors);
     char name[96], ver[24];
     snprintf(ver, sizeof ver, "%ld", version);
-    const char *v[] = {parent_id(req),
-                       own_id(req),
-                       version >= 0 ? ver : NULL,
-                       json_string_value(json_object_get(req->json, "to")),
-                       json_string_value(json_object_get(req->json, "reason")),
-                       json_string_value(json_object_get(req->json, "outcome"))};
-    struct one_arg a = {stmt_name(name, sizeof name, r, "transition"),
-                        r->transition_outcome ? 6 : 5, v, 200, false};
+    v[2] = version >= 0 ? ver : NULL;
+    struct one_arg a = {stmt_name(name, sizeof name, r, "transition"), n, v, 200, false};
     db_run(req, res, one_fn, &a);
     return 0;
 }

@@ -91,7 +91,12 @@ struct koop_resource {
     const char *const *states;           /* transition targets, NULL-terminated, or NULL */
     unsigned ops;                        /* OPS(...) of the operations the schema provides */
     bool transition_outcome; /* transitions take "outcome" (koop.N_transition has 6 args) */
+    /* further body fields of a transition (strings or enums), after "outcome": each value is
+     * one more argument of koop.N_transition ($7, $8, ...), NULL when absent; at most
+     * KOOP_TRANSITION_EXTRA. Needs transition_outcome. NULL = none. */
+    const struct fs_field *transition_fields;
 };
+#define KOOP_TRANSITION_EXTRA 2
 #define OP_BIT(op) (1u << (op))
 #define OPS_CRUD                                                                                   \
     (OP_BIT(OP_LIST) | OP_BIT(OP_CREATE) | OP_BIT(OP_GET) | OP_BIT(OP_PATCH) | OP_BIT(OP_DELETE))

@@ -76,7 +76,9 @@ start_daemon() {
 }
 stop_daemon() {
 	kill -TERM "$daemon" && wait "$daemon" || die "the daemon did not exit 0 after SIGTERM"
-	pids=("${pids[@]/$daemon/}")
+	local keep=() p # (not ${pids[@]/$daemon/}: that also cuts $daemon out of longer pids)
+	for p in "${pids[@]}"; do [[ $p == "$daemon" ]] || keep+=("$p"); done
+	pids=("${keep[@]}")
 }
 
 schema_of() { # DBNAME → sorted schema lines

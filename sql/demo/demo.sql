@@ -188,7 +188,8 @@ SELECT koop.action_create(team, a_budget, jsonb_build_object('goal_id', goal2, '
 SELECT koop.action_transition(team, a_training, NULL, 'referred', NULL, NULL) FROM demo_team;
 SELECT koop.action_transition(team, a_placement, NULL, 'referred', NULL, NULL) FROM demo_team;
 SELECT koop.action_transition(team, a_assistant, NULL, 'referred', NULL, NULL) FROM demo_team;
-SELECT koop.plan_agree(team, head) FROM demo_team;
+-- agreed with the family, to be reviewed in the new year (plan.review_due on that day)
+SELECT koop.plan_agree(team, head, '2027-01-15'::date) FROM demo_team;
 -- the providers answer: PUP accepts and completes the training, accepts the placement
 SELECT koop.ctx(:'tenant_id', NULL, 'partner_staff', (SELECT pup FROM demo_team)::text, NULL, 'demo-seed', NULL);
 SELECT koop.referral_transition(NULL, a_training, NULL, 'accepted', NULL, NULL) FROM demo_team;
@@ -225,4 +226,10 @@ SELECT koop.project_create(NULL, (SELECT id FROM demo_project), jsonb_build_obje
         jsonb_build_object('name', 'Partnerzy z podpisaną deklaracją', 'unit', 'instytucje', 'target', 10, 'source', 'partners_declared'),
         jsonb_build_object('name', 'Opracowany model pracy socjalnej', 'unit', 'model', 'target', 1, 'source', NULL))));
 SELECT koop.project_link_family((SELECT id FROM demo_project), id, true) FROM demo_family ORDER BY n;
+
+-- the family assistant referral to MOPS has waited three weeks without an answer: overdue (the
+-- tenant's referral_overdue_days is 14), and the periodic job's referral.overdue is emitted now
+UPDATE plan_actions SET referred_at = now() - interval '21 days'
+WHERE id = (SELECT a_assistant FROM demo_team);
+SELECT koop.casework_tick(); -- last: it leaves no tenant context
 COMMIT;

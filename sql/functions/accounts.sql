@@ -14,25 +14,42 @@
 -- Tenants (platform_admin only; the route table enforces the role).
 CREATE OR REPLACE FUNCTION koop.tenant_json(t tenants) RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object('id', t.id, 'name', t.name, 'teryt', t.teryt, 'kind', t.kind,
-        'voivodeship', t.voivodeship, 'active', t.active, 'version', t.version,
+        'voivodeship', t.voivodeship, 'active', t.active,
+        'referral_overdue_days', t.referral_overdue_days, 'version', t.version,
         'created_at', koop.ts(t.created_at), 'updated_at', koop.ts(t.updated_at))
 $$;
 
--- TERC voivodeship codes (02..32, even) and their names.
+-- TERC voivodeship codes (02..32, even) and their Polish names, as records show them.
 CREATE OR REPLACE FUNCTION koop.voivodeship_of(p_teryt text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE left(p_teryt, 2)
-        WHEN '02' THEN 'dolnoslaskie' WHEN '04' THEN 'kujawsko_pomorskie'
-        WHEN '06' THEN 'lubelskie' WHEN '08' THEN 'lubuskie' WHEN '10' THEN 'lodzkie'
-        WHEN '12' THEN 'malopolskie' WHEN '14' THEN 'mazowieckie' WHEN '16' THEN 'opolskie'
+        WHEN '02' THEN 'dolnośląskie' WHEN '04' THEN 'kujawsko-pomorskie'
+        WHEN '06' THEN 'lubelskie' WHEN '08' THEN 'lubuskie' WHEN '10' THEN 'łódzkie'
+        WHEN '12' THEN 'małopolskie' WHEN '14' THEN 'mazowieckie' WHEN '16' THEN 'opolskie'
         WHEN '18' THEN 'podkarpackie' WHEN '20' THEN 'podlaskie' WHEN '22' THEN 'pomorskie'
-        WHEN '24' THEN 'slaskie' WHEN '26' THEN 'swietokrzyskie'
-        WHEN '28' THEN 'warminsko_mazurskie' WHEN '30' THEN 'wielkopolskie'
+        WHEN '24' THEN 'śląskie' WHEN '26' THEN 'świętokrzyskie'
+        WHEN '28' THEN 'warmińsko-mazurskie' WHEN '30' THEN 'wielkopolskie'
         WHEN '32' THEN 'zachodniopomorskie' END
+$$;
+
+-- A voivodeship as a client may give it: the TERC code ("24"), or the name with or without
+-- diacritics, in any case, with "-" or "_" ("śląskie", "SLASKIE", "kujawsko_pomorskie").
+-- Returns the Polish name, or NULL when it names none.
+CREATE OR REPLACE FUNCTION koop.voivodeship_parse(p text) RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN btrim(p) ~ '^[0-9]{2}$' THEN koop.voivodeship_of(btrim(p))
+        ELSE (SELECT v FROM unnest(ARRAY['02', '04', '06', '08', '10', '12', '14', '16', '18',
+                                         '20', '22', '24', '26', '28', '30', '32']) c,
+                            koop.voivodeship_of(c) v
+              WHERE koop.norm(v) = replace(koop.norm(btrim(p)), '_', '-')) END
 $$;
 
 CREATE OR REPLACE FUNCTION koop.tenant_check(d jsonb) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    IF koop.voivodeship_of(d ->> 'teryt') IS DISTINCT FROM d ->> 'voivodeship' THEN
+    IF d ->> 'voivodeship' IS NOT NULL AND koop.voivodeship_parse(d ->> 'voivodeship') IS NULL THEN
+        PERFORM koop.fail_field('voivodeship', 'enum',
+            'is not a voivodeship (its TERC code like "24" or its name like "śląskie")');
+    END IF;
+    IF d ->> 'voivodeship' IS NOT NULL
+       AND koop.voivodeship_of(d ->> 'teryt') IS DISTINCT FROM koop.voivodeship_parse(d ->> 'voivodeship') THEN
         PERFORM koop.fail_field('voivodeship', 'invalid',
             'does not match the voivodeship part of teryt');
     END IF;
@@ -53,7 +70,7 @@ BEGIN
     END IF;
     INSERT INTO tenants (id, name, teryt, kind, voivodeship)
     VALUES (p_id, p_body ->> 'name', p_body ->> 'teryt', p_body ->> 'kind',
-            p_body ->> 'voivodeship')
+            koop.voivodeship_of(p_body ->> 'teryt'))
     RETURNING * INTO t;
     PERFORM koop.audit('create', 'tenant', t.id, 201);
     RETURN koop.tenant_json(t);
@@ -85,6 +102,37 @@ BEGIN
     WHERE id = p_id RETURNING * INTO t;
     PERFORM koop.audit('update', 'tenant', t.id, 200);
     RETURN koop.tenant_json(t);
+END $$;
+
+-- The caller's tenant's settings (GET/PATCH /v1/settings: its admin changes them). The ETag is
+-- the tenant's version.
+CREATE OR REPLACE FUNCTION koop.settings_json(t tenants) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('tenant_id', t.id, 'name', t.name,
+        'referral_overdue_days', t.referral_overdue_days, 'version', t.version,
+        'updated_at', koop.ts(t.updated_at))
+$$;
+
+CREATE OR REPLACE FUNCTION koop.settings_get() RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT koop.settings_json(t) FROM tenants t WHERE t.id = koop.tenant());
+END $$;
+
+CREATE OR REPLACE FUNCTION koop.settings_patch(p_version int, p_patch jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    t tenants;
+BEGIN
+    SELECT * INTO t FROM tenants WHERE id = koop.tenant() FOR UPDATE;
+    IF NOT FOUND THEN
+        PERFORM koop.not_found('tenant');
+    END IF;
+    PERFORM koop.check_version(t.version, p_version);
+    UPDATE tenants SET referral_overdue_days = coalesce((p_patch ->> 'referral_overdue_days')::int,
+                                                        referral_overdue_days),
+        version = version + 1, updated_at = now()
+    WHERE id = t.id RETURNING * INTO t;
+    PERFORM koop.audit('update', 'tenant', t.id, 200);
+    RETURN koop.settings_json(t);
 END $$;
 
 -- ---------------------------------------------------------------------------

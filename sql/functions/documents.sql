@@ -63,7 +63,7 @@ BEGIN
     doc := koop.doc_head('plan') || jsonb_build_object(
         'team', jsonb_build_object('id', t.id, 'name', t.name, 'status', t.status,
             'formed_on', t.formed_on, 'plan_version', t.plan_version,
-            'plan_agreed_on', t.plan_agreed_on),
+            'plan_agreed_on', t.plan_agreed_on, 'review_on', t.review_on),
         'family', jsonb_build_object('id', f.id, 'reference_number', f.reference_number),
         'moderator', (SELECT u.name FROM users u WHERE u.id = t.moderator_id),
         'goals', coalesce((SELECT jsonb_agg(jsonb_build_object(

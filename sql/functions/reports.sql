@@ -99,8 +99,8 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
           UNION ALL SELECT NULL, dim, key, sum(n)::bigint FROM per_tenant GROUP BY dim, key) g
 $$;
 
--- Referrals made in the period: by status, by the partner's sector and by
--- partner; the acceptance rate (accepted of those decided) and the median
+-- Referrals made in the period: by status, by the partner's sector, by
+-- partner and, for those declined, failed or cancelled, by reason code; the acceptance rate (accepted of those decided) and the median
 -- days from referral to acceptance and to completion.
 CREATE OR REPLACE FUNCTION koop.report_referrals(ts uuid[], p_from date, p_to date) RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -114,7 +114,11 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
             SELECT tenant_id, 'total' AS dim, 'referrals' AS key FROM r
             UNION ALL SELECT tenant_id, 'status', status FROM r
             UNION ALL SELECT tenant_id, 'sector', sector FROM r
-            UNION ALL SELECT tenant_id, 'partner', partner_name FROM r) x
+            UNION ALL SELECT tenant_id, 'partner', partner_name FROM r
+            -- outcomes by reason code: declined.no_capacity, failed.client_refused, ...
+            -- (unspecified: records before reason codes, and cancellations by closing the team)
+            UNION ALL SELECT tenant_id, 'reason', status || '.' || coalesce(reason_code, 'unspecified')
+                FROM r WHERE status IN ('declined', 'failed', 'cancelled')) x
         GROUP BY tenant_id, dim, key),
     counts AS (
         SELECT tenant_id, dim, key, n FROM per_tenant

@@ -114,7 +114,8 @@ CREATE OR REPLACE FUNCTION koop.task_team_json(t task_teams) RETURNS jsonb LANGU
         'status', t.status, 'moderator_id', t.moderator_id, 'formed_on', t.formed_on,
         'closed_on', t.closed_on, 'plan_version', t.plan_version,
         'plan_agreed_on', t.plan_agreed_on, 'agreed_by_member_id', t.agreed_by_member_id,
-        'agreed_plan_version', t.agreed_plan_version, 'version', t.version,
+        'agreed_plan_version', t.agreed_plan_version, 'review_on', t.review_on,
+        'version', t.version,
         'created_at', koop.ts(t.created_at), 'updated_at', koop.ts(t.updated_at))
 $$;
 
@@ -150,8 +151,13 @@ BEGIN
         moderator := koop.user_id();
     END IF;
     PERFORM koop.moderator_check(moderator);
-    INSERT INTO task_teams (tenant_id, id, family_id, name, moderator_id)
-    VALUES (koop.tenant(), p_id, f.id, p_body ->> 'name', moderator)
+    -- historic data: a team formed before it was recorded here (never in the future)
+    IF (p_body ->> 'formed_on')::date > koop.today() THEN
+        PERFORM koop.fail_field('formed_on', 'max', 'must not be in the future (Europe/Warsaw)');
+    END IF;
+    INSERT INTO task_teams (tenant_id, id, family_id, name, moderator_id, formed_on, review_on)
+    VALUES (koop.tenant(), p_id, f.id, p_body ->> 'name', moderator,
+            (p_body ->> 'formed_on')::date, (p_body ->> 'review_on')::date)
     RETURNING * INTO t;
     PERFORM koop.emit('task_team.created', 'task_team', t.id, t.version);
     PERFORM koop.audit('create', 'task_team', t.id, 201);
@@ -184,6 +190,8 @@ BEGIN
     END IF;
     UPDATE task_teams SET name = coalesce(p_patch ->> 'name', name),
         moderator_id = coalesce((p_patch ->> 'moderator_id')::uuid, moderator_id),
+        review_on = CASE WHEN p_patch ? 'review_on' THEN (p_patch ->> 'review_on')::date
+                         ELSE review_on END,
         version = version + 1, updated_at = now()
     WHERE tenant_id = koop.tenant() AND id = p_id RETURNING * INTO t;
     PERFORM koop.emit('task_team.updated', 'task_team', t.id, t.version);
@@ -198,7 +206,7 @@ DECLARE
     a record;
 BEGIN
     FOR a IN UPDATE plan_actions SET status = 'cancelled', status_reason = p_reason,
-                 held_from = NULL, version = version + 1, updated_at = now()
+                 reason_code = NULL, held_from = NULL, version = version + 1, updated_at = now()
              WHERE tenant_id = koop.tenant() AND team_id = p_team
                AND status IN ('planned', 'referred', 'accepted', 'in_progress', 'on_hold')
              RETURNING id, version LOOP
@@ -248,7 +256,8 @@ BEGIN
         PERFORM koop.team_cancel_actions(t.id, 'team_closed');
     END IF;
     UPDATE task_teams SET status = p_to,
-        formed_on = CASE WHEN p_to = 'active' THEN koop.today() ELSE formed_on END,
+        formed_on = CASE WHEN p_to = 'active' THEN coalesce(formed_on, koop.today())
+                         ELSE formed_on END,
         closed_on = CASE WHEN p_to = 'closed' THEN koop.today() ELSE closed_on END,
         version = version + 1, updated_at = now()
     WHERE tenant_id = koop.tenant() AND id = p_id RETURNING * INTO t;
@@ -592,6 +601,14 @@ END $$;
 
 -- ---------------------------------------------------------------------------
 -- The plan: actions, and referrals (actions with a service, once referred)
+
+-- A referral still waiting for the partner's answer longer than its tenant's
+-- referral_overdue_days (GET/PATCH /v1/settings) allows.
+CREATE OR REPLACE FUNCTION koop.referral_overdue(a plan_actions) RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT a.status = 'referred' AND a.referred_at IS NOT NULL
+        AND a.referred_at + make_interval(days => (SELECT tn.referral_overdue_days FROM tenants tn
+                                                   WHERE tn.id = a.tenant_id)) <= now()
+$$;
 CREATE OR REPLACE FUNCTION koop.action_json(a plan_actions) RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object('id', a.id, 'team_id', a.team_id,
         'family_id', (SELECT family_id FROM task_teams t WHERE t.tenant_id = a.tenant_id
@@ -599,6 +616,7 @@ CREATE OR REPLACE FUNCTION koop.action_json(a plan_actions) RETURNS jsonb LANGUA
         'goal_id', a.goal_id, 'description', a.description, 'service_id', a.service_id,
         'partner_id', a.partner_id, 'member_ids', to_jsonb(a.member_ids), 'due_on', a.due_on,
         'status', a.status, 'held_from', a.held_from, 'status_reason', a.status_reason,
+        'reason_code', a.reason_code, 'overdue', koop.referral_overdue(a),
         'outcome', a.outcome, 'capacity_warning', a.capacity_warning,
         'referred_at', koop.ts(a.referred_at), 'accepted_at', koop.ts(a.accepted_at),
         'completed_at', koop.ts(a.completed_at), 'version', a.version,
@@ -712,7 +730,8 @@ END $$;
 -- (referral route). Checks who may move where, the rules of referring and
 -- accepting, and records the outcome; returns the action.
 CREATE OR REPLACE FUNCTION koop.action_move(a plan_actions, t task_teams, p_side text, p_version int,
-                                 p_to text, p_reason text, p_outcome text) RETURNS jsonb
+                                 p_to text, p_reason text, p_outcome text,
+                                 p_reason_code text DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     allowed text[];
@@ -749,7 +768,15 @@ BEGIN
             format('this action cannot go from %s to %s here', a.status, p_to),
             jsonb_build_object('allowed', to_jsonb(allowed)));
     END IF;
-    IF p_to IN ('declined', 'on_hold', 'failed', 'cancelled') AND p_reason IS NULL THEN
+    -- a referral declined, failed or cancelled names why with a code (api/vocab.c
+    -- koop_referral_reasons), the text is optional; a hold and an action without a service
+    -- need the text (or, for the latter, a code)
+    IF p_to IN ('declined', 'failed', 'cancelled') AND a.service_id IS NOT NULL
+       AND p_reason_code IS NULL THEN
+        PERFORM koop.fail_field('reason_code', 'required', 'is required for ' || p_to);
+    END IF;
+    IF (p_to = 'on_hold' OR (p_to = 'cancelled' AND a.service_id IS NULL AND p_reason_code IS NULL))
+       AND p_reason IS NULL THEN
         PERFORM koop.fail_field('reason', 'required', 'is required for ' || p_to);
     END IF;
     IF p_to = 'completed' AND p_outcome IS NULL AND a.service_id IS NOT NULL THEN
@@ -796,6 +823,7 @@ BEGIN
         held_from = CASE WHEN p_to = 'on_hold' THEN a.status END,
         status_reason = CASE WHEN p_to IN ('declined', 'on_hold', 'failed', 'cancelled')
                              THEN p_reason END,
+        reason_code = CASE WHEN p_to IN ('declined', 'failed', 'cancelled') THEN p_reason_code END,
         outcome = CASE WHEN p_to IN ('completed', 'failed') THEN p_outcome ELSE outcome END,
         capacity_warning = warn,
         referred_at = CASE WHEN p_to = 'referred' AND a.status = 'planned' THEN now()
@@ -812,7 +840,8 @@ BEGIN
 END $$;
 
 CREATE OR REPLACE FUNCTION koop.action_transition(p_parent uuid, p_id uuid, p_version int, p_to text,
-                                       p_reason text, p_outcome text) RETURNS jsonb
+                                       p_reason text, p_outcome text,
+                                       p_reason_code text DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     t task_teams := koop.team_lock(p_parent, true, true);
@@ -823,7 +852,7 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM koop.not_found('action');
     END IF;
-    RETURN koop.action_move(a, t, 'moderator', p_version, p_to, p_reason, p_outcome);
+    RETURN koop.action_move(a, t, 'moderator', p_version, p_to, p_reason, p_outcome, p_reason_code);
 END $$;
 
 -- Referrals as the providing partner sees them (and coordinators, admins;
@@ -856,7 +885,8 @@ BEGIN
 END $$;
 
 CREATE OR REPLACE FUNCTION koop.referral_transition(p_parent uuid, p_id uuid, p_version int, p_to text,
-                                         p_reason text, p_outcome text) RETURNS jsonb
+                                         p_reason text, p_outcome text,
+                                         p_reason_code text DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     a plan_actions;
@@ -870,7 +900,7 @@ BEGIN
         PERFORM koop.fail(403, 'forbidden', 'only the responsible partner''s staff move a referral here');
     END IF;
     SELECT * INTO t FROM task_teams WHERE tenant_id = koop.tenant() AND id = a.team_id FOR UPDATE;
-    RETURN koop.action_move(a, t, 'partner', p_version, p_to, p_reason, p_outcome);
+    RETURN koop.action_move(a, t, 'partner', p_version, p_to, p_reason, p_outcome, p_reason_code);
 END $$;
 
 -- Withdrawing a consent puts the open referrals it no longer covers on hold
@@ -898,7 +928,9 @@ CREATE OR REPLACE TRIGGER consents_withdrawn AFTER UPDATE OF withdrawn_on ON con
 
 -- ---------------------------------------------------------------------------
 -- The family's agreement to the plan, and the team's timeline
-CREATE OR REPLACE FUNCTION koop.plan_agree(p_team uuid, p_member uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
+-- p_review: when the plan is next reviewed (review_on; NULL keeps the date the team has).
+CREATE OR REPLACE FUNCTION koop.plan_agree(p_team uuid, p_member uuid, p_review date DEFAULT NULL)
+RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     t task_teams := koop.team_lock(p_team, true, true);
     m family_members;
@@ -916,7 +948,8 @@ BEGIN
             jsonb_build_object('missing', jsonb_build_array('goals')));
     END IF;
     UPDATE task_teams SET plan_agreed_on = koop.today(), agreed_by_member_id = m.id,
-        agreed_plan_version = plan_version, version = version + 1, updated_at = now()
+        agreed_plan_version = plan_version, review_on = coalesce(p_review, review_on),
+        version = version + 1, updated_at = now()
     WHERE tenant_id = koop.tenant() AND id = t.id RETURNING * INTO t;
     PERFORM koop.emit('task_team.plan_agreed', 'task_team', t.id, t.version);
     PERFORM koop.audit('update', 'task_team', t.id, 200);
@@ -941,4 +974,42 @@ BEGIN
             'type', e.type, 'resource', e.resource, 'resource_id', e.resource_id,
             'version', e.version) ORDER BY e.id)
         FROM events e WHERE e.tenant_id = t.tenant_id AND e.resource_id = ANY (ids)), '[]'));
+END $$;
+
+-- ---------------------------------------------------------------------------
+-- The periodic case-work job (server/jobs.c runs it every KOOP_JOB_INTERVAL seconds, under an
+-- advisory lock so that of several daemons one does it): in every active tenant, emits
+-- referral.overdue once per referral that has waited longer than the tenant's
+-- referral_overdue_days, and plan.review_due once per review date that has come (Europe/Warsaw).
+-- Runs as the serving role without a request context: it sets the tenant itself. Returns the
+-- number of events emitted.
+CREATE OR REPLACE FUNCTION koop.casework_tick() RETURNS int LANGUAGE plpgsql AS $$
+DECLARE
+    ts uuid[];
+    tid uuid;
+    r record;
+    n int := 0;
+BEGIN
+    PERFORM set_config('koop.role', 'platform_admin', true);
+    ts := ARRAY(SELECT id FROM tenants WHERE active ORDER BY id);
+    PERFORM set_config('koop.role', '', true);
+    FOREACH tid IN ARRAY ts LOOP
+        PERFORM set_config('koop.tenant_id', tid::text, true);
+        FOR r IN UPDATE plan_actions p SET overdue_notified_at = now()
+                 WHERE p.tenant_id = tid AND p.status = 'referred' AND p.overdue_notified_at IS NULL
+                   AND koop.referral_overdue(p)
+                 RETURNING p.id, p.version LOOP
+            PERFORM koop.emit('referral.overdue', 'referral', r.id, r.version);
+            n := n + 1;
+        END LOOP;
+        FOR r IN UPDATE task_teams t SET review_notified_on = t.review_on
+                 WHERE t.tenant_id = tid AND t.status <> 'closed' AND t.review_on <= koop.today()
+                   AND t.review_notified_on IS DISTINCT FROM t.review_on
+                 RETURNING t.id, t.version LOOP
+            PERFORM koop.emit('plan.review_due', 'task_team', r.id, r.version);
+            n := n + 1;
+        END LOOP;
+    END LOOP;
+    PERFORM set_config('koop.tenant_id', '', true);
+    RETURN n;
 END $$;

@@ -167,16 +167,17 @@ void fx_referral_to_at(const char *moderator, const char *staff, const char *tea
     static const char *const path[] = {"referred", "accepted", "in_progress", "completed"};
     /* the state before each side state */
     static const struct {
-        const char *state, *from, *reason;
-    } side[] = {{"declined", "referred", "brak miejsc"},
-                {"on_hold", "in_progress", "przerwa w zajęciach"},
-                {"failed", "in_progress", "przerwane"},
-                {"cancelled", "referred", "rodzina zrezygnowała"}};
-    const char *last = state, *reason = NULL;
+        const char *state, *from, *reason, *code;
+    } side[] = {{"declined", "referred", "brak miejsc", "no_capacity"},
+                {"on_hold", "in_progress", "przerwa w zajęciach", NULL},
+                {"failed", "in_progress", "przerwane", "unable_to_contact"},
+                {"cancelled", "referred", "rodzina zrezygnowała", "client_refused"}};
+    const char *last = state, *reason = NULL, *code = NULL;
     for (size_t i = 0; i < sizeof side / sizeof *side; i++) {
         if (!strcmp(state, side[i].state)) {
             last = side[i].from;
             reason = side[i].reason;
+            code = side[i].code;
         }
     }
     char ap[256], rt[256];
@@ -197,9 +198,13 @@ void fx_referral_to_at(const char *moderator, const char *staff, const char *tea
         }
     }
     ck_assert_msg(known, "line %d: no referral path to %s", line, state);
-    if (reason)
-        moved_at(strcmp(state, "cancelled") ? staff : moderator,
-                 strcmp(state, "cancelled") ? rt : ap, state, reason, NULL, line);
+    if (reason) {
+        struct resp *r =
+            move_coded(strcmp(state, "cancelled") ? staff : moderator,
+                       strcmp(state, "cancelled") ? rt : ap, state, code, reason, NULL);
+        ck_assert_msg(r->status == 200, "line %d: -> %s: %ld %s", line, state, r->status, r->body);
+        resp_free(r);
+    }
 }
 
 void check_refusals_at(const struct refusal *rows, const char *file, int line)

@@ -34,6 +34,19 @@ struct resp *move_to(const char *tok, const char *path, const char *to, const ch
     return post_doc(tok, path, o);
 }
 
+struct resp *move_coded(const char *tok, const char *path, const char *to, const char *code,
+                        const char *reason, const char *outcome)
+{
+    json_t *o = json_pack("{s:s}", "to", to);
+    if (code)
+        json_object_set_new(o, "reason_code", json_string(code));
+    if (reason)
+        json_object_set_new(o, "reason", json_string(reason));
+    if (outcome)
+        json_object_set_new(o, "outcome", json_string(outcome));
+    return post_doc(tok, path, o);
+}
+
 void moved_at(const char *tok, const char *path, const char *to, const char *reason,
               const char *outcome, int line)
 {

@@ -19,6 +19,9 @@ void create_at(const char *tok, const char *path, json_t *doc, char out[37], int
 /* POST {"to", "reason"?, "outcome"?} to a transitions path. */
 struct resp *move_to(const char *tok, const char *path, const char *to, const char *reason,
                      const char *outcome);
+/* The same with a "reason_code" (a referral declined, failed or cancelled); code may be NULL. */
+struct resp *move_coded(const char *tok, const char *path, const char *to, const char *code,
+                        const char *reason, const char *outcome);
 /* The same, asserting 200. */
 #define MOVED(tok, path, to, reason, outcome)                                                      \
     moved_at((tok), (path), (to), (reason), (outcome), __LINE__)

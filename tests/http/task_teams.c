@@ -132,5 +132,6 @@ Suite *suite_task_teams(void)
     suite_add_tcase(s, tcase_task_teams_closing());
     suite_add_tcase(s, tcase_task_teams_consent_coverage());
     suite_add_tcase(s, tcase_task_teams_audit());
+    suite_add_tcase(s, tcase_task_teams_casework());
     return s;
 }

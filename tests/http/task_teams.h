@@ -117,5 +117,6 @@ TCase *tcase_task_teams_referrals(void);
 TCase *tcase_task_teams_closing(void);
 TCase *tcase_task_teams_consent_coverage(void);
 TCase *tcase_task_teams_audit(void);
+TCase *tcase_task_teams_casework(void);
 
 #endif

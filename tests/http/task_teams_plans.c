@@ -173,10 +173,14 @@ START_TEST(referral_moves_belong_to_their_side_and_need_reasons)
                       "allowed for the moderator: %s", r->body);
         resp_free(r);
     }
-    /* reasons: declined and on_hold need one */
-    r = move_to(t.staff, apt, "declined", NULL, NULL);
+    /* reasons: declined needs a reason code, on_hold a reason */
+    r = move_to(t.staff, apt, "declined", "brak miejsc", NULL);
     ck_problem(r, 422, "validation_failed");
-    ck_error(r, "reason", NULL, NULL);
+    ck_error(r, "reason_code", NULL, NULL);
+    resp_free(r);
+    r = move_coded(t.staff, apt, "declined", "no_room", NULL, NULL);
+    ck_problem(r, 422, "validation_failed");
+    ck_error(r, "reason_code", "enum", NULL);
     resp_free(r);
     r = move_to(t.staff, apt, "on_hold", NULL, NULL);
     ck_problem(r, 422, "validation_failed");
@@ -220,15 +224,17 @@ START_TEST(referral_moves_belong_to_their_side_and_need_reasons)
     EXPECT(r, 200);
     resp_free(r);
     before = record_of(ap, t.coord);
-    r = move_to(t.staff, apt, "failed", NULL, "nie przyszli");
+    r = move_to(t.staff, apt, "failed", "nie przyszli", "nie przyszli");
     ck_problem(r, 422, "validation_failed");
-    ck_error(r, "reason", NULL, NULL);
+    ck_error(r, "reason_code", NULL, NULL);
     resp_free(r);
     UNCHANGED(before, t.coord, ap);
     free(before);
-    r = move_to(t.staff, apt, "failed", "rodzina nie przychodzi", "2 z 10 wizyt");
+    r = move_coded(t.staff, apt, "failed", "unable_to_contact", "rodzina nie przychodzi",
+                   "2 z 10 wizyt");
     EXPECT(r, 200);
     ck_assert_str_eq(jstr(r->json, "status"), "failed");
+    ck_assert_str_eq(jstr(r->json, "reason_code"), "unable_to_contact");
     ck_assert_str_eq(jstr(r->json, "status_reason"), "rodzina nie przychodzi");
     ck_assert_str_eq(jstr(r->json, "outcome"), "2 z 10 wizyt");
     resp_free(r);
@@ -242,21 +248,23 @@ START_TEST(referral_moves_belong_to_their_side_and_need_reasons)
 
     /* decline with a reason */
     MOVED(t.sw, fmt("%s/%s/transitions", acts, b), "referred", NULL, NULL);
-    r = move_to(t.staff, fmt("/v1/referrals/%s/transitions", b), "declined", "brak miejsc", NULL);
+    r = move_coded(t.staff, fmt("/v1/referrals/%s/transitions", b), "declined", "no_capacity",
+                   "brak miejsc", NULL);
     EXPECT(r, 200);
+    ck_assert_str_eq(jstr(r->json, "reason_code"), "no_capacity");
     ck_assert_str_eq(jstr(r->json, "status_reason"), "brak miejsc");
     resp_free(r);
 
     /* the moderator cancels, with a reason */
     LOCALF(cp, "%s/%s", acts, c);
     before = record_of(cp, t.coord);
-    r = move_to(t.sw, fmt("%s/transitions", cp), "cancelled", NULL, NULL);
+    r = move_to(t.sw, fmt("%s/transitions", cp), "cancelled", "zmiana planu", NULL);
     ck_problem(r, 422, "validation_failed");
-    ck_error(r, "reason", NULL, NULL);
+    ck_error(r, "reason_code", NULL, NULL);
     resp_free(r);
     UNCHANGED(before, t.coord, cp);
     free(before);
-    r = move_to(t.sw, fmt("%s/transitions", cp), "cancelled", "zmiana planu", NULL);
+    r = move_coded(t.sw, fmt("%s/transitions", cp), "cancelled", "other", "zmiana planu", NULL);
     EXPECT(r, 200);
     ck_assert_str_eq(jstr(r->json, "status_reason"), "zmiana planu");
     resp_free(r);
