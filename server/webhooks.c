@@ -378,12 +378,16 @@ done:
 
 /* ---- the worker ---- */
 
-static PGconn *worker_conn(void)
+/* The first worker LISTENs and wakes the tenant's subscriptions at each
+ * commit (for every daemon's workers: the wake is in the database); the
+ * others look for due work at every tick. */
+static PGconn *worker_conn(bool listen)
 {
     PGconn *c = db_admin_connect_quiet(koop_cfg.database_url);
     if (!c)
         return NULL;
-    PGresult *r = PQexec(c, "SET ROLE koop_app; SET TIME ZONE 'UTC'; LISTEN koop_events");
+    PGresult *r = PQexec(c, listen ? "SET ROLE koop_app; SET TIME ZONE 'UTC'; LISTEN koop_events"
+                                   : "SET ROLE koop_app; SET TIME ZONE 'UTC'");
     bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
     if (!ok) {
@@ -478,14 +482,15 @@ static int work_one(PGconn *c)
 
 static void *worker_main(void *arg)
 {
-    (void)arg;
+    bool listener = arg != NULL;
     PGconn *c = NULL;
     int tick = koop_cfg.webhook_retry_base_ms < IDLE_TICK_MS ? koop_cfg.webhook_retry_base_ms
                                                              : IDLE_TICK_MS;
     while (!atomic_load(&stopping)) {
         if (!c) {
-            c = worker_conn();
-            if (!c || !wake(c, NULL)) { /* events may have committed while we were away */
+            c = worker_conn(listener);
+            if (!c ||
+                (listener && !wake(c, NULL))) { /* events may have committed while we were away */
                 if (c)
                     PQfinish(c);
                 c = NULL;
@@ -526,7 +531,8 @@ int koop_webhooks_start(void)
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return -1;
     for (int i = 0; i < WORKERS; i++) {
-        if (pthread_create(&workers[i], NULL, worker_main, NULL) != 0) {
+        /* a non-NULL argument makes the listener */
+        if (pthread_create(&workers[i], NULL, worker_main, i == 0 ? (void *)workers : NULL) != 0) {
             koop_webhooks_stop();
             return -1;
         }
