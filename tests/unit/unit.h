@@ -9,4 +9,5 @@ Suite *suite_problem_config(void);
 Suite *suite_routes_spec(void);
 Suite *suite_cli_config(void);
 Suite *suite_vocab_spec(void);
+Suite *suite_webhooks(void);
 #endif
