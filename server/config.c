@@ -53,8 +53,8 @@ static const struct opt opts[] = {
     {"KOOP_CORS_ORIGINS", "--cors-origins", "comma-separated allowed origins, or * (none)", K_STR,
      S(cors_origins), 0, 0},
     {"KOOP_TRUSTED_PROXIES", "--trusted-proxies",
-     "comma-separated proxy IPs whose X-Forwarded-For is used (none)", K_STR, S(trusted_proxies), 0,
-     0},
+     "comma-separated proxy IPs/CIDRs whose X-Forwarded-For/Forwarded is used (none)", K_STR,
+     S(trusted_proxies), 0, 0},
     {"KOOP_WEBHOOK_ALLOW", "--webhook-allow",
      "comma list of host[:port] or URL prefixes webhooks may reach besides public https (none)",
      K_STR, S(webhook_allow), 0, 0},
@@ -76,6 +76,21 @@ static const struct opt opts[] = {
     {"KOOP_REDOC_JS", "--redoc-js",
      "path of redoc.standalone.js (node_modules/redoc/bundles/redoc.standalone.js)", K_STR,
      S(redoc_js), 0, 0},
+    /* ---- trust boundaries: slow and greedy clients, heavy routes, metrics ---- */
+    {"KOOP_HEADER_TIMEOUT", "--header-timeout",
+     "seconds a connection has to send a request's headers (10)", K_INT, S(header_timeout_s), 1,
+     3600},
+    {"KOOP_LONGPOLL_PER_TOKEN", "--longpoll-per-token",
+     "long-polls one token may have waiting at once (8)", K_INT, S(longpoll_per_token), 1, 100000},
+    {"KOOP_HEAVY_SLOTS", "--heavy-slots", "reports, exports and PDFs running at once (2)", K_INT,
+     S(heavy_slots), 1, 256},
+    {"KOOP_RATE_LIMIT", "--rate-limit", "requests per token per minute (6000)", K_INT,
+     S(rate_limit), 1, 10000000},
+    {"KOOP_METRICS_LISTEN", "--metrics-listen", "HOST:PORT serving /metrics alone (none)", K_STR,
+     S(metrics_listen), 0, 0},
+    {"KOOP_METRICS_PUBLIC", "--metrics-public",
+     "1: /metrics on the API address without a token (0: platform_admin only)", K_INT,
+     S(metrics_public), 0, 1},
     /* -- database credentials and token lifetimes (least privilege, issue "Trust boundaries") -- */
     {"DATABASE_OWNER_URL", "--owner-url",
      "libpq URL as the database owner, for migrate and start-up migrations (DATABASE_URL)", K_STR,
@@ -160,6 +175,10 @@ int koop_config_env_for(struct koop_config *c, bool serve, char *err, size_t err
     c->connect_timeout_s = 2;
     c->drain_timeout_s = 10;
     c->auth_fail_limit = 30;
+    c->header_timeout_s = 10;
+    c->longpoll_per_token = 8;
+    c->heavy_slots = 2;
+    c->rate_limit = 6000;
     c->public_rate_limit = 300;
     c->job_interval_s = 60;
     c->webhook_retry_base_ms = 5000;

@@ -115,7 +115,7 @@ START_TEST(in_order_signed_retried)
     ck_assert_int_ge(jint(r->json, "last_event_id"), want[3]);
     ck_assert_int_eq(jint(r->json, "attempts"), 0);
     resp_free(r);
-    r = direct("GET", "/metrics", NULL, NULL, NULL);
+    r = direct("GET", "/metrics", world()->platform, NULL, NULL);
     ck_assert_ptr_nonnull(strstr(r->body, "koop_webhook_deliveries_total{outcome=\"ok\"}"));
     ck_assert_ptr_nonnull(strstr(r->body, "koop_webhook_lag_seconds"));
     resp_free(r);

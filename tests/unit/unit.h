@@ -8,6 +8,7 @@ Suite *suite_identifiers(void);
 Suite *suite_problem_config(void);
 Suite *suite_routes_spec(void);
 Suite *suite_cli_config(void);
+Suite *suite_trust(void);
 Suite *suite_vocab_spec(void);
 Suite *suite_webhooks(void);
 #endif
