@@ -55,6 +55,20 @@ static const struct opt opts[] = {
     {"KOOP_TRUSTED_PROXIES", "--trusted-proxies",
      "comma-separated proxy IPs/CIDRs whose X-Forwarded-For/Forwarded is used (none)", K_STR,
      S(trusted_proxies), 0, 0},
+    {"KOOP_WEBHOOK_ALLOW", "--webhook-allow",
+     "comma list of host[:port] or URL prefixes webhooks may reach besides public https (none)",
+     K_STR, S(webhook_allow), 0, 0},
+    {"KOOP_WEBHOOK_RETRY_BASE_MS", "--webhook-retry-base-ms",
+     "first webhook retry delay, doubled per attempt (5000)", K_INT, S(webhook_retry_base_ms), 10,
+     3600000},
+    {"KOOP_WEBHOOK_RETRY_CAP_MS", "--webhook-retry-cap-ms",
+     "longest delay between webhook attempts (3600000)", K_INT, S(webhook_retry_cap_ms), 10,
+     86400000},
+    {"KOOP_WEBHOOK_MAX_AGE", "--webhook-max-age",
+     "seconds an event is retried before its subscription pauses (259200)", K_INT,
+     S(webhook_max_age_s), 1, 30 * 86400},
+    {"KOOP_WEBHOOK_TIMEOUT_MS", "--webhook-timeout-ms", "one webhook delivery attempt (10000)",
+     K_INT, S(webhook_timeout_ms), 100, 60000},
     {"KOOP_OPENAPI_PATH", "--openapi", "path of openapi.yaml (openapi.yaml)", K_STR,
      S(openapi_path), 0, 0},
     {"KOOP_DOCS_DIR", "--docs-dir", "directory with the docs page (docs)", K_STR, S(docs_dir), 0,
@@ -167,6 +181,10 @@ int koop_config_env_for(struct koop_config *c, bool serve, char *err, size_t err
     c->rate_limit = 6000;
     c->public_rate_limit = 300;
     c->job_interval_s = 60;
+    c->webhook_retry_base_ms = 5000;
+    c->webhook_retry_cap_ms = 3600 * 1000;
+    c->webhook_max_age_s = 3 * 86400;
+    c->webhook_timeout_ms = 10000;
     snprintf(c->openapi_path, sizeof c->openapi_path, "openapi.yaml");
     snprintf(c->docs_dir, sizeof c->docs_dir, "docs");
     snprintf(c->redoc_js, sizeof c->redoc_js, "node_modules/redoc/bundles/redoc.standalone.js");

@@ -24,6 +24,11 @@ struct koop_config {
     int job_interval_s;        /* seconds between runs of the periodic jobs (server/jobs.c) */
     char cors_origins[1024];   /* comma-separated, or "*" */
     char trusted_proxies[512]; /* comma-separated IPs/CIDRs whose forwarding headers are believed */
+    char webhook_allow[1024];  /* comma list of host[:port] or URL prefixes webhooks may reach */
+    int webhook_retry_base_ms; /* first retry delay, doubled per attempt */
+    int webhook_retry_cap_ms;  /* longest delay between attempts */
+    int webhook_max_age_s;     /* retry window of one event, then the subscription pauses */
+    int webhook_timeout_ms;    /* one delivery attempt, connect to last byte */
     char openapi_path[512];
     char docs_dir[512];
     char redoc_js[512];

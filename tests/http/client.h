@@ -79,6 +79,7 @@ Suite *suite_audit_denied(void);
 Suite *suite_documents(void);
 Suite *suite_public(void);
 Suite *suite_language(void);
+Suite *suite_webhooks(void);
 
 #endif
 

@@ -11,4 +11,5 @@ Suite *suite_cli_config(void);
 Suite *suite_trust(void);
 Suite *suite_vocab_spec(void);
 Suite *suite_messages(void);
+Suite *suite_webhooks(void);
 #endif
