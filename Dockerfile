@@ -26,7 +26,7 @@ RUN make -j"$(nproc)" build/kooperd \
 FROM debian:12-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libmicrohttpd12 libjansson4 libpq5 libuuid1 libssl3 ca-certificates \
+      libmicrohttpd12 libjansson4 libpq5 libuuid1 libssl3 libcurl4 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --home-dir /nonexistent --no-create-home \
       --shell /usr/sbin/nologin koop

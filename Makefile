@@ -20,7 +20,7 @@ PKGS    = libmicrohttpd jansson libpq pangocairo
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS  = $(OPT) $(SAN) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers \
            -MMD -MP $(PKG_CFLAGS)
-LDLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrypto -lpthread
+LDLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrypto -lcurl -lpthread
 TEST_LDLIBS = $(shell pkg-config --libs check 2>/dev/null) -lcurl
 
 # libkoop.a: server/ (machinery) and api/ (resources); cli/ is the composition root (main)

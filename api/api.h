@@ -86,4 +86,12 @@ int public_services_list(struct kreq *req, struct kres *res);
 int public_services_get(struct kreq *req, struct kres *res);
 int public_hsds(struct kreq *req, struct kres *res);
 
+/* webhooks.c: /v1/webhooks, subscriptions and their delivery log */
+void webhooks_init(void);
+extern const struct koop_resource webhook_resource, webhook_delivery_resource;
+int webhooks_create(struct kreq *req, struct kres *res);
+int webhooks_patch(struct kreq *req, struct kres *res);
+int webhooks_resume(struct kreq *req, struct kres *res);
+int webhooks_redeliver(struct kreq *req, struct kres *res);
+
 #endif

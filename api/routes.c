@@ -204,6 +204,17 @@ const struct koop_route koop_api_routes[] = {
     R("GET", "/v1/events", events_list, ROLES_TENANT),
     R("GET", "/v1/audit-events", audit_list, ROLE_ADMIN | ROLE_AUDITOR | ROLE_PLATFORM_ADMIN),
 
+    CRUD("GET", "/v1/webhooks", webhook_resource, OP_LIST, ROLE_ADMIN),
+    R("POST", "/v1/webhooks", webhooks_create, ROLE_ADMIN),
+    CRUD("GET", "/v1/webhooks/{webhook_id}", webhook_resource, OP_GET, ROLE_ADMIN),
+    R("PATCH", "/v1/webhooks/{webhook_id}", webhooks_patch, ROLE_ADMIN),
+    CRUD("DELETE", "/v1/webhooks/{webhook_id}", webhook_resource, OP_DELETE, ROLE_ADMIN),
+    R("POST", "/v1/webhooks/{webhook_id}/resume", webhooks_resume, ROLE_ADMIN),
+    CRUD("GET", "/v1/webhooks/{webhook_id}/deliveries", webhook_delivery_resource, OP_LIST,
+         ROLE_ADMIN),
+    R("POST", "/v1/webhooks/{webhook_id}/deliveries/{event}/redeliver", webhooks_redeliver,
+      ROLE_ADMIN),
+
     {.method = NULL},
 };
 
@@ -220,4 +231,5 @@ void koop_api_init(void)
     feed_init();
     documents_init();
     public_init();
+    webhooks_init();
 }

@@ -136,6 +136,8 @@ const char *const koop_indicator_sources[] = {"families_supported", "task_teams_
 const char *const koop_report_names[] = {"families", "task-teams", "referrals", "services",
                                          "partners", "benefits",   NULL};
 
+const char *const koop_webhook_statuses[] = {"active", "paused", NULL};
+
 const struct koop_vocab koop_vocabs[] = {
     {"tenant_kind", koop_tenant_kinds, "tenants.kind", "TenantKind"},
     {"voivodeship", koop_voivodeships, "tenants.voivodeship", "Voivodeship"},
@@ -165,5 +167,6 @@ const struct koop_vocab koop_vocabs[] = {
     {"currency", koop_currencies, "projects.currency", "Currency"},
     {"indicator_source", koop_indicator_sources, NULL, "IndicatorSource"},
     {"report", koop_report_names, NULL, "Report.report"},
+    {"webhook_status", koop_webhook_statuses, "webhooks.status", "Webhook.status"},
     {NULL, NULL, NULL, NULL},
 };

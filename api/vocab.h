@@ -44,6 +44,8 @@ extern const char *const koop_currencies[];
 extern const char *const koop_indicator_sources[];
 /* reports */
 extern const char *const koop_report_names[];
+/* webhooks */
+extern const char *const koop_webhook_statuses[];
 
 struct koop_vocab {
     const char *name;          /* NULL terminates koop_vocabs[] */

@@ -56,6 +56,8 @@
 #   BENCH_WALK         referrals per tenant for each accept run (600); more are seeded for the
 #                      list (BENCH_WALK per BENCH_THREADS value, plus 100 that only pgbench updates)
 #   BENCH_WAITERS      long-poll clients (200)
+#   BENCH_SLOW         slow clients of the slowloris case (1100), from 127.0.0.2..127.0.0.6, each
+#                      sending one header line every 5 s (bench/slowloris.pl) while wrk runs GETs
 #   BENCH_LP_WAIT      their wait=N, seconds (30, or BENCH_DURATION + 20 if more; at most 60)
 #   BENCH_BIG_FAMILIES families of the reports tenant (1000000)
 #   BENCH_REPORT_RUNS  requests per report (5)
@@ -79,8 +81,8 @@ DURATION=${BENCH_DURATION:-10}
 CONNS=${BENCH_CONNECTIONS:-16}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
 read -r -a THREAD_LIST <<<"${BENCH_THREADS:-4}"
-ALL_CASES="get list create search family_get referrals accept longpoll reports"
-read -r -a CASES <<<"${BENCH_CASES:-get list create search family_get referrals accept longpoll}"
+ALL_CASES="get list create search family_get referrals accept longpoll slowloris reports"
+read -r -a CASES <<<"${BENCH_CASES:-get list create search family_get referrals accept longpoll slowloris}"
 TENANTS=${BENCH_TENANTS:-50}
 PER_TENANT=${BENCH_PER_TENANT:-200}
 SERVICES=${BENCH_SERVICES:-400}
@@ -89,6 +91,7 @@ FAMILIES=${BENCH_FAMILIES:-100}
 WALK=${BENCH_WALK:-600}
 PG_REFERRALS=100 # per tenant, updated only by pgbench's accept
 WAITERS=${BENCH_WAITERS:-200}
+SLOW=${BENCH_SLOW:-1100}
 BIG_FAMILIES=${BENCH_BIG_FAMILIES:-1000000}
 REPORT_RUNS=${BENCH_REPORT_RUNS:-5}
 WARMUP=${BENCH_WARMUP:-2}
@@ -111,7 +114,7 @@ need() { # case... → whether any of them runs
 }
 if [[ ${BENCH_BIG:-0} == 1 ]] && ! has_case reports; then CASES+=(reports); fi
 
-for v in DURATION CONNS WRK_THREADS TENANTS PER_TENANT SERVICES FAMILIES WALK WAITERS \
+for v in DURATION CONNS WRK_THREADS TENANTS PER_TENANT SERVICES FAMILIES WALK WAITERS SLOW \
 	BIG_FAMILIES REPORT_RUNS WRK_TIMEOUT; do
 	is_uint "${!v}" || die "$v must be a positive integer, got '${!v}'"
 done
@@ -150,7 +153,7 @@ declare -A PG_SCRIPT=([get]=bench/pg_get.sql [list]=bench/pg_list.sql [create]=b
 	[referrals]=bench/pg_referrals.sql [accept]=bench/pg_accept.sql
 	[rep-families]=bench/pg_report_families.sql [rep-referrals]=bench/pg_report_referrals.sql)
 # the pgbench run a table row compares with (default: its own name)
-declare -A PG_OF=([lp-idle]=get [lp-wait]=get)
+declare -A PG_OF=([lp-idle]=get [lp-wait]=get [sl-idle]=get [sl-attack]=get)
 
 OUT=${BENCH_OUT:-$(mktemp -d /tmp/koopbench.XXXXXX)}
 mkdir -p -- "$OUT"
@@ -385,7 +388,12 @@ free_port() {
 PORT=""
 start_daemon() { # threads
 	PORT=$(free_port) || die "no free port"
-	KOOP_LISTEN=127.0.0.1:$PORT KOOP_THREADS=$1 KOOP_DRAIN_TIMEOUT=5 \
+	# limits that would throttle the load itself are lifted: wrk's 50 tokens would pass
+	# KOOP_RATE_LIMIT, the long-poll case's one token KOOP_LONGPOLL_PER_TOKEN; the slowloris
+	# case holds BENCH_SLOW connections beside wrk's (KOOP_CONN_LIMIT); /metrics is read here
+	KOOP_LISTEN=127.0.0.1:$PORT KOOP_THREADS=$1 KOOP_DRAIN_TIMEOUT=5 KOOP_METRICS_PUBLIC=1 \
+		KOOP_RATE_LIMIT=10000000 KOOP_LONGPOLL_PER_TOKEN=$((WAITERS + 8)) \
+		KOOP_CONN_LIMIT=$((SLOW + CONNS + WAITERS + 64)) \
 		DATABASE_URL=$SERVE_URL "$KOOPERD" serve 2>>"$OUT/daemon-t$1.log" &
 	daemon_pid=$!
 	local deadline=$((SECONDS + 30))
@@ -641,6 +649,38 @@ run_longpoll() { # threads
 	pgbench_once get
 }
 
+# BENCH_SLOW slow clients (a header line every 5 s, never the end of the headers) from
+# 127.0.0.2..6 while wrk runs GETs from 127.0.0.1: no GET may fail, and their p99 is compared
+# with a run without them. The daemon closes each slow connection at its header deadline
+# (KOOP_HEADER_TIMEOUT, 10 s) and the script opens it again at once.
+declare -A SL
+run_slowloris() { # threads
+	local th=$1 out=$OUT/slowloris-t$1.txt pid line deadline
+	say "slowloris: wrk get without slow clients (threads $th, ${DURATION}s)"
+	line=$(run_wrk get "$DURATION" "wrk-sl-idle-t$th.txt" "$DATA")
+	record_wrk sl-idle "$th" "$line"
+	say "slowloris: $SLOW slow clients from 127.0.0.2..6"
+	"$PERL" bench/slowloris.pl "$PORT" "$SLOW" $((DURATION + 25)) 5 >"$out" 2>&1 &
+	pid=$!
+	deadline=$((SECONDS + 60))
+	until grep -q '^READY' "$out"; do
+		kill -0 "$pid" 2>/dev/null || die "slowloris: the script exited (see $out)"
+		((SECONDS < deadline)) || die "slowloris: $SLOW connections not open within 60 s"
+		sleep 0.2
+	done
+	sleep 11 # past the first header deadline: the attack is in its steady state
+	SL[$th.ready]=$(grep -m1 '^READY' "$out")
+	say "slowloris: wrk get with them (threads $th, ${DURATION}s)"
+	line=$(run_wrk get "$DURATION" "wrk-sl-attack-t$th.txt" "$DATA")
+	record_wrk sl-attack "$th" "$line"
+	SL[$th.status]=$(grep '^STATUS' "$out" | tail -n 1)
+	SL[$th.cut]=$(awk '/request headers took over/ { sub(/.*"msg":"closed /, ""); s += $1 } END { print s + 0 }' \
+		"$OUT/daemon-t$th.log")
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	pgbench_once get
+}
+
 # The reports of the big tenant, one request at a time.
 run_reports() { # threads
 	local th=$1 name row k log w0 d0 p0 i n st bad
@@ -687,6 +727,7 @@ for th in "${THREAD_LIST[@]}"; do
 	for c in "${CASES[@]}"; do
 		case $c in
 		longpoll) run_longpoll "$th" ;;
+		slowloris) run_slowloris "$th" ;;
 		reports) run_reports "$th" ;;
 		*) run_case "$c" "$th" "$si" ;;
 		esac
@@ -744,6 +785,7 @@ for c in "${ROWS[@]}"; do
 done
 [[ " ${ROWS[*]} " != *" accept "* ]] || echo "  accept: pgbench is the bare UPDATE of the referral's row; the route's transaction does much more (no target)"
 [[ " ${ROWS[*]} " != *" lp-"* ]] || echo "  lp-idle, lp-wait: GET /v1/partners/{id} without and with $WAITERS long-poll waiters; pgbench: get"
+[[ " ${ROWS[*]} " != *" sl-"* ]] || echo "  sl-idle, sl-attack: GET /v1/partners/{id} without and with $SLOW slow clients; pgbench: get"
 [[ " ${ROWS[*]} " != *" rep-"* ]] || echo "  rep-*: $REPORT_RUNS requests one at a time: req/s = 1/p50, p50 = median, p99 = slowest; pgbench -c1 -t$REPORT_RUNS"
 echo
 echo "CPU per request, µs (all cores; 2 vCPUs give 2,000,000 µs per second between everything):"
@@ -773,6 +815,17 @@ if has_case longpoll; then
 		echo "    one event (POST /v1/partners in their tenant): ${LP[$k.done]#DONE }; ${LP[$k.delays]}"
 	done
 fi
+if has_case slowloris; then
+	echo
+	echo "Slowloris: $SLOW connections from 127.0.0.2..6, one header line every 5 s (bench/slowloris.pl)"
+	for th in "${THREAD_LIST[@]}"; do
+		[[ -n ${SL[$th.ready]:-} ]] || continue
+		echo "  KOOP_THREADS=$th: GET p50/p99 ms without them $(ms "${R_P50[sl-idle/$th]:-0}")/$(ms "${R_P99[sl-idle/$th]:-0}")," \
+			"with them $(ms "${R_P50[sl-attack/$th]:-0}")/$(ms "${R_P99[sl-attack/$th]:-0}");" \
+			"failed GETs with them: ${R_BAD[sl-attack/$th]:-?}"
+		echo "    slow clients: ${SL[$th.ready]#READY }, at the end ${SL[$th.status]#STATUS }; connections the daemon closed at their header deadline: ${SL[$th.cut]}"
+	done
+fi
 if has_case reports; then
 	echo
 	echo "Reports of a tenant with $BIG_FAMILIES families (default period: this calendar year):"
@@ -791,11 +844,12 @@ done
 for th in "${THREAD_LIST[@]}"; do
 	log=$OUT/daemon-t$th.log
 	nerr=$(grep -c '"level":"error"' "$log" || true)
-	nwarn=$(grep -c '"level":"warn"' "$log" || true)
+	# the header-deadline closings of the slowloris case are expected
+	nwarn=$(grep '"level":"warn"' "$log" | grep -vc 'request headers took over' || true)
 	if ((nerr + nwarn > 0)); then
 		errors=$((errors + 1))
 		echo "!!! daemon log (KOOP_THREADS=$th) has $nerr errors and $nwarn warnings, e.g.:"
-		grep -m 3 -E '"level":"(error|warn)"' "$log"
+		awk '/"level":"(error|warn)"/ && !/request headers took over/ { print; if (++n == 3) exit }' "$log"
 	fi
 done
 echo "logs: $OUT"

@@ -16,6 +16,7 @@
 #include "../server/http.h"
 #include "../server/jobs.h"
 #include "../server/migrate.h"
+#include "../server/webhooks.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,5 +187,12 @@ int main(int argc, char **argv)
         return 1;
     if (koop_jobs_start(koop_api_jobs) != 0)
         fprintf(stderr, "kooperd: cannot start the periodic jobs\n");
-    return koop_http_serve(koop_api_routes);
+    /* webhook delivery runs beside the HTTP threads and stops after they drained */
+    if (koop_webhooks_start() != 0) {
+        fprintf(stderr, "kooperd: cannot start webhook delivery\n");
+        return 1;
+    }
+    int rc = koop_http_serve(koop_api_routes);
+    koop_webhooks_stop();
+    return rc;
 }

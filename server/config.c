@@ -56,8 +56,22 @@ static const struct opt opts[] = {
     {"KOOP_CORS_ORIGINS", "--cors-origins", "comma-separated allowed origins, or * (none)", K_STR,
      S(cors_origins), 0, 0},
     {"KOOP_TRUSTED_PROXIES", "--trusted-proxies",
-     "comma-separated proxy IPs whose X-Forwarded-For is used (none)", K_STR, S(trusted_proxies), 0,
-     0},
+     "comma-separated proxy IPs/CIDRs whose X-Forwarded-For/Forwarded is used (none)", K_STR,
+     S(trusted_proxies), 0, 0},
+    {"KOOP_WEBHOOK_ALLOW", "--webhook-allow",
+     "comma list of host[:port] or URL prefixes webhooks may reach besides public https (none)",
+     K_STR, S(webhook_allow), 0, 0},
+    {"KOOP_WEBHOOK_RETRY_BASE_MS", "--webhook-retry-base-ms",
+     "first webhook retry delay, doubled per attempt (5000)", K_INT, S(webhook_retry_base_ms), 10,
+     3600000},
+    {"KOOP_WEBHOOK_RETRY_CAP_MS", "--webhook-retry-cap-ms",
+     "longest delay between webhook attempts (3600000)", K_INT, S(webhook_retry_cap_ms), 10,
+     86400000},
+    {"KOOP_WEBHOOK_MAX_AGE", "--webhook-max-age",
+     "seconds an event is retried before its subscription pauses (259200)", K_INT,
+     S(webhook_max_age_s), 1, 30 * 86400},
+    {"KOOP_WEBHOOK_TIMEOUT_MS", "--webhook-timeout-ms", "one webhook delivery attempt (10000)",
+     K_INT, S(webhook_timeout_ms), 100, 60000},
     {"KOOP_OPENAPI_PATH", "--openapi", "path of openapi.yaml (openapi.yaml)", K_STR,
      S(openapi_path), 0, 0},
     {"KOOP_DOCS_DIR", "--docs-dir", "directory with the docs page (docs)", K_STR, S(docs_dir), 0,
@@ -65,6 +79,21 @@ static const struct opt opts[] = {
     {"KOOP_REDOC_JS", "--redoc-js",
      "path of redoc.standalone.js (node_modules/redoc/bundles/redoc.standalone.js)", K_STR,
      S(redoc_js), 0, 0},
+    /* ---- trust boundaries: slow and greedy clients, heavy routes, metrics ---- */
+    {"KOOP_HEADER_TIMEOUT", "--header-timeout",
+     "seconds a connection has to send a request's headers (10)", K_INT, S(header_timeout_s), 1,
+     3600},
+    {"KOOP_LONGPOLL_PER_TOKEN", "--longpoll-per-token",
+     "long-polls one token may have waiting at once (8)", K_INT, S(longpoll_per_token), 1, 100000},
+    {"KOOP_HEAVY_SLOTS", "--heavy-slots", "reports, exports and PDFs running at once (2)", K_INT,
+     S(heavy_slots), 1, 256},
+    {"KOOP_RATE_LIMIT", "--rate-limit", "requests per token per minute (6000)", K_INT,
+     S(rate_limit), 1, 10000000},
+    {"KOOP_METRICS_LISTEN", "--metrics-listen", "HOST:PORT serving /metrics alone (none)", K_STR,
+     S(metrics_listen), 0, 0},
+    {"KOOP_METRICS_PUBLIC", "--metrics-public",
+     "1: /metrics on the API address without a token (0: platform_admin only)", K_INT,
+     S(metrics_public), 0, 1},
     /* -- database credentials and token lifetimes (least privilege, issue "Trust boundaries") -- */
     {"DATABASE_OWNER_URL", "--owner-url",
      "libpq URL as the database owner, for migrate and start-up migrations (DATABASE_URL)", K_STR,
@@ -149,9 +178,17 @@ int koop_config_env_for(struct koop_config *c, bool serve, char *err, size_t err
     c->connect_timeout_s = 2;
     c->drain_timeout_s = 10;
     c->auth_fail_limit = 30;
+    c->header_timeout_s = 10;
+    c->longpoll_per_token = 8;
+    c->heavy_slots = 2;
+    c->rate_limit = 6000;
     c->public_rate_limit = 300;
     c->pesel_duplicate_limit = 10;
     c->job_interval_s = 60;
+    c->webhook_retry_base_ms = 5000;
+    c->webhook_retry_cap_ms = 3600 * 1000;
+    c->webhook_max_age_s = 3 * 86400;
+    c->webhook_timeout_ms = 10000;
     snprintf(c->openapi_path, sizeof c->openapi_path, "openapi.yaml");
     snprintf(c->docs_dir, sizeof c->docs_dir, "docs");
     snprintf(c->redoc_js, sizeof c->redoc_js, "node_modules/redoc/bundles/redoc.standalone.js");

@@ -24,10 +24,22 @@ struct koop_config {
     int pesel_duplicate_limit; /* attempts at held PESELs per user per hour (koop.pesel_budget) */
     int job_interval_s;        /* seconds between runs of the periodic jobs (server/jobs.c) */
     char cors_origins[1024];   /* comma-separated, or "*" */
-    char trusted_proxies[512]; /* comma-separated IPs whose X-Forwarded-For is believed */
+    char trusted_proxies[512]; /* comma-separated IPs/CIDRs whose forwarding headers are believed */
+    char webhook_allow[1024];  /* comma list of host[:port] or URL prefixes webhooks may reach */
+    int webhook_retry_base_ms; /* first retry delay, doubled per attempt */
+    int webhook_retry_cap_ms;  /* longest delay between attempts */
+    int webhook_max_age_s;     /* retry window of one event, then the subscription pauses */
+    int webhook_timeout_ms;    /* one delivery attempt, connect to last byte */
     char openapi_path[512];
     char docs_dir[512];
     char redoc_js[512];
+    /* trust boundaries (server/trust.h, server/http.c) */
+    int header_timeout_s;     /* a request's headers must arrive within this after it starts */
+    int longpoll_per_token;   /* waiting long-polls per token */
+    int heavy_slots;          /* heavy routes (reports, exports, PDFs) running at once */
+    int rate_limit;           /* requests per token per minute */
+    char metrics_listen[128]; /* HOST:PORT of a /metrics-only listener, or "" */
+    int metrics_public;       /* 1: /metrics on the API address without a token */
     /* database credentials and token lifetimes */
     char owner_url[1024];     /* DATABASE_OWNER_URL: migrations; empty: DATABASE_URL */
     char serve_password[256]; /* KOOP_SERVE_PASSWORD: migrate lets koop_serve log in with it */

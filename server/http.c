@@ -4,16 +4,19 @@
 #include "db.h"
 #include "config.h"
 #include "log.h"
+#include "messages.h"
 #include "metrics.h"
 #include "problem.h"
 #include "resource.h"
 #include "spec.h"
+#include "trust.h"
 #include "util.h"
 #include "wait.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -70,9 +73,10 @@ const char *koop_param(const struct kreq *req, const char *name)
 
 const char *koop_header(const struct kreq *req, const char *name)
 {
-    if (!req->conn)
-        return NULL;
-    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+    for (int i = 0; i < req->nheaders; i++)
+        if (strcasecmp(req->headers[i].key, name) == 0)
+            return req->headers[i].value;
+    return NULL;
 }
 
 /* ---- the pipeline ---- */
@@ -180,6 +184,11 @@ void koop_http_dispatch(const struct koop_route *routes, struct kreq *req, struc
         koop_fail_field(res, "query", "query", "max", "too many query parameters");
         return;
     }
+    if (req->query_bad) {
+        koop_fail_field(res, "query", req->query_bad, "format",
+                        "must not contain NUL or other control characters");
+        return;
+    }
     if (!(rt->flags & RT_NOAUTH)) {
         if (koop_authenticate(req, koop_header(req, "Authorization"), res) != 0)
             return;
@@ -189,13 +198,34 @@ void koop_http_dispatch(const struct koop_route *routes, struct kreq *req, struc
             audit_denied(rt, req, res);
             return;
         }
+        long retry = 1;
+        /* a long-poll run again after waiting (wait_deadline_us set) is not a new request */
+        if (!req->wait_deadline_us &&
+            !koop_rate_take(req->auth.token_id, koop_cfg.rate_limit, koop_now_us(), &retry)) {
+            koop_fail(res, P_TOO_MANY_REQUESTS, "more than %d requests a minute with this token",
+                      koop_cfg.rate_limit);
+            koop_res_header(res, "Retry-After", "%ld", retry);
+            return;
+        }
     }
     if (parse_body(rt, req, res) != 0)
         return;
+    bool heavy = koop_route_heavy(rt);
+    /* heavy routes share a small pool, so they never hold every worker: a few
+     * may queue for a second while at least one worker stays free of them */
+    int queue = koop_cfg.threads - koop_cfg.heavy_slots - 1;
+    if (heavy && !koop_heavy_enter(koop_cfg.heavy_slots, queue > 0 ? queue : 0, 1000)) {
+        koop_fail(res, P_UNAVAILABLE, "%d reports, exports or documents are being made; retry",
+                  koop_cfg.heavy_slots);
+        koop_res_header(res, "Retry-After", "2");
+        return;
+    }
     if (rt->handler)
         rt->handler(req, res);
     else
         koop_res_op(rt->resource, rt->op, req, res);
+    if (heavy)
+        koop_heavy_leave();
     audit_denied(rt, req, res);
     /* this daemon forgets at once; the others on NOTIFY koop_auth */
     if ((rt->flags & RT_AUTH_CHANGE) && res->status >= 200 && res->status < 300)
@@ -206,22 +236,103 @@ void koop_http_dispatch(const struct koop_route *routes, struct kreq *req, struc
     }
 }
 
+/* The client's address from the peer and every X-Forwarded-For and Forwarded
+ * line of the request (server/trust.h). */
+void koop_http_client(struct kreq *req)
+{
+    const char *xff[16], *fwd[16];
+    int nx = 0, nf = 0;
+    for (int i = 0; i < req->nheaders; i++) {
+        if (strcasecmp(req->headers[i].key, "X-Forwarded-For") == 0 && nx < 16)
+            xff[nx++] = req->headers[i].value;
+        else if (strcasecmp(req->headers[i].key, "Forwarded") == 0 && nf < 16)
+            fwd[nf++] = req->headers[i].value;
+    }
+    koop_client_address(req->peer[0] ? req->peer : "unknown", xff, nx, fwd, nf, req->ip,
+                        sizeof req->ip);
+}
+
+void koop_http_handle(const struct koop_route *routes, struct kreq *req, struct kres *res)
+{
+    if (!req->ip[0])
+        koop_http_client(req);
+    if (!req->request_id[0]) {
+        const char *rid = koop_header(req, "X-Request-Id");
+        if (rid && koop_request_id_ok(rid))
+            snprintf(req->request_id, sizeof req->request_id, "%s", rid);
+        else
+            koop_uuid7(req->request_id);
+    }
+    if (!req->content_type)
+        req->content_type = koop_header(req, "Content-Type");
+    if (!req->if_match)
+        req->if_match = koop_header(req, "If-Match");
+    if (!req->idempotency_key)
+        req->idempotency_key = koop_header(req, "Idempotency-Key");
+    if (!req->accept)
+        req->accept = koop_header(req, "Accept");
+    if (req->uri_len > KOOP_MAX_URI) {
+        koop_fail(res, P_URI_TOO_LONG, "the request target exceeds %d bytes", KOOP_MAX_URI);
+        return;
+    }
+    if (req->headers_overflow || req->header_bytes > KOOP_MAX_HEADER_BYTES) {
+        koop_fail(res, P_HEADERS_TOO_LARGE, "at most %d header lines of %d bytes in all",
+                  KOOP_MAX_REQ_HEADERS, KOOP_MAX_HEADER_BYTES);
+        return;
+    }
+    if (req->version && strcmp(req->version, "HTTP/1.1") == 0 && !koop_header(req, "Host")) {
+        koop_fail(res, P_MALFORMED, "an HTTP/1.1 request needs a Host header");
+        return;
+    }
+    if (req->body_too_large) {
+        koop_fail(res, P_PAYLOAD_TOO_LARGE, "the body exceeds %zu bytes", koop_cfg.max_body);
+        koop_res_header(res, "Connection", "close");
+        return;
+    }
+    koop_http_dispatch(routes, req, res);
+}
+
 /* ---- libmicrohttpd glue ---- */
 
+/* Per request: allocated by the URI log callback when the request line has
+ * arrived, freed by on_completed. */
 struct conn_ctx {
     char *body;
     size_t len, cap;
     bool too_large;
+    size_t discarded; /* bytes of a too-large chunked body dropped so far */
+    bool started;     /* the access handler has seen the headers */
+    bool answered;    /* a response was queued before the body was read */
     uint64_t t0;
     uint64_t wait_deadline; /* long-poll: kept across suspensions */
+    size_t uri_len;
+    int client_slot; /* koop_client_enter's, or -1 */
+    char ip[64];
+};
+
+/* Per connection: when its current request's headers must have arrived.
+ * A sweeper shuts down connections past it (MHD_OPTION_CONNECTION_TIMEOUT
+ * only counts silence, so a client trickling a header line every few
+ * seconds would otherwise hold a connection for ever). */
+struct conn_track {
+    MHD_socket fd;
+    uint64_t deadline_us;
+    bool busy; /* a request is being handled (or waits, suspended) */
+    bool cut;
+    struct conn_track *prev, *next;
 };
 
 static const struct koop_route *g_routes;
 static atomic_int g_inflight;
-static struct MHD_Daemon *g_daemon;
+static struct MHD_Daemon *g_daemon, *g_metrics_daemon;
+static pthread_mutex_t track_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct conn_track *tracks;
+static atomic_bool sweeping;
+static pthread_t sweeper;
+static atomic_long g_header_timeouts;
 
 static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-                                   const char *value)
+                                   size_t key_size, const char *value, size_t value_size)
 {
     (void)kind;
     struct kreq *req = cls;
@@ -229,9 +340,32 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
         req->query_overflow = true;
         return MHD_NO;
     }
+    /* MHD gives lengths: a %00 would otherwise cut the value short unseen */
+    for (size_t i = 0; value && i < value_size && !req->query_bad; i++)
+        if ((unsigned char)value[i] < 0x20 || value[i] == 0x7f)
+            req->query_bad = key;
+    for (size_t i = 0; i < key_size && !req->query_bad; i++)
+        if ((unsigned char)key[i] < 0x20 || key[i] == 0x7f)
+            req->query_bad = "query";
     req->query[req->nquery].key = key;
     req->query[req->nquery].value = value;
     req->nquery++;
+    return MHD_YES;
+}
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind;
+    struct kreq *req = cls;
+    req->header_bytes += key_size + value_size + 4;
+    if (req->nheaders >= KOOP_MAX_REQ_HEADERS) {
+        req->headers_overflow = true;
+        return MHD_YES;
+    }
+    req->headers[req->nheaders].key = key;
+    req->headers[req->nheaders].value = value ? value : "";
+    req->nheaders++;
     return MHD_YES;
 }
 
@@ -252,38 +386,41 @@ static bool list_has(const char *list, const char *item)
     return false;
 }
 
-static void client_ip(struct MHD_Connection *c, struct kreq *req)
+static void peer_address(struct MHD_Connection *c, char *out, size_t outlen)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    snprintf(req->ip, sizeof req->ip, "unknown");
+    snprintf(out, outlen, "unknown");
     if (ci && ci->client_addr) {
         const struct sockaddr *sa = ci->client_addr;
         if (sa->sa_family == AF_INET)
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, req->ip,
-                      sizeof req->ip);
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)outlen);
         else if (sa->sa_family == AF_INET6)
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, req->ip,
-                      sizeof req->ip);
-    }
-    const char *xff = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
-    if (xff && koop_cfg.trusted_proxies[0] && list_has(koop_cfg.trusted_proxies, req->ip)) {
-        /* the address the trusted proxy saw is the last one in the list */
-        const char *last = strrchr(xff, ',');
-        last = last ? last + 1 : xff;
-        while (*last == ' ')
-            last++;
-        char cand[64];
-        snprintf(cand, sizeof cand, "%s", last);
-        unsigned char buf[16];
-        if (inet_pton(AF_INET, cand, buf) == 1 || inet_pton(AF_INET6, cand, buf) == 1)
-            snprintf(req->ip, sizeof req->ip, "%s", cand);
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
+                      (socklen_t)outlen);
     }
 }
 
-static void add_cors(struct MHD_Connection *c, struct MHD_Response *r, bool preflight)
+/* Fills req from the connection: everything koop_http_handle needs. */
+static void build_req(struct MHD_Connection *c, const char *url, const char *method,
+                      const char *version, const struct conn_ctx *ctx, struct kreq *req)
 {
-    const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+    req->method = method;
+    req->version = version;
+    req->path = url;
+    req->uri_len = ctx->uri_len;
+    peer_address(c, req->peer, sizeof req->peer);
+    snprintf(req->ip, sizeof req->ip, "%s", ctx->ip);
+    MHD_get_connection_values_n(c, MHD_HEADER_KIND, collect_header, req);
+    MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, collect_arg, req);
+    req->body = ctx->body;
+    req->body_len = ctx->len;
+    req->body_too_large = ctx->too_large;
+}
+
+static void add_cors(const struct kreq *req, struct MHD_Response *r, bool preflight)
+{
+    const char *origin = koop_header(req, "Origin");
     if (!origin || !koop_cfg.cors_origins[0] || !list_has(koop_cfg.cors_origins, origin))
         return;
     if (MHD_get_response_header(r, "Access-Control-Allow-Origin"))
@@ -302,15 +439,22 @@ static void add_cors(struct MHD_Connection *c, struct MHD_Response *r, bool pref
     }
 }
 
-static enum MHD_Result send_res(struct MHD_Connection *c, struct kreq *req, struct kres *res,
-                                bool preflight)
+static enum MHD_Result send_res(struct MHD_Connection *c, struct kreq *req, struct kres *res)
 {
     char *buf = NULL;
     size_t len = 0;
     const char *ct = res->content_type;
+    bool preflight = req->method && strcmp(req->method, "OPTIONS") == 0 &&
+                     koop_header(req, "Access-Control-Request-Method") != NULL;
+    bool problem = res->json && res->status >= 400 && json_object_get(res->json, "type");
+    enum koop_lang lang = KOOP_LANG_EN;
+    if (problem) {
+        json_object_set_new(res->json, "request_id", json_string(req->request_id));
+        /* handlers write English; the client's language is applied here, once */
+        lang = koop_lang_pick(koop_header(req, "Accept-Language"));
+        koop_problem_localize(res->json, lang);
+    }
     if (res->json) {
-        if (res->status >= 400 && json_object_get(res->json, "type"))
-            json_object_set_new(res->json, "request_id", json_string(req->request_id));
         buf = json_dumps(res->json, JSON_COMPACT);
         if (!buf) {
             koop_log_error("cannot serialise a response");
@@ -336,15 +480,86 @@ static enum MHD_Result send_res(struct MHD_Connection *c, struct kreq *req, stru
     if (ct)
         MHD_add_response_header(r, "Content-Type", ct);
     MHD_add_response_header(r, "X-Request-Id", req->request_id);
-    if (strncmp(req->path, "/v1/", 4) == 0)
+    if (req->path && strncmp(req->path, "/v1/", 4) == 0)
         MHD_add_response_header(r, "Cache-Control", "no-store");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    if (problem) {
+        MHD_add_response_header(r, "Content-Language", koop_lang_tag(lang));
+        MHD_add_response_header(r, "Vary", "Accept-Language");
+    }
     for (int i = 0; i < res->nheaders; i++)
         MHD_add_response_header(r, res->headers[i].name, res->headers[i].value);
-    add_cors(c, r, preflight);
+    add_cors(req, r, preflight);
     enum MHD_Result ok = MHD_queue_response(c, (unsigned)res->status, r);
     MHD_destroy_response(r);
     return ok;
+}
+
+/* Sends res, logs and counts it, and frees what res and req hold. */
+static enum MHD_Result finish(struct MHD_Connection *c, struct conn_ctx *ctx, struct kreq *req,
+                              struct kres *res)
+{
+    if (!req->request_id[0])
+        koop_uuid7(req->request_id);
+    enum MHD_Result ok = send_res(c, req, res);
+    uint64_t us = koop_now_us() - ctx->t0;
+    koop_log_access(req, res->status, us);
+    koop_metrics_observe(req->method, req->route, res->status, us);
+    json_decref(res->json);
+    free(res->raw);
+    json_decref(req->json);
+    return ok;
+}
+
+static struct conn_track *track_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+static void track_busy(struct MHD_Connection *c, bool busy)
+{
+    struct conn_track *t = track_of(c);
+    if (!t)
+        return;
+    pthread_mutex_lock(&track_mu);
+    t->busy = busy;
+    /* the next request on a kept-alive connection: the idle time MHD allows,
+     * then the header deadline */
+    if (!busy)
+        t->deadline_us = koop_now_us() +
+                         (uint64_t)(koop_cfg.conn_timeout + koop_cfg.header_timeout_s) * 1000000u;
+    pthread_mutex_unlock(&track_mu);
+}
+
+/* The first call with complete headers: limits that need no body. Returns
+ * true when the request goes on (read the body, then handle it). */
+static bool on_headers(struct MHD_Connection *c, const char *url, const char *method,
+                       const char *version, struct conn_ctx *ctx, enum MHD_Result *ok)
+{
+    ctx->started = true;
+    track_busy(c, true);
+    struct kreq req = {0};
+    build_req(c, url, method, version, ctx, &req);
+    koop_http_client(&req);
+    snprintf(ctx->ip, sizeof ctx->ip, "%s", req.ip);
+    struct kres res = {0};
+    const char *cl = koop_header(&req, "Content-Length");
+    ctx->client_slot = koop_client_enter(ctx->ip, koop_cfg.per_ip_limit);
+    if (ctx->client_slot < 0) {
+        koop_fail(&res, P_TOO_MANY_REQUESTS, "more than %d requests at once from %s",
+                  koop_cfg.per_ip_limit, ctx->ip);
+        koop_res_header(&res, "Retry-After", "1");
+    } else if (cl && strtoull(cl, NULL, 10) > koop_cfg.max_body) {
+        req.body_too_large = ctx->too_large = true; /* answered now, without reading the body */
+        koop_http_handle(g_routes, &req, &res);
+    } else {
+        return true;
+    }
+    ctx->answered = true;
+    *ok = finish(c, ctx, &req, &res);
+    return false;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -352,122 +567,232 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   size_t *upload_size, void **con_cls)
 {
     (void)cls;
-    (void)version;
     struct conn_ctx *ctx = *con_cls;
-    if (!ctx) {
-        ctx = calloc(1, sizeof *ctx);
-        if (!ctx)
-            return MHD_NO;
-        ctx->t0 = koop_now_us();
-        *con_cls = ctx;
-        atomic_fetch_add(&g_inflight, 1);
-        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-        if (cl && strtoull(cl, NULL, 10) > koop_cfg.max_body)
-            ctx->too_large = true; /* answered below without reading the body */
-        else
-            return MHD_YES;
+    if (!ctx)
+        return MHD_NO; /* the URI log callback could not allocate it */
+    enum MHD_Result ok = MHD_YES;
+    if (ctx->answered) { /* refused before the body: discard whatever still comes */
+        *upload_size = 0;
+        return MHD_YES;
     }
-    if (*upload_size && !ctx->too_large) {
+    if (!ctx->started)
+        return on_headers(c, url, method, version, ctx, &ok) ? MHD_YES : ok;
+    if (*upload_size && ctx->too_large) {
+        /* a chunked body over the limit. MHD 0.9.75 takes a response only
+         * before the body or after its end (MHD_queue_response fails in
+         * between), so the 413 waits for the end: up to 3 x max_body more
+         * bytes are read and dropped, beyond that the connection is closed
+         * without an answer rather than read on. */
+        ctx->discarded += *upload_size;
+        *upload_size = 0;
+        return ctx->discarded > 3 * koop_cfg.max_body ? MHD_NO : MHD_YES;
+    }
+    if (*upload_size) {
         if (ctx->len + *upload_size > koop_cfg.max_body) {
-            ctx->too_large = true;
             free(ctx->body);
             ctx->body = NULL;
-            ctx->len = 0;
-        } else {
-            if (ctx->len + *upload_size + 1 > ctx->cap) {
-                size_t cap = (ctx->len + *upload_size + 1) * 2;
-                if (cap > koop_cfg.max_body + 1)
-                    cap = koop_cfg.max_body + 1;
-                char *nb = realloc(ctx->body, cap);
-                if (!nb)
-                    return MHD_NO;
-                ctx->body = nb;
-                ctx->cap = cap;
-            }
-            memcpy(ctx->body + ctx->len, upload_data, *upload_size);
-            ctx->len += *upload_size;
-            ctx->body[ctx->len] = 0;
+            ctx->len = ctx->cap = 0;
+            ctx->too_large = true;
+            ctx->discarded = *upload_size;
+            *upload_size = 0;
+            return MHD_YES;
         }
-        *upload_size = 0;
-        return MHD_YES;
-    }
-    if (*upload_size) { /* discarding the rest of a too-large body */
+        if (ctx->len + *upload_size + 1 > ctx->cap) {
+            size_t cap = (ctx->len + *upload_size + 1) * 2;
+            if (cap > koop_cfg.max_body + 1)
+                cap = koop_cfg.max_body + 1;
+            char *nb = realloc(ctx->body, cap);
+            if (!nb)
+                return MHD_NO;
+            ctx->body = nb;
+            ctx->cap = cap;
+        }
+        memcpy(ctx->body + ctx->len, upload_data, *upload_size);
+        ctx->len += *upload_size;
+        ctx->body[ctx->len] = 0;
         *upload_size = 0;
         return MHD_YES;
     }
 
-    struct kreq req = {.method = method, .path = url, .conn = c};
+    struct kreq req = {0};
     struct kres res = {0};
-    const char *rid = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
-    if (rid && koop_request_id_ok(rid))
-        snprintf(req.request_id, sizeof req.request_id, "%s", rid);
-    else
-        koop_uuid7(req.request_id);
-    client_ip(c, &req);
-    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &req);
-    req.body = ctx->body;
-    req.body_len = ctx->len;
-    req.content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-    req.if_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-Match");
-    req.idempotency_key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Idempotency-Key");
-    req.accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
-
-    bool preflight =
-        strcmp(method, "OPTIONS") == 0 &&
-        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Access-Control-Request-Method") != NULL;
-    if (ctx->too_large) {
-        koop_fail(&res, P_PAYLOAD_TOO_LARGE, "the body exceeds %zu bytes", koop_cfg.max_body);
-        koop_res_header(&res, "Connection", "close");
-    } else {
-        req.wait_deadline_us = ctx->wait_deadline;
-        for (int attempt = 0;; attempt++) {
-            koop_http_dispatch(g_routes, &req, &res);
-            if (!res.wait)
-                break;
-            /* an empty long-poll answer: park the connection, free the thread */
-            ctx->wait_deadline = req.wait_deadline_us;
-            if (koop_wait_suspend(c, req.auth.tenant_id, req.wait_deadline_us,
-                                  res.wait_generation)) {
-                json_decref(res.json);
-                free(res.raw);
-                json_decref(req.json);
-                return MHD_YES;
-            }
-            /* an event arrived meanwhile (run again) or we are stopping (answer now) */
+    build_req(c, url, method, version, ctx, &req);
+    req.wait_deadline_us = ctx->wait_deadline;
+    for (int attempt = 0;; attempt++) {
+        koop_http_handle(g_routes, &req, &res);
+        if (!res.wait)
+            break;
+        /* an empty long-poll answer: park the connection, free the thread */
+        ctx->wait_deadline = req.wait_deadline_us;
+        int w =
+            koop_wait_suspend(c, req.auth.tenant_id, req.auth.token_id, koop_cfg.longpoll_per_token,
+                              req.wait_deadline_us, res.wait_generation);
+        if (w > 0) {
             json_decref(res.json);
             free(res.raw);
             json_decref(req.json);
-            res = (struct kres){0};
-            req.json = NULL;
-            req.nparams = 0;
-            req.auth = (struct koop_auth){0};
-            if (attempt >= 10 || koop_wait_stopping())
-                req.wait_deadline_us = 1; /* in the past: the handler answers as it is */
+            return MHD_YES;
         }
+        json_decref(res.json);
+        free(res.raw);
+        res = (struct kres){0};
+        if (w < 0) { /* this token has as many long-polls waiting as it may */
+            koop_fail(&res, P_TOO_MANY_REQUESTS, "this token already has %d long-polls waiting",
+                      koop_cfg.longpoll_per_token);
+            koop_res_header(&res, "Retry-After", "5");
+            break;
+        }
+        /* an event arrived meanwhile (run again) or we are stopping (answer now) */
+        json_decref(req.json);
+        req.json = NULL;
+        req.nparams = 0;
+        req.auth = (struct koop_auth){0};
+        if (attempt >= 10 || koop_wait_stopping())
+            req.wait_deadline_us = 1; /* in the past: the handler answers as it is */
     }
-    enum MHD_Result ok = send_res(c, &req, &res, preflight);
-    uint64_t us = koop_now_us() - ctx->t0;
-    koop_log_access(&req, res.status, us);
-    koop_metrics_observe(method, req.route, res.status, us);
-    json_decref(res.json);
-    free(res.raw);
-    json_decref(req.json);
-    return ok;
+    return finish(c, ctx, &req, &res);
+}
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)cls;
+    /* a request line: its headers are due KOOP_HEADER_TIMEOUT from now, or
+     * earlier when the connection's own deadline comes first */
+    struct conn_track *t = track_of(c);
+    if (t) {
+        uint64_t due = koop_now_us() + (uint64_t)koop_cfg.header_timeout_s * 1000000u;
+        pthread_mutex_lock(&track_mu);
+        if (due < t->deadline_us)
+            t->deadline_us = due;
+        pthread_mutex_unlock(&track_mu);
+    }
+    struct conn_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        return NULL;
+    ctx->t0 = koop_now_us();
+    ctx->uri_len = strlen(uri);
+    ctx->client_slot = -1;
+    atomic_fetch_add(&g_inflight, 1);
+    return ctx;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
-    (void)c;
     (void)toe;
     struct conn_ctx *ctx = *con_cls;
     if (ctx) {
+        koop_client_leave(ctx->client_slot);
         free(ctx->body);
         free(ctx);
         *con_cls = NULL;
         atomic_fetch_sub(&g_inflight, 1);
     }
+    track_busy(c, false);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    (void)cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        struct conn_track *t = calloc(1, sizeof *t);
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (!t || !ci) {
+            free(t);
+            return;
+        }
+        t->fd = ci->connect_fd;
+        t->deadline_us = koop_now_us() + (uint64_t)koop_cfg.header_timeout_s * 1000000u;
+        pthread_mutex_lock(&track_mu);
+        t->next = tracks;
+        if (tracks)
+            tracks->prev = t;
+        tracks = t;
+        pthread_mutex_unlock(&track_mu);
+        *socket_context = t;
+    } else if (*socket_context) {
+        /* MHD closes the socket after this notification: the sweeper, which
+         * holds track_mu while it shuts sockets down, never sees a reused fd */
+        struct conn_track *t = *socket_context;
+        pthread_mutex_lock(&track_mu);
+        if (t->prev)
+            t->prev->next = t->next;
+        else
+            tracks = t->next;
+        if (t->next)
+            t->next->prev = t->prev;
+        pthread_mutex_unlock(&track_mu);
+        free(t);
+        *socket_context = NULL;
+    }
+}
+
+static void *sweep_main(void *arg)
+{
+    (void)arg;
+    while (atomic_load(&sweeping)) {
+        struct timespec ts = {0, 250 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        uint64_t now = koop_now_us();
+        long cut = 0;
+        pthread_mutex_lock(&track_mu);
+        for (struct conn_track *t = tracks; t; t = t->next)
+            if (!t->busy && !t->cut && t->deadline_us < now) {
+                shutdown(t->fd, SHUT_RDWR); /* MHD sees the end and closes it */
+                t->cut = true;
+                cut++;
+            }
+        pthread_mutex_unlock(&track_mu);
+        if (cut) {
+            atomic_fetch_add(&g_header_timeouts, cut);
+            koop_log_warn("closed %ld connections whose request headers took over %d s", cut,
+                          koop_cfg.header_timeout_s);
+        }
+    }
+    return NULL;
+}
+
+long koop_http_header_timeouts(void)
+{
+    return atomic_load(&g_header_timeouts);
+}
+
+/* The /metrics-only listener (KOOP_METRICS_LISTEN): GET /metrics, nothing else. */
+static enum MHD_Result on_metrics(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    (void)upload_data;
+    (void)con_cls;
+    *upload_size = 0;
+    struct kreq req = {.method = method, .path = url};
+    struct kres res = {0};
+    koop_uuid7(req.request_id);
+    if (strcmp(url, "/metrics") != 0) {
+        koop_fail(&res, P_NOT_FOUND, "this address serves only /metrics");
+    } else if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+        koop_fail(&res, P_METHOD_NOT_ALLOWED, "%s is not allowed here", method);
+        koop_res_header(&res, "Allow", "GET");
+    } else {
+        char *txt = koop_metrics_render();
+        if (!txt) {
+            koop_fail(&res, P_INTERNAL, "out of memory");
+        } else {
+            res.status = 200;
+            res.raw = txt;
+            res.raw_len = strlen(txt);
+            res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        }
+    }
+    enum MHD_Result ok = send_res(c, &req, &res);
+    json_decref(res.json);
+    free(res.raw);
+    return ok;
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -478,29 +803,76 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     size_t n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = 0;
-    koop_log_warn("http: %s", msg);
+    /* a client that went away mid-request (or was closed at its header
+     * deadline) is no fault of ours */
+    if (strstr(msg, "detected connection closure") || strstr(msg, "closed by remote side"))
+        koop_log_info("http: %s", msg);
+    else
+        koop_log_warn("http: %s", msg);
+}
+
+/* Parses HOST:PORT into a socket address; returns 0 or -1. */
+static int sock_addr(const char *host, int port, struct sockaddr_storage *ss, unsigned *flags)
+{
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *sa4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *sa6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, host, &sa4->sin_addr) == 1) {
+        sa4->sin_family = AF_INET;
+        sa4->sin_port = htons((uint16_t)port);
+        return 0;
+    }
+    if (inet_pton(AF_INET6, host, &sa6->sin6_addr) == 1) {
+        sa6->sin6_family = AF_INET6;
+        sa6->sin6_port = htons((uint16_t)port);
+        *flags |= MHD_USE_IPv6;
+        return 0;
+    }
+    return -1;
+}
+
+static int start_metrics(void)
+{
+    if (!koop_cfg.metrics_listen[0])
+        return 0;
+    struct koop_config tmp = {0};
+    struct sockaddr_storage ss;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    if (koop_config_listen(&tmp, koop_cfg.metrics_listen) != 0 ||
+        sock_addr(tmp.listen_host, tmp.listen_port, &ss, &flags) != 0) {
+        fprintf(stderr, "kooperd: KOOP_METRICS_LISTEN must be IP:PORT, got '%s'\n",
+                koop_cfg.metrics_listen);
+        return -1;
+    }
+    g_metrics_daemon = MHD_start_daemon(
+        flags, (uint16_t)tmp.listen_port, NULL, NULL, on_metrics, NULL, MHD_OPTION_EXTERNAL_LOGGER,
+        mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&ss,
+        MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_CONNECTION_LIMIT, 16u, MHD_OPTION_END);
+    if (!g_metrics_daemon) {
+        fprintf(stderr, "kooperd: cannot listen on %s for /metrics\n", koop_cfg.metrics_listen);
+        return -1;
+    }
+    const union MHD_DaemonInfo *b =
+        MHD_get_daemon_info(g_metrics_daemon, MHD_DAEMON_INFO_BIND_PORT);
+    koop_log_info("metrics on %s port %d", tmp.listen_host,
+                  b && b->port ? (int)b->port : tmp.listen_port);
+    return 0;
 }
 
 int koop_http_serve(const struct koop_route *routes)
 {
     g_routes = routes;
-    struct sockaddr_in6 sa6 = {0};
-    struct sockaddr_in sa4 = {0};
-    const struct sockaddr *sa;
+    struct sockaddr_storage ss;
     unsigned flags =
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
-    if (inet_pton(AF_INET, koop_cfg.listen_host, &sa4.sin_addr) == 1) {
-        sa4.sin_family = AF_INET;
-        sa4.sin_port = htons((uint16_t)koop_cfg.listen_port);
-        sa = (const struct sockaddr *)&sa4;
-    } else if (inet_pton(AF_INET6, koop_cfg.listen_host, &sa6.sin6_addr) == 1) {
-        sa6.sin6_family = AF_INET6;
-        sa6.sin6_port = htons((uint16_t)koop_cfg.listen_port);
-        sa = (const struct sockaddr *)&sa6;
-        flags |= MHD_USE_IPv6;
-    } else {
+    if (sock_addr(koop_cfg.listen_host, koop_cfg.listen_port, &ss, &flags) != 0) {
         fprintf(stderr, "kooperd: listen host must be an IP address, got '%s'\n",
                 koop_cfg.listen_host);
+        return 2;
+    }
+    char err[256];
+    if (koop_proxies_set(koop_cfg.trusted_proxies, err, sizeof err) != 0) {
+        fprintf(stderr, "kooperd: %s\n", err);
         return 2;
     }
     sigset_t set;
@@ -510,23 +882,37 @@ int koop_http_serve(const struct koop_route *routes)
     pthread_sigmask(SIG_BLOCK, &set, NULL); /* MHD's threads inherit the mask */
     signal(SIGPIPE, SIG_IGN);
 
+    /* The memory limit is well above KOOP_MAX_URI and KOOP_MAX_HEADER_BYTES so
+     * that over-long requests reach koop_http_handle and get a problem+json
+     * 414/431; only beyond it does MHD answer with its own HTML page. */
     g_daemon = MHD_start_daemon(
         flags, (uint16_t)koop_cfg.listen_port, NULL, NULL, on_request, NULL,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR, sa,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)koop_cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)koop_cfg.conn_timeout, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned)koop_cfg.per_ip_limit, MHD_OPTION_CONNECTION_LIMIT, (unsigned)koop_cfg.conn_limit,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_LISTENING_ADDRESS_REUSE,
-        1u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+        (const struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)koop_cfg.threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)koop_cfg.conn_timeout,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)koop_cfg.per_ip_limit,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)koop_cfg.conn_limit,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)256 * 1024, MHD_OPTION_LISTENING_ADDRESS_REUSE,
+        1u, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+        NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_END);
     if (!g_daemon) {
         fprintf(stderr, "kooperd: cannot listen on %s:%d\n", koop_cfg.listen_host,
                 koop_cfg.listen_port);
+        return 2;
+    }
+    if (start_metrics() != 0) {
+        MHD_stop_daemon(g_daemon);
         return 2;
     }
     if (koop_wait_start() != 0) {
         MHD_stop_daemon(g_daemon);
         fprintf(stderr, "kooperd: cannot start the event listener\n");
         return 2;
+    }
+    atomic_store(&sweeping, true);
+    if (pthread_create(&sweeper, NULL, sweep_main, NULL) != 0) {
+        atomic_store(&sweeping, false);
+        koop_log_error("cannot start the header-deadline sweeper");
     }
     /* the port actually bound: with port 0 the kernel chose it, and scripts
      * read it from this line */
@@ -546,7 +932,11 @@ int koop_http_serve(const struct koop_route *routes)
         nanosleep(&ts, NULL);
     }
     int left = atomic_load(&g_inflight);
+    if (atomic_exchange(&sweeping, false))
+        pthread_join(sweeper, NULL);
     MHD_stop_daemon(g_daemon);
+    if (g_metrics_daemon)
+        MHD_stop_daemon(g_metrics_daemon);
     koop_log_info("stopped (%d requests cut off)", left);
     return 0;
 }

@@ -2,6 +2,7 @@
 
 #include "db.h"
 #include "wait.h"
+#include "webhooks.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -127,6 +128,10 @@ char *koop_metrics_render(void)
         "# HELP koop_longpoll_waiting Requests waiting for events (no thread, no connection).\n"
         "# TYPE koop_longpoll_waiting gauge\nkoop_longpoll_waiting %ld\n",
         open, busy, errors, connects, koop_wait_count());
+    char *hooks = koop_webhooks_metrics();
+    if (hooks)
+        APP("%s", hooks);
+    free(hooks);
     pthread_mutex_unlock(&mu);
 #undef APP
     return out;

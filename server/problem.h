@@ -16,10 +16,12 @@ enum koop_problem {
     P_INVALID_TRANSITION,    /* 409 */
     P_PRECONDITION_FAILED,   /* 412 */
     P_PAYLOAD_TOO_LARGE,     /* 413 */
+    P_URI_TOO_LONG,          /* 414 */
     P_UNSUPPORTED_MEDIA,     /* 415 */
     P_VALIDATION,            /* 422 */
     P_PRECONDITION_REQUIRED, /* 428 */
     P_TOO_MANY_REQUESTS,     /* 429 */
+    P_HEADERS_TOO_LARGE,     /* 431 */
     P_INTERNAL,              /* 500 */
     P_UNAVAILABLE,           /* 503 */
     P__COUNT
@@ -29,6 +31,7 @@ struct koop_problem_def {
     const char *code; /* type is "/problems/<code>" */
     int status;
     const char *title;
+    const char *title_pl; /* the title in Polish (server/messages.c translates the rest) */
 };
 
 const struct koop_problem_def *koop_problem_def(enum koop_problem p);

@@ -39,6 +39,9 @@ struct koop_auth {
 #define KOOP_MAX_PARAMS 4
 #define KOOP_MAX_QUERY 24
 #define KOOP_MAX_HEADERS 8
+#define KOOP_MAX_REQ_HEADERS 64     /* header lines a request may have (431 beyond) */
+#define KOOP_MAX_URI 8192           /* request target length (414 beyond) */
+#define KOOP_MAX_HEADER_BYTES 32768 /* all header lines together (431 beyond) */
 
 struct koop_kv {
     const char *key;
@@ -47,7 +50,9 @@ struct koop_kv {
 
 struct kreq {
     const char *method;
+    const char *version;                      /* "HTTP/1.1", "HTTP/1.0", or NULL */
     const char *path;                         /* raw path, without query */
+    size_t uri_len;                           /* length of the request target as sent */
     const char *route;                        /* route template, e.g. /v1/partners/{partner_id} */
     const char *params[KOOP_MAX_PARAMS];      /* path parameters in order */
     const char *param_names[KOOP_MAX_PARAMS]; /* their names without braces */
@@ -56,9 +61,16 @@ struct kreq {
     char namebuf[KOOP_MAX_PARAMS][48];
     struct koop_kv query[KOOP_MAX_QUERY]; /* decoded query arguments */
     int nquery;
-    bool query_overflow; /* more arguments than KOOP_MAX_QUERY */
-    const char *body;    /* NUL-terminated copy of the body, or NULL */
-    json_t *json;        /* the parsed JSON body (borrowed; freed by the server) or NULL */
+    bool query_overflow;   /* more arguments than KOOP_MAX_QUERY */
+    const char *query_bad; /* a parameter whose value holds a NUL or control character */
+    /* every header line in the order received, names as sent (duplicates kept) */
+    struct koop_kv headers[KOOP_MAX_REQ_HEADERS];
+    int nheaders;
+    bool headers_overflow; /* more lines than KOOP_MAX_REQ_HEADERS */
+    size_t header_bytes;   /* names and values of all header lines */
+    bool body_too_large;   /* the body was (or would be) over the configured limit */
+    const char *body;      /* NUL-terminated copy of the body, or NULL */
+    json_t *json;          /* the parsed JSON body (borrowed; freed by the server) or NULL */
     size_t body_len;
     const char *content_type;
     const char *if_match;
@@ -67,9 +79,9 @@ struct kreq {
     uint64_t wait_deadline_us; /* long-poll: 0, or when a waiting request must answer */
     int statement_timeout_ms;  /* 0: the configured one; more for heavy reads (reports) */
     char request_id[72];       /* up to 64 characters (koop_request_id_ok) */
-    char ip[64];
+    char peer[64];             /* the TCP peer's address */
+    char ip[64]; /* the client's: the peer, or the forwarded address behind a trusted proxy */
     struct koop_auth auth;
-    void *conn; /* opaque: the MHD connection, for header lookups in server/ */
 };
 
 /* A response. The handler sets status and either json (stolen: freed by the
@@ -100,7 +112,8 @@ int koop_res_json(struct kres *res, int status, json_t *body);
 
 const char *koop_query_get(const struct kreq *req, const char *key);
 const char *koop_param(const struct kreq *req, const char *name);
-/* Looks up a request header (case-insensitive); NULL when absent. */
+/* Looks up a request header (case-insensitive name); the first line of that
+ * name, NULL when absent. */
 const char *koop_header(const struct kreq *req, const char *name);
 
 typedef int (*koop_handler)(struct kreq *req, struct kres *res);

@@ -146,6 +146,26 @@ bool koop_route_audit(const struct koop_route *rt, const char **action, const ch
     return *action && *resource;
 }
 
+bool koop_route_heavy(const struct koop_route *rt)
+{
+    /* by path, so that the route table (api/routes.c) needs no flag for it */
+    static const char *const prefixes[] = {"/v1/reports/", NULL};
+    static const char *const suffixes[] = {
+        "/export", "/export/hsds", "/certificate", "/plan", "/protocol", "/minutes", NULL};
+    if (strcmp(rt->method, "GET") != 0)
+        return false;
+    for (int i = 0; prefixes[i]; i++)
+        if (strncmp(rt->pattern, prefixes[i], strlen(prefixes[i])) == 0)
+            return true;
+    size_t n = strlen(rt->pattern);
+    for (int i = 0; suffixes[i]; i++) {
+        size_t m = strlen(suffixes[i]);
+        if (n >= m && strcmp(rt->pattern + n - m, suffixes[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
 void koop_route_print(FILE *out, const struct koop_route *table)
 {
     fprintf(out, "%-7s %-58s %-34s %-38s %s\n", "METHOD", "PATH", "FLAGS", "HANDLER", "ROLES");

@@ -42,6 +42,10 @@ const char *koop_op_action(enum koop_op op);
  * false when rt is not personal data or names neither (a table error). */
 bool koop_route_audit(const struct koop_route *rt, const char **action, const char **resource);
 
+/* Whether rt is heavy (a report, an export or a printable document): such
+ * routes run on a small pool of their own (KOOP_HEAVY_SLOTS). */
+bool koop_route_heavy(const struct koop_route *rt);
+
 /* Prints the table under a header line, one route a line: method, path
  * template, flags ("personal-data=ACTION:RESOURCE", "auth-change",
  * "raw-body", comma-separated; "-" for none), what answers (the handler's C

@@ -1,5 +1,6 @@
 #include "service.h"
 
+#include "auth.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -80,7 +81,15 @@ int service_readyz(struct kreq *req, struct kres *res)
 
 int service_metrics(struct kreq *req, struct kres *res)
 {
-    (void)req;
+    /* on the API address: public only when configured so, else for a
+     * platform admin's token (KOOP_METRICS_LISTEN serves it without one) */
+    if (!koop_cfg.metrics_public) {
+        if (koop_authenticate(req, koop_header(req, "Authorization"), res) != 0)
+            return 0;
+        if (req->auth.role != ROLE_PLATFORM_ADMIN)
+            return koop_fail(res, P_FORBIDDEN,
+                             "/metrics is for platform admins here (or KOOP_METRICS_LISTEN)");
+    }
     char *txt = koop_metrics_render();
     if (!txt)
         return koop_fail(res, P_INTERNAL, "out of memory");

@@ -19,6 +19,7 @@
 struct waiter {
     struct MHD_Connection *conn;
     char tenant[37];
+    char token[37];
     uint64_t deadline;
     struct waiter *next;
 };
@@ -67,22 +68,32 @@ long koop_wait_count(void)
     return n;
 }
 
-bool koop_wait_suspend(void *conn, const char *tenant, uint64_t deadline_us, uint64_t seen)
+int koop_wait_suspend(void *conn, const char *tenant, const char *token, int per_token,
+                      uint64_t deadline_us, uint64_t seen)
 {
     if (atomic_load(&stopping) || !started)
-        return false;
+        return 0;
     struct waiter *w = calloc(1, sizeof *w);
     if (!w)
-        return false;
+        return 0;
     w->conn = conn;
     snprintf(w->tenant, sizeof w->tenant, "%s", tenant ? tenant : "");
+    snprintf(w->token, sizeof w->token, "%s", token ? token : "");
     w->deadline = deadline_us;
     pthread_mutex_lock(&mu);
     /* a notification for this tenant between the caller's query and now: no sleeping */
     if (koop_wait_generation(tenant) != seen) {
         pthread_mutex_unlock(&mu);
         free(w);
-        return false;
+        return 0;
+    }
+    int same = 0;
+    for (struct waiter *o = waiters; o && w->token[0]; o = o->next)
+        same += strcmp(o->token, w->token) == 0;
+    if (w->token[0] && same >= per_token) {
+        pthread_mutex_unlock(&mu);
+        free(w);
+        return -1;
     }
     /* suspend before publishing the waiter: a resume must follow the suspend */
     MHD_suspend_connection(conn);
@@ -90,7 +101,7 @@ bool koop_wait_suspend(void *conn, const char *tenant, uint64_t deadline_us, uin
     waiters = w;
     nwaiters++;
     pthread_mutex_unlock(&mu);
-    return true;
+    return 1;
 }
 
 /* Resumes the waiters matching tenant (NULL: those past their deadline; ""

@@ -20,10 +20,13 @@ void koop_wait_stop(void);
 uint64_t koop_wait_generation(const char *tenant);
 
 /* Suspends conn (an MHD connection inside its access handler) until an event
- * of tenant commits or deadline_us (koop_now_us clock) passes. Returns false,
- * without suspending, when a notification arrived since generation `seen`
- * (the caller should run its query again) or when shutting down. */
-bool koop_wait_suspend(void *conn, const char *tenant, uint64_t deadline_us, uint64_t seen);
+ * of tenant commits or deadline_us (koop_now_us clock) passes, and returns 1.
+ * Returns 0, without suspending, when a notification arrived since
+ * generation `seen` (the caller should run its query again) or when shutting
+ * down; -1, without suspending, when token already has per_token waiters
+ * (the caller answers 429). */
+int koop_wait_suspend(void *conn, const char *tenant, const char *token, int per_token,
+                      uint64_t deadline_us, uint64_t seen);
 
 /* True while the listener holds a working connection, so that cached
  * authentication is invalidated by NOTIFY koop_auth at once. */

@@ -19,6 +19,7 @@ teryt=2415022 # a TERYT no other test uses (tests/http/client.c: 24NN011 and fre
 tenant=$("$BUILD/kooperd" create-tenant --name "Miasto Wodzisław Śląski (klient)" --teryt "$teryt" \
 	--kind gmina_miejska --voivodeship slaskie)
 psql_bin=/usr/lib/postgresql/15/bin/psql
+# demo.sql writes as the owner: DATABASE_URL is the unprivileged serving login since the roles change
 "$psql_bin" "${DATABASE_OWNER_URL:-$DATABASE_URL}" -Xq -v ON_ERROR_STOP=1 -v tenant_id="$tenant" -f sql/demo/demo.sql >/dev/null
 token=$("$BUILD/kooperd" create-token --role admin --name "Typed client" --tenant "$tenant" \
 	--email client@demo.example)

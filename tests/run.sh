@@ -100,7 +100,8 @@ if [[ ${KOOP_VALGRIND:-0} == 1 ]]; then
 fi
 # port 0: the daemon binds any free port (no race with others) and logs the one it got
 KOOP_LISTEN=127.0.0.1:0 KOOP_CORS_ORIGINS=https://portal.example KOOP_THREADS=4 \
-    KOOP_AUTH_FAIL_LIMIT=1000 KOOP_PUBLIC_RATE_LIMIT=120 KOOP_DRAIN_TIMEOUT=10 KOOP_PER_IP_LIMIT=1000 KOOP_JOB_INTERVAL=1 \
+    KOOP_AUTH_FAIL_LIMIT=1000 KOOP_PUBLIC_RATE_LIMIT=120 KOOP_DRAIN_TIMEOUT=10 KOOP_PER_IP_LIMIT=1000 KOOP_JOB_INTERVAL=1 KOOP_TRUSTED_PROXIES=127.0.0.1 KOOP_LONGPOLL_PER_TOKEN=100 \
+    KOOP_WEBHOOK_ALLOW=127.0.0.1 KOOP_WEBHOOK_RETRY_BASE_MS=100 KOOP_WEBHOOK_RETRY_CAP_MS=800 KOOP_WEBHOOK_MAX_AGE=3 \
     "${wrap[@]}" "$BUILD/kooperd" serve 2>"$out/daemon.log" &
 daemon_pid=$!
 port=""
@@ -130,7 +131,7 @@ export KOOP_TEST_DAEMON_LOG=$out/daemon.log KOOP_TEST_BUILD=$BUILD
 export KOOP_TEST_PII_FILE=$out/pii.txt
 : >"$KOOP_TEST_PII_FILE"
 
-# before the HTTP suites: the public suite's last test spends 127.0.0.1's public budget for the minute
+# the TypeScript client generated from openapi.yaml, through Prism (tests/client.sh)
 echo "== typed client (openapi-typescript + openapi-fetch)"
 bash tests/client.sh "$BUILD" | tee "$out/client.txt"
 summary+=("client: $(tail -n 1 "$out/client.txt")")

@@ -24,7 +24,7 @@ START_TEST(metrics_count_routes_by_template)
     struct resp *r = api("GET", "/v1/partners", w->admin_a, NULL);
     ck_assert_int_eq(r->status, 200);
     resp_free(r);
-    r = api("GET", "/metrics", NULL, NULL);
+    r = api("GET", "/metrics", w->platform, NULL);
     ck_assert_int_eq(r->status, 200);
     ck_assert_ptr_nonnull(strstr(resp_header(r, "Content-Type"), "text/plain"));
     ck_assert_ptr_nonnull(strstr(

@@ -487,6 +487,11 @@ void make_user(const char *admin_token, const char *role, const char *partner_id
 
 struct resp *raw_tcp(const char *request, size_t len, int timeout_s)
 {
+    return raw_tcp_from(NULL, request, len, timeout_s);
+}
+
+struct resp *raw_tcp_from(const char *src_ip, const char *request, size_t len, int timeout_s)
+{
     struct resp *r = calloc(1, sizeof *r);
     const char *url = env_or("KOOP_TEST_DIRECT_URL", "http://127.0.0.1:8080");
     char host[64] = "127.0.0.1";
@@ -497,6 +502,14 @@ struct resp *raw_tcp(const char *request, size_t len, int timeout_s)
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     inet_pton(AF_INET, host, &sa.sin_addr);
     struct buf b = {0};
+    if (fd >= 0 && src_ip) { /* another loopback address (127.0.0.0/8 is all local) */
+        struct sockaddr_in src = {.sin_family = AF_INET};
+        inet_pton(AF_INET, src_ip, &src.sin_addr);
+        if (bind(fd, (struct sockaddr *)&src, sizeof src) != 0) {
+            close(fd);
+            fd = -1;
+        }
+    }
     if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
         size_t off = 0;
         while (off < len) {

@@ -78,6 +78,8 @@ Suite *suite_feed(void);
 Suite *suite_audit_denied(void);
 Suite *suite_documents(void);
 Suite *suite_public(void);
+Suite *suite_language(void);
+Suite *suite_webhooks(void);
 
 #endif
 
@@ -120,6 +122,8 @@ void make_user(const char *admin_token, const char *role, const char *partner_id
 /* A raw HTTP/1.1 exchange over TCP with the daemon: sends request[0..len),
  * reads the answer until the connection closes or timeout_s passes. */
 struct resp *raw_tcp(const char *request, size_t len, int timeout_s);
+/* raw_tcp from the local address src_ip (e.g. "127.0.0.2"; NULL: any). */
+struct resp *raw_tcp_from(const char *src_ip, const char *request, size_t len, int timeout_s);
 /* Latest event id visible to token (follows next_after). */
 long long last_event_id(const char *token);
 /* A local copy of a formatted string (fmt's buffers rotate). */

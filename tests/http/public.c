@@ -1,8 +1,7 @@
 /* The keyless public basket (/public/v1/{teryt}/...): only active, currently valid services of
  * the municipality named, only public fields, search with and without Polish letters, filters,
  * pages, ETag/304, caching and CORS headers, 404 for anything not on it, the HSDS 3.1 export
- * validated against the official schemas, and the per-address rate limit (last: it spends the
- * budget of 127.0.0.1). */
+ * validated against the official schemas, and the per-address rate limit. */
 #include "client.h"
 #include "steps.h"
 
@@ -259,14 +258,19 @@ START_TEST(hsds_3_1_valid_against_the_official_schemas)
 }
 END_TEST
 
-/* Last: spends this address's budget for the minute (tests/run.sh sets the limit). */
+/* The budget is per client address: with the test daemon trusting 127.0.0.1 as a proxy
+ * (tests/run.sh), each forwarded address is a client of its own, so this spends only the budget
+ * of one invented address. */
 START_TEST(rate_limited_per_address)
 {
     int limit = atoi(env_or("KOOP_TEST_PUBLIC_RATE_LIMIT", "120"));
+    char me[64];
+    snprintf(me, sizeof me, "X-Forwarded-For: 198.51.100.%d", (int)(getpid() % 200) + 20);
+    const char *h[] = {me, NULL};
     struct resp *r = NULL;
     int i;
     for (i = 0; i <= 2 * limit + 1; i++) {
-        r = direct("GET", "/public/v1/3299999/services", NULL, NULL, NULL);
+        r = direct("GET", "/public/v1/3299999/services", NULL, NULL, h);
         if (r->status == 429)
             break;
         ck_assert_int_eq(r->status, 404);
@@ -274,14 +278,23 @@ START_TEST(rate_limited_per_address)
         r = NULL;
     }
     ck_assert_msg(r, "no 429 after %d requests (limit %d)", i, limit);
+    ck_assert_msg(i >= limit / 2, "429 after only %d requests (limit %d)", i, limit);
     ck_problem(r, 429, "too_many_requests");
     int retry = atoi(resp_header(r, "Retry-After") ? resp_header(r, "Retry-After") : "0");
     ck_assert_int_ge(retry, 1);
     ck_assert_int_le(retry, 60);
     ck_assert_str_eq(resp_header(r, "Access-Control-Allow-Origin"), "*");
     resp_free(r);
-    /* the API itself is not affected */
-    r = direct("GET", "/v1/me", world()->admin_a, NULL, NULL);
+    /* another client (forwarded, or the proxy's own address) still has its budget */
+    const char *other[] = {"X-Forwarded-For: 203.0.113.9", NULL};
+    r = direct("GET", "/public/v1/3299999/services", NULL, NULL, other);
+    ck_assert_int_eq(r->status, 404);
+    resp_free(r);
+    r = direct("GET", "/public/v1/3299999/services", NULL, NULL, NULL);
+    ck_assert_int_eq(r->status, 404);
+    resp_free(r);
+    /* and the API itself is not affected */
+    r = direct("GET", "/v1/me", world()->admin_a, NULL, h);
     EXPECT(r, 200);
     resp_free(r);
 }

@@ -30,6 +30,7 @@ Suite *suite_robustness(void)
     Suite *s = suite_create("robustness");
     suite_add_tcase(s, tcase_robustness_bodies());
     suite_add_tcase(s, tcase_robustness_requests());
+    suite_add_tcase(s, tcase_robustness_trust());
     suite_add_tcase(s, tcase_robustness_health());
     return s;
 }

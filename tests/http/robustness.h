@@ -34,6 +34,7 @@ size_t write_sink(char *ptr, size_t size, size_t nmemb, void *ud);
 /* The features (one TCase each), added to the suite in robustness.c. */
 TCase *tcase_robustness_bodies(void);
 TCase *tcase_robustness_requests(void);
+TCase *tcase_robustness_trust(void);
 TCase *tcase_robustness_health(void);
 
 #endif

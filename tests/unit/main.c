@@ -12,7 +12,10 @@ int main(void)
     srunner_add_suite(sr, suite_problem_config());
     srunner_add_suite(sr, suite_routes_spec());
     srunner_add_suite(sr, suite_cli_config());
+    srunner_add_suite(sr, suite_trust());
     srunner_add_suite(sr, suite_vocab_spec());
+    srunner_add_suite(sr, suite_messages());
+    srunner_add_suite(sr, suite_webhooks());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

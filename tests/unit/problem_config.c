@@ -28,10 +28,12 @@ static const struct prow prows[] = {
     {P_INVALID_TRANSITION, "invalid_transition", 409},
     {P_PRECONDITION_FAILED, "precondition_failed", 412},
     {P_PAYLOAD_TOO_LARGE, "payload_too_large", 413},
+    {P_URI_TOO_LONG, "uri_too_long", 414},
     {P_UNSUPPORTED_MEDIA, "unsupported_media_type", 415},
     {P_VALIDATION, "validation_failed", 422},
     {P_PRECONDITION_REQUIRED, "precondition_required", 428},
     {P_TOO_MANY_REQUESTS, "too_many_requests", 429},
+    {P_HEADERS_TOO_LARGE, "headers_too_large", 431},
     {P_INTERNAL, "internal_error", 500},
     {P_UNAVAILABLE, "service_unavailable", 503},
 };

@@ -8,5 +8,8 @@ Suite *suite_identifiers(void);
 Suite *suite_problem_config(void);
 Suite *suite_routes_spec(void);
 Suite *suite_cli_config(void);
+Suite *suite_trust(void);
 Suite *suite_vocab_spec(void);
+Suite *suite_messages(void);
+Suite *suite_webhooks(void);
 #endif
