@@ -14,6 +14,17 @@
  * A new message needs a row here: the unit test "messages" names the file and line of any that
  * lacks one. */
 static const struct koop_msg msgs[] = {
+    /* privacy (issue 10): a tenant's first admin, tokens, PESEL attempts */
+    {"bad user record", "nieprawidłowy rekord użytkownika"},
+    {"a platform admin creates a tenant's first admin; that admin creates the other users",
+     "administrator platformy tworzy pierwszego administratora gminy; pozostałych użytkowników "
+     "tworzy ten administrator"},
+    {"the tenant has its admin, who creates its users",
+     "gmina ma już administratora, który tworzy jej użytkowników"},
+    {"a platform admin does not mint tokens for a tenant's users",
+     "administrator platformy nie wydaje tokenów użytkownikom gminy"},
+    {"too many attempts at PESELs this municipality already holds; try again later",
+     "zbyt wiele prób podania numeru PESEL, który gmina już ma; spróbuj ponownie później"},
     /* server/problem.c, server/http.c, server/db.c, server/resource.c, server/service.c */
     /* trust boundaries: limits, malformed requests, /metrics (server/http.c, server/service.c) */
     {"more than %d requests a minute with this token",

@@ -1,4 +1,4 @@
--- 005: privacy that holds under a determined look (issue 10).
+-- 006: privacy that holds under a determined look (issue 10).
 --
 -- Attempts at a PESEL the tenant already holds are audit rows (resource
 -- 'member', status 409, or 429 past the budget); koop.pesel_budget counts a
