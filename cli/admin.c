@@ -3,7 +3,7 @@
  * tenant and actor context, retries), acting as the caller a request would
  * have: a platform admin, or the user whose token is made. The SQL functions
  * are the API's own (koop.tenant_create, koop.user_create, koop.token_create)
- * and koop.user_find (sql/011_cli.sql). */
+ * and koop.user_find (sql/functions/accounts.sql). */
 #include "cli.h"
 
 #include "../api/api.h"

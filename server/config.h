@@ -25,6 +25,7 @@ struct koop_config {
     int job_interval_s;        /* seconds between runs of the periodic jobs (server/jobs.c) */
     char cors_origins[1024];   /* comma-separated, or "*" */
     char trusted_proxies[512]; /* comma-separated IPs/CIDRs whose forwarding headers are believed */
+    char proxy_header[32];     /* x-forwarded-for or forwarded: the header those proxies write */
     char webhook_allow[1024];  /* comma list of host[:port] or URL prefixes webhooks may reach */
     int webhook_retry_base_ms; /* first retry delay, doubled per attempt */
     int webhook_retry_cap_ms;  /* longest delay between attempts */

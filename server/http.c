@@ -240,13 +240,20 @@ void koop_http_dispatch(const struct koop_route *routes, struct kreq *req, struc
  * line of the request (server/trust.h). */
 void koop_http_client(struct kreq *req)
 {
+    /* the last 16 lines of each: proxies append theirs after the client's */
     const char *xff[16], *fwd[16];
     int nx = 0, nf = 0;
     for (int i = 0; i < req->nheaders; i++) {
-        if (strcasecmp(req->headers[i].key, "X-Forwarded-For") == 0 && nx < 16)
-            xff[nx++] = req->headers[i].value;
-        else if (strcasecmp(req->headers[i].key, "Forwarded") == 0 && nf < 16)
-            fwd[nf++] = req->headers[i].value;
+        bool x = strcasecmp(req->headers[i].key, "X-Forwarded-For") == 0;
+        if (!x && strcasecmp(req->headers[i].key, "Forwarded") != 0)
+            continue;
+        const char **v = x ? xff : fwd;
+        int *n = x ? &nx : &nf;
+        if (*n == 16) {
+            memmove(v, v + 1, 15 * sizeof *v);
+            (*n)--;
+        }
+        v[(*n)++] = req->headers[i].value;
     }
     koop_client_address(req->peer[0] ? req->peer : "unknown", xff, nx, fwd, nf, req->ip,
                         sizeof req->ip);
@@ -871,7 +878,8 @@ int koop_http_serve(const struct koop_route *routes)
         return 2;
     }
     char err[256];
-    if (koop_proxies_set(koop_cfg.trusted_proxies, err, sizeof err) != 0) {
+    if (koop_proxies_set(koop_cfg.trusted_proxies, err, sizeof err) != 0 ||
+        koop_proxy_header_set(koop_cfg.proxy_header, err, sizeof err) != 0) {
         fprintf(stderr, "kooperd: %s\n", err);
         return 2;
     }

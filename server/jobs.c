@@ -51,7 +51,11 @@ static bool run_one(PGconn *c, const struct koop_job *j)
     if (mine) {
         r = PQexec(c, j->sql);
         if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
-            koop_log_error("job %s failed: %s", j->name, PQresultErrorMessage(r));
+            /* the primary message and SQLSTATE only: DETAIL may quote row values (family data) */
+            const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+            const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+            koop_log_error("job %s failed: %s (SQLSTATE %s)", j->name, msg ? msg : "?",
+                           state ? state : "?");
             mine = false;
         }
         PQclear(r);

@@ -45,6 +45,8 @@ static const struct koop_msg msgs[] = {
      "/metrics jest tu dostępne tylko dla administratorów platformy (lub pod KOOP_METRICS_LISTEN)"},
     /* accounts, tokens, settings, task teams (api/, sql/functions/) */
     {"cannot encode the patch", "nie można zakodować zmian"},
+    {"the user with this e-mail has the role %s, not %s",
+     "użytkownik o tym adresie e-mail ma rolę %s, a nie %s"},
     {"only admins mint tokens for other users",
      "tylko administrator może tworzyć tokeny dla innych użytkowników"},
     {"is not a voivodeship (its TERC code like \"24\" or its name like \"śląskie\")",

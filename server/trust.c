@@ -149,13 +149,25 @@ static void hop_from(const char *s, size_t n, struct hop *h)
     inet_ntop(fam, bin, h->addr, sizeof h->addr);
 }
 
+/* The next slot for a hop: when max are held, the oldest (left-most) goes. The trustworthy
+ * entries are the right-most, which the proxies appended, so a client sending many entries can
+ * only push out its own. */
+static struct hop *next_hop(struct hop *hops, int *n, int max)
+{
+    if (*n == max) {
+        memmove(hops, hops + 1, (size_t)(max - 1) * sizeof *hops);
+        (*n)--;
+    }
+    return &hops[(*n)++];
+}
+
 static int split_xff(const char *const *v, int nv, struct hop *hops, int max)
 {
     int n = 0;
     for (int i = 0; i < nv; i++)
-        for (const char *p = v[i]; p && n < max;) {
+        for (const char *p = v[i]; p;) {
             size_t len = strcspn(p, ",");
-            hop_from(p, len, &hops[n++]);
+            hop_from(p, len, next_hop(hops, &n, max));
             p = p[len] ? p + len + 1 : NULL;
         }
     return n;
@@ -166,9 +178,9 @@ static int split_forwarded(const char *const *v, int nv, struct hop *hops, int m
 {
     int n = 0;
     for (int i = 0; i < nv; i++)
-        for (const char *p = v[i]; p && n < max;) {
+        for (const char *p = v[i]; p;) {
             size_t len = strcspn(p, ",");
-            struct hop *h = &hops[n++];
+            struct hop *h = next_hop(hops, &n, max);
             h->addr[0] = 0;
             for (const char *q = p; q < p + len;) {
                 size_t pl = strcspn(q, ";,");
@@ -188,6 +200,24 @@ static int split_forwarded(const char *const *v, int nv, struct hop *hops, int m
     return n;
 }
 
+/* Which header the proxies write: a client can send the other one through a proxy that does not
+ * strip it, so only one is believed. */
+static bool use_forwarded;
+
+int koop_proxy_header_set(const char *name, char *err, size_t errlen)
+{
+    if (!name || !*name || strcasecmp(name, "x-forwarded-for") == 0) {
+        use_forwarded = false;
+    } else if (strcasecmp(name, "forwarded") == 0) {
+        use_forwarded = true;
+    } else {
+        snprintf(err, errlen, "KOOP_PROXY_HEADER must be x-forwarded-for or forwarded, not '%s'",
+                 name);
+        return -1;
+    }
+    return 0;
+}
+
 void koop_client_address(const char *peer, const char *const *xff, int nxff, const char *const *fwd,
                          int nfwd, char *out, size_t outlen)
 {
@@ -195,8 +225,8 @@ void koop_client_address(const char *peer, const char *const *xff, int nxff, con
     if (nproxies == 0 || !koop_proxy_trusted(peer))
         return;
     static _Thread_local struct hop hops[MAX_HOPS];
-    int n =
-        nfwd ? split_forwarded(fwd, nfwd, hops, MAX_HOPS) : split_xff(xff, nxff, hops, MAX_HOPS);
+    int n = use_forwarded ? split_forwarded(fwd, nfwd, hops, MAX_HOPS)
+                          : split_xff(xff, nxff, hops, MAX_HOPS);
     for (int i = n - 1; i >= 0; i--) {
         if (!hops[i].addr[0])
             return; /* garbage: the proxy that passed it on is the client we know */
@@ -228,13 +258,17 @@ int koop_client_enter(const char *ip, int limit)
     unsigned h = hash(ip) % CLIENT_SLOTS;
     int slot = -1;
     pthread_mutex_lock(&client_mu);
-    /* linear probing over a few slots; a full neighbourhood shares the last one */
-    for (unsigned i = 0; i < 16; i++) {
+    /* linear probing over a few slots: the client's own slot wherever it is in the
+     * neighbourhood, else the first free one; a full neighbourhood shares its first slot */
+    for (unsigned i = 0; i < 16 && slot < 0; i++) {
         unsigned s = (h + i) % CLIENT_SLOTS;
-        if (clients[s].n == 0 || strcmp(clients[s].ip, ip) == 0) {
+        if (clients[s].n > 0 && strcmp(clients[s].ip, ip) == 0)
             slot = (int)s;
-            break;
-        }
+    }
+    for (unsigned i = 0; i < 16 && slot < 0; i++) {
+        unsigned s = (h + i) % CLIENT_SLOTS;
+        if (clients[s].n == 0)
+            slot = (int)s;
     }
     if (slot < 0)
         slot = (int)h;
@@ -270,10 +304,22 @@ static pthread_mutex_t bucket_mu = PTHREAD_MUTEX_INITIALIZER;
 
 bool koop_rate_take(const char *key, int per_minute, uint64_t now_us, long *retry_after_s)
 {
-    unsigned s = hash(key) % BUCKETS;
-    bool ok;
+    unsigned h = hash(key) % BUCKETS, s = h;
+    bool ok, found = false;
     pthread_mutex_lock(&bucket_mu);
-    if (strcmp(buckets[s].key, key) != 0) { /* a new key (or a collision): a full bucket */
+    /* the key's bucket among 8 neighbours (two keys never share one: a shared bucket would be
+     * refilled by each); a new key takes an empty or the longest-unused bucket */
+    for (unsigned i = 0; i < 8 && !found; i++) {
+        unsigned c = (h + i) % BUCKETS;
+        if (strcmp(buckets[c].key, key) == 0) {
+            s = c;
+            found = true;
+        } else if (!buckets[c].key[0] ||
+                   (buckets[s].key[0] && buckets[c].at_us < buckets[s].at_us)) {
+            s = c;
+        }
+    }
+    if (!found) {
         snprintf(buckets[s].key, sizeof buckets[s].key, "%s", key);
         buckets[s].tokens = per_minute;
         buckets[s].at_us = now_us;

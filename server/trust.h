@@ -15,11 +15,16 @@ int koop_proxies_set(const char *list, char *err, size_t errlen);
 /* Whether ip (textual IPv4 or IPv6) is a trusted proxy. */
 bool koop_proxy_trusted(const char *ip);
 
+/* Which header the trusted proxies write: "x-forwarded-for" (the default) or "forwarded"
+ * (RFC 7239). Only that one is believed. Returns 0, or -1 with err filled. */
+int koop_proxy_header_set(const char *name, char *err, size_t errlen);
+
 /* The client's address. peer is the TCP peer. xff holds the values of every
  * X-Forwarded-For header line in the order received, fwd those of every
  * Forwarded (RFC 7239) line. When the peer is a trusted proxy, the client is
- * the right-most address of the chain (Forwarded when present, else
- * X-Forwarded-For) that is not a trusted proxy; an entry that is not an
+ * the right-most address of the configured header's chain (the last 64
+ * entries: proxies append, so a client's extra entries push out only its own)
+ * that is not a trusted proxy; an entry that is not an
  * address ends the walk at the proxy that appended it. Otherwise, and without
  * trusted proxies, the peer. out receives at most outlen-1 bytes. */
 void koop_client_address(const char *peer, const char *const *xff, int nxff, const char *const *fwd,

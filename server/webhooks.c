@@ -52,7 +52,12 @@ static bool allowed(const char *url, const char *host, const char *port)
         if (!*s)
             continue;
         if (strstr(s, "://")) {
-            if (!strncasecmp(url, s, strlen(s)))
+            /* a URL prefix ends at a boundary: "https://hooks.gmina.pl" allows
+             * https://hooks.gmina.pl/x but not https://hooks.gmina.pl.evil.example/ (nor another
+             * port, nor userinfo) */
+            size_t sl = strlen(s);
+            if (!strncasecmp(url, s, sl) &&
+                (s[sl - 1] == '/' || url[sl] == 0 || strchr("/?#", url[sl])))
                 return true;
             continue;
         }

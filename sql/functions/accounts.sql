@@ -431,12 +431,21 @@ $$;
 -- the oldest when several match. NULL when none (the CLI then creates it).
 -- Row-level security decides what the caller sees: a platform admin, every user.
 CREATE OR REPLACE FUNCTION koop.user_find(p_tenant uuid, p_email text, p_name text, p_role text)
-RETURNS uuid LANGUAGE sql STABLE AS $$
-    SELECT id FROM users
+RETURNS uuid LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    u users;
+BEGIN
+    SELECT * INTO u FROM users
     WHERE tenant_id IS NOT DISTINCT FROM p_tenant
       AND CASE WHEN p_email IS NOT NULL THEN lower(email) = lower(p_email)
                ELSE name = p_name AND role = p_role END
-    ORDER BY created_at, id LIMIT 1
-$$;
+    ORDER BY created_at, id LIMIT 1;
+    -- never a token of another role than asked for (an admin's, for a --role coordinator)
+    IF FOUND AND u.role <> p_role THEN
+        PERFORM koop.fail(409, 'conflict',
+            format('the user with this e-mail has the role %s, not %s', u.role, p_role));
+    END IF;
+    RETURN u.id;
+END $$;
 COMMENT ON FUNCTION koop.user_find(uuid, text, text, text) IS
     'kooperd create-token: the user a token is made for (by e-mail, else by name and role).';

@@ -107,7 +107,7 @@ BEGIN
         RETURN NULL;
     END IF;
     SELECT * INTO m FROM team_meetings WHERE tenant_id = t.tenant_id AND team_id = t.id AND id = p_id;
-    IF NOT FOUND THEN
+    IF NOT FOUND OR NOT koop.meeting_seen(m) THEN -- as koop.team_meeting_get
         RETURN NULL;
     END IF;
     PERFORM koop.audit('export', 'team_meeting', m.id, 200);

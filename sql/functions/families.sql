@@ -597,7 +597,9 @@ END $$;
 -- SECURITY DEFINER: they belong to whichever user made them.
 CREATE OR REPLACE FUNCTION koop.idem_purge(p_tenant uuid, p_needles text[]) RETURNS void
 LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    -- a caller in a tenant's context purges only that tenant's responses
     DELETE FROM idempotency_keys k WHERE k.tenant_id = p_tenant
+        AND p_tenant = coalesce(koop.tenant(), p_tenant)
         AND EXISTS (SELECT 1 FROM unnest(p_needles) n WHERE position(n IN k.body) > 0)
 $$;
 

@@ -30,9 +30,12 @@ BEGIN
 END $$;
 
 -- Whether a service is on the public basket today (judged in Europe/Warsaw).
+-- Only an active partner's services: an invited, declared or suspended partner's are not published.
 CREATE OR REPLACE FUNCTION koop.service_public(s services) RETURNS boolean LANGUAGE sql STABLE AS $$
     SELECT s.status = 'active' AND (s.valid_from IS NULL OR s.valid_from <= koop.today())
        AND (s.valid_until IS NULL OR s.valid_until >= koop.today())
+       AND EXISTS (SELECT 1 FROM partners p WHERE p.tenant_id = s.tenant_id
+                   AND p.id = s.partner_id AND p.status = 'active')
 $$;
 
 -- A service as residents see it.

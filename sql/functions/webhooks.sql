@@ -293,3 +293,11 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
         ORDER BY x.id LIMIT 1) e ON true
     WHERE w.active AND w.status = 'active'
 $$;
+
+-- The delivery thread's entry points work across tenants (SECURITY DEFINER): not for PUBLIC.
+REVOKE ALL ON FUNCTION koop.webhook_claim(uuid, int), koop.webhook_wake(uuid),
+    koop.webhook_record(text, uuid, uuid, uuid, bigint, int, text, bigint, bigint, int),
+    koop.webhook_lag() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION koop.webhook_claim(uuid, int), koop.webhook_wake(uuid),
+    koop.webhook_record(text, uuid, uuid, uuid, bigint, int, text, bigint, bigint, int),
+    koop.webhook_lag() TO koop_app;

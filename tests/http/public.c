@@ -40,6 +40,17 @@ static void service(const char *tok, const char *partner, const char *name, cons
         MOVED(tok, fmt("/v1/services/%s/transitions", out), to, "przerwa", NULL);
 }
 
+/* invited → declared → active (only an active partner's services are published) */
+static void activate_partner(const char *tok, const char *id)
+{
+    struct resp *r = api_if("PATCH", fmt("/v1/partners/%s", id), tok,
+                            "{\"declaration\": {\"signed_on\": \"2026-01-15\"}}", etag(1));
+    EXPECT(r, 200);
+    resp_free(r);
+    MOVED(tok, fmt("/v1/partners/%s/transitions", id), "declared", NULL, NULL);
+    MOVED(tok, fmt("/v1/partners/%s/transitions", id), "active", NULL, NULL);
+}
+
 static void setup(struct pub *p)
 {
     memset(p, 0, sizeof *p);
@@ -49,6 +60,7 @@ static void setup(struct pub *p)
     snprintf(p->teryt, sizeof p->teryt, "%s", jstr(r->json, "teryt"));
     resp_free(r);
     make_partner(p->admin, "Poradnia Młodzieżowa", p->partner);
+    activate_partner(p->admin, p->partner);
     service(p->admin, p->partner, "Terapia uzależnień dla młodzieży", "addiction_therapy", NULL,
             NULL, "active", p->svc);
     service(p->admin, p->partner, "Terapia uzależnień (szkic)", "addiction_therapy", NULL, NULL,
@@ -61,6 +73,7 @@ static void setup(struct pub *p)
             NULL, "suspended", p->suspended);
     char other_partner[37];
     make_partner(world()->admin_b, "Poradnia Obca", other_partner);
+    activate_partner(world()->admin_b, other_partner);
     service(world()->admin_b, other_partner, "Terapia uzależnień gdzie indziej",
             "addiction_therapy", NULL, NULL, "active", p->other);
 }
@@ -164,6 +177,13 @@ START_TEST(search_filters_and_pages)
     service(p.admin, p.partner, "Asystent rodziny", "family_assistant", NULL, NULL, "active", a);
     service(p.admin, p.partner, "Zajęcia sportowe", "leisure_sport", NULL, NULL, "active", b);
     const char *want[] = {a, p.svc, b};
+    char invited[37], invited_svc[37];
+    make_partner(p.admin, "Fundacja jeszcze bez deklaracji", invited);
+    service(p.admin, invited, "Zajęcia świetlicowe", "leisure_sport", NULL, NULL, "active",
+            invited_svc);
+    r = api("GET", fmt("/public/v1/%s/services/%s", p.teryt, invited_svc), NULL, NULL);
+    ck_problem(r, 404, "not_found");
+    resp_free(r);
     char path[512];
     snprintf(path, sizeof path, "/public/v1/%s/services?limit=1", p.teryt);
     for (int i = 0; i < 3; i++) {

@@ -4,6 +4,7 @@
 
 #include "trust.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char *client(const char *peer, const char *const *xff, int nx, const char *const *fwd,
@@ -67,12 +68,24 @@ START_TEST(client_address)
     ck_assert_str_eq(client("127.0.0.1", v6, 1, NULL, 0), "2001:db8::1");
     const char *v4port[] = {"203.0.113.9:80"};
     ck_assert_str_eq(client("127.0.0.1", v4port, 1, NULL, 0), "203.0.113.9");
-    /* RFC 7239 Forwarded, preferred to X-Forwarded-For */
+    /* RFC 7239 Forwarded: believed only when the proxies are said to write it */
     const char *fwd[] = {"for=1.2.3.4;proto=http, for=\"[2001:db8::7]:80\";by=10.0.0.1",
                          "For=10.0.0.3"};
+    ck_assert_str_ne(client("127.0.0.1", one, 1, fwd, 2), "2001:db8::7"); /* X-Forwarded-For mode */
+    ck_assert_str_eq(client("127.0.0.1", NULL, 0, fwd, 2), "127.0.0.1");
+    ck_assert_int_eq(koop_proxy_header_set("forwarded", err, sizeof err), 0);
     ck_assert_str_eq(client("127.0.0.1", one, 1, fwd, 2), "2001:db8::7");
     const char *fwd_unknown[] = {"for=unknown"};
     ck_assert_str_eq(client("127.0.0.1", NULL, 0, fwd_unknown, 1), "127.0.0.1");
+    ck_assert_int_eq(koop_proxy_header_set("X-Forwarded-For", err, sizeof err), 0);
+    ck_assert_int_eq(koop_proxy_header_set("via", err, sizeof err), -1);
+    /* a client sending many entries pushes out only its own: the right-most 64 count */
+    char many[2048] = "";
+    for (int i = 0; i < 100; i++)
+        snprintf(many + strlen(many), sizeof many - strlen(many), "192.0.2.%d, ", i % 250);
+    strcat(many, "198.51.100.9");
+    const char *flood[] = {many};
+    ck_assert_str_eq(client("127.0.0.1", flood, 1, NULL, 0), "198.51.100.9");
     koop_proxies_set("", err, sizeof err);
 }
 END_TEST

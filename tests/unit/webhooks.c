@@ -66,6 +66,12 @@ START_TEST(targets)
     ck_assert(!ok("http://10.1.2.3/other"));
     ck_assert(ok("https://[::1]:8443/x"));
     ck_assert(!ok("https://10.9.9.9/"));
+    /* a URL prefix ends at a boundary: not another port or a longer host behind it */
+    snprintf(koop_cfg.webhook_allow, sizeof koop_cfg.webhook_allow, "http://10.1.2.3");
+    ck_assert(ok("http://10.1.2.3/in"));
+    ck_assert(ok("http://10.1.2.3"));
+    ck_assert(!ok("http://10.1.2.3:8080/in"));
+    ck_assert(!ok("http://10.1.2.33/in"));
     koop_cfg = saved;
 }
 END_TEST
