@@ -6,32 +6,23 @@
  * {teryt} is the municipality's TERC code (7 or 4 digits). Answers carry a strong ETag of their
  * body (If-None-Match → 304), Cache-Control: public, and Access-Control-Allow-Origin: * (the
  * HSDS UK profile's keyless GET); each client address has a budget of KOOP_PUBLIC_RATE_LIMIT
- * requests per minute (429 with Retry-After). What a resident may read is decided in SQL:
- * sql/functions/public.sql (koop.public_service_list, koop.public_service_get,
- * koop.public_hsds). */
+ * requests per minute (a token bucket, server/trust.c; 429 with Retry-After). What a resident may
+ * read is decided in SQL: sql/functions/public.sql (koop.public_service_list,
+ * koop.public_service_get, koop.public_hsds). */
 #include "api.h"
 #include "vocab.h"
 
 #include "../server/config.h"
 #include "../server/db.h"
 #include "../server/problem.h"
-#include "../server/ratelimit.h"
+#include "../server/trust.h"
 #include "../server/util.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define PUBLIC_MAX_AGE 300 /* seconds a portal or a cache may keep an answer */
-
-static struct koop_ratelimit *budgets;
-static pthread_once_t budgets_once = PTHREAD_ONCE_INIT;
-static void budgets_init(void)
-{
-    budgets = koop_ratelimit_new(16384);
-}
 
 /* The headers every public answer carries, errors included (a portal's script must be able to
  * read a 404 or a 429 too). */
@@ -45,12 +36,12 @@ static void public_headers(struct kres *res)
 static int enter(struct kreq *req, struct kres *res)
 {
     public_headers(res);
-    pthread_once(&budgets_once, budgets_init);
-    int retry = 0;
-    if (budgets && !koop_ratelimit_take(budgets, req->ip, (long)time(NULL),
-                                        koop_cfg.public_rate_limit, &retry)) {
+    char key[80];
+    long retry = 0;
+    snprintf(key, sizeof key, "public:%s", req->ip);
+    if (!koop_rate_take(key, koop_cfg.public_rate_limit, koop_now_us(), &retry)) {
         koop_fail(res, P_TOO_MANY_REQUESTS, "too many requests from this address; try again later");
-        koop_res_header(res, "Retry-After", "%d", retry > 0 ? retry : 1);
+        koop_res_header(res, "Retry-After", "%ld", retry > 0 ? retry : 1);
         return -1;
     }
     const char *t = koop_param(req, "teryt");

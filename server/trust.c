@@ -296,7 +296,7 @@ void koop_client_leave(int slot)
 
 #define BUCKETS 4096
 static struct {
-    char key[40];
+    char key[80]; /* a token id, or "public:" and an IPv6 address */
     double tokens;
     uint64_t at_us;
 } buckets[BUCKETS];

@@ -36,7 +36,8 @@ void koop_client_address(const char *peer, const char *const *xff, int nxff, con
 int koop_client_enter(const char *ip, int limit);
 void koop_client_leave(int slot);
 
-/* Token bucket per key (a token id): per_minute requests, bursts of as many.
+/* Token bucket per key (a token id; "public:<address>" for the public basket): per_minute
+ * requests, bursts of as many; keys of up to 79 bytes.
  * Returns true when a request may run; otherwise false and *retry_after_s
  * (>= 1) says when one will be available. now_us: koop_now_us(). */
 bool koop_rate_take(const char *key, int per_minute, uint64_t now_us, long *retry_after_s);
