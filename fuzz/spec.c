@@ -6,8 +6,11 @@
  * has them); the rest is the body, refused as the server refuses it (nesting
  * deeper than KOOP_MAX_DEPTH, a NUL, not JSON, not an object).
  *
- * Checks: fs_validate returns true exactly when it added no error, and every
- * error is {field, code, message, in: "body"}, all non-empty strings. */
+ * Checks: fs_validate returns true exactly when it added no error, every
+ * unknown or read-only top-level key is reported (unknown_field, read_only),
+ * and every
+ * error is {field, code, message, in: "body"}, all strings, code and message
+ * not empty (field is empty for an unknown key ""). */
 #include "api.h"
 #include "spec.h"
 #include "util.h"
@@ -64,12 +67,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_array_foreach(errors, i, e)
     {
         const json_t *in = json_object_get(e, "in");
-        if (!json_is_object(e) || json_object_size(e) != 4 || !nonempty_string(e, "field") ||
-            !nonempty_string(e, "code") || !nonempty_string(e, "message") || !json_is_string(in) ||
+        if (!json_is_object(e) || json_object_size(e) != 4 ||
+            !json_is_string(json_object_get(e, "field")) || !nonempty_string(e, "code") ||
+            !nonempty_string(e, "message") || !json_is_string(in) ||
             strcmp(json_string_value(in), "body") != 0) {
-            fprintf(stderr, "fuzz/spec: %s: malformed error item %zu\n", r->name, i);
+            char *txt = json_dumps(e, JSON_COMPACT);
+            fprintf(stderr, "fuzz/spec: %s: malformed error item %zu: %s\n", r->name, i,
+                    txt ? txt : "?");
             abort();
         }
+    }
+    /* every unknown or read-only top-level key has an error of its own */
+    size_t unknown = 0, reported = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        const struct fs_field *f = spec;
+        while (f->name && strcmp(f->name, key) != 0)
+            f++;
+        unknown += !f->name || (f->flags & FS_READONLY);
+    }
+    json_array_foreach(errors, i, e)
+    {
+        const char *code = json_string_value(json_object_get(e, "code"));
+        reported += !strcmp(code, "unknown_field") || !strcmp(code, "read_only");
+    }
+    if (reported < unknown || (ok && unknown)) {
+        fprintf(stderr, "fuzz/spec: %s: %zu unknown or read-only keys, %zu reported\n", r->name,
+                unknown, reported);
+        abort();
     }
     char *txt = json_dumps(errors, JSON_COMPACT);
     if (!txt)

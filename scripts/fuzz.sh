@@ -29,8 +29,8 @@ for t in "$@"; do
         failed=1
         continue
     fi
-    runs=$(grep -oE '^stat::number_of_executed_units: [0-9]+' "$log" | grep -oE '[0-9]+$' || echo '?')
-    speed=$(grep -oE '^stat::average_exec_per_sec: [0-9]+' "$log" | grep -oE '[0-9]+$' || echo '?')
+    runs=$(grep -oE '^stat::number_of_executed_units: +[0-9]+' "$log" | grep -oE '[0-9]+$' || echo '?')
+    speed=$(grep -oE '^stat::average_exec_per_sec: +[0-9]+' "$log" | grep -oE '[0-9]+$' || echo '?')
     last=$(grep -E '^#[0-9]+' "$log" | tail -n 1 || true)
     cov=$(grep -oE 'cov: [0-9]+' <<<"$last" || true)
     ft=$(grep -oE 'ft: [0-9]+' <<<"$last" || true)
