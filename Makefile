@@ -7,6 +7,8 @@
 #   make valgrind   the HTTP suite with the daemon under valgrind memcheck
 #   make bench      wrk against the daemon beside pgbench on the same SQL
 #   make chaos      faults under load, measured: PostgreSQL restarted, SIGKILL, SIGTERM
+#   make fuzz       libFuzzer targets (clang, ASan+UBSan) in build/fuzz/, each run FUZZ_SECONDS
+#                   (default 60) on fuzz/corpus/<target>/; make test runs each for 3 s
 #   make format     clang-format every C file
 #   make clean
 
@@ -32,7 +34,7 @@ MIGRATIONS := $(sort $(wildcard sql/schema/[0-9][0-9][0-9]_*.sql)) sql/functions
 UNIT_SRC := $(wildcard tests/unit/*.c)
 HTTP_SRC := $(wildcard tests/http/*.c)
 
-.PHONY: all deps run test unit http lint asan valgrind bench chaos format clean node
+.PHONY: all deps run test unit http lint asan valgrind bench chaos format clean node fuzz fuzz-build
 
 # Entry targets first install what is missing (scripts/deps.sh), then build in a fresh make so that
 # nothing computed from the packages (pkg-config flags, dependency files) predates them.
@@ -87,6 +89,8 @@ test:
 	$(MAKE) --no-print-directory $(BUILD)/kooperd $(BUILD)/unit_tests $(BUILD)/http_tests node
 	bash scripts/sql-callers.sh $(BUILD)
 	bash tests/run.sh $(BUILD)
+	@$(MAKE) --no-print-directory fuzz-build
+	bash scripts/fuzz.sh $(FUZZ_BUILD) 3 $(FUZZ_TARGETS)
 	@if [ "$${KOOP_SKIP_UPGRADE:-0}" != 1 ]; then bash tests/upgrade.sh $(BUILD); fi
 
 lint: node
@@ -116,10 +120,42 @@ chaos:
 	@$(MAKE) --no-print-directory $(BUILD)/kooperd $(BUILD)/chaos_load
 	bash bench/chaos.sh $(BUILD)
 
+# ---- fuzzing: libFuzzer targets in fuzz/, built with clang against every library source
+# rebuilt with clang (build/fuzz/obj/; build/libkoop.a is gcc's), ASan + UBSan, no database
+FUZZ_CC      ?= clang
+FUZZ_BUILD   := build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS   = -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -std=c17 -D_GNU_SOURCE -Wall -Wextra \
+                -Werror -Wno-missing-field-initializers -MMD -MP $(PKG_CFLAGS)
+FUZZ_TARGETS := $(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c))
+FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(LIBSRC)) $(FUZZ_BUILD)/obj/migrations.o
+
+# the objects are not intermediate files to delete after a link (make's default for pattern chains)
+.SECONDARY: $(FUZZ_OBJ)
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BUILD)/obj/migrations.o: $(BUILD)/migrations.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iserver -c $< -o $@
+
+$(FUZZ_BUILD)/%: fuzz/%.c $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Iserver -Iapi -o $@ $< $(FUZZ_OBJ) $(LDLIBS)
+
+fuzz-build:
+	@bash scripts/deps.sh fuzz
+	@$(MAKE) --no-print-directory $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
+
+fuzz: fuzz-build
+	bash scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 format:
-	clang-format -i bench/*.c cli/*.c cli/*.h server/*.c server/*.h api/*.c api/*.h tests/unit/*.c tests/http/*.c tests/http/*.h
+	clang-format -i bench/*.c cli/*.c cli/*.h server/*.c server/*.h api/*.c api/*.h tests/unit/*.c tests/http/*.c tests/http/*.h fuzz/*.c
 
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(FUZZ_BUILD) -name '*.d' 2>/dev/null)

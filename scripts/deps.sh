@@ -7,7 +7,8 @@
 #                  and tests)
 #          node    Node.js >= 18.20.1 with npm, ca-certificates (npm ci: docs bundle, OpenAPI tools)
 #          run     build + node + PostgreSQL 15 server and client (the private cluster)
-#          test    same as run
+#          test    run + fuzz (make test runs the fuzz targets for a few seconds)
+#          fuzz    build + clang and its runtimes (libFuzzer, ASan, UBSan) for make fuzz
 #          bench   run + wrk
 #          all     everything above
 #   EXTRA  valgrind, or any other Debian package name to require as well
@@ -48,6 +49,8 @@ node_pkgs=(ca-certificates) # plus nodejs/npm when needed, decided below
 # curl: readiness checks, the README's examples; poppler-utils: pdftotext for the document tests
 run_pkgs=(postgresql-15 postgresql-client-15 curl poppler-utils)
 bench_pkgs=(wrk procps)
+# clang-14 only recommends the compiler-rt archives that hold libFuzzer and the sanitizers
+fuzz_pkgs=(clang libclang-rt-dev)
 
 need_node=1
 case $mode in
@@ -56,11 +59,17 @@ build)
 	need_node=0
 	;;
 node) want=("${node_pkgs[@]}") ;;
-run | test) want=("${build_pkgs[@]}" "${node_pkgs[@]}" "${run_pkgs[@]}") ;;
-bench | all) want=("${build_pkgs[@]}" "${node_pkgs[@]}" "${run_pkgs[@]}" "${bench_pkgs[@]}") ;;
+run) want=("${build_pkgs[@]}" "${node_pkgs[@]}" "${run_pkgs[@]}") ;;
+test) want=("${build_pkgs[@]}" "${node_pkgs[@]}" "${run_pkgs[@]}" "${fuzz_pkgs[@]}") ;;
+fuzz)
+	want=("${build_pkgs[@]}" "${fuzz_pkgs[@]}")
+	need_node=0
+	;;
+bench) want=("${build_pkgs[@]}" "${node_pkgs[@]}" "${run_pkgs[@]}" "${bench_pkgs[@]}") ;;
+all) want=("${build_pkgs[@]}" "${node_pkgs[@]}" "${run_pkgs[@]}" "${bench_pkgs[@]}" "${fuzz_pkgs[@]}") ;;
 -h | --help | help) usage ;;
 *)
-	echo "deps.sh: unknown mode '$mode' (build|node|run|test|bench|all)" >&2
+	echo "deps.sh: unknown mode '$mode' (build|node|run|test|fuzz|bench|all)" >&2
 	exit 2
 	;;
 esac

@@ -170,7 +170,14 @@ static void add(json_t *errors, const char *in, const char *path, const char *co
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    koop_error_add(errors, in, path, code, msg);
+    /* paths are cut to their buffers (path[256] in fs_validate), which can split a multi-byte
+     * character at the end: jansson would refuse the string, koop_error_add would add nothing
+     * and the field would pass unreported (found by fuzz/spec.c). Drop the partial character. */
+    char cut[256];
+    snprintf(cut, sizeof cut, "%s", path);
+    for (size_t n = strlen(cut); n && fs_utf8_len(cut) < 0;)
+        cut[--n] = 0;
+    koop_error_add(errors, in, cut, code, msg);
 }
 
 static const char *type_name(enum fs_type t)

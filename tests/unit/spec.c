@@ -751,6 +751,32 @@ START_TEST(query_unknown_key_invalid_utf8)
 }
 END_TEST
 
+/* A body key longer than the error path's buffer, cut in the middle of a
+ * multi-byte character, must still be reported (fuzz/corpus/spec/long-key-cut-utf8):
+ * the cut path was refused by jansson and the unknown field passed. */
+START_TEST(validate_unknown_key_cut_utf8)
+{
+    for (int nested = 0; nested < 2; nested++) {
+        /* "ą" takes bytes 255-256 of the path ("data." + 249 or 254 letters + "ą"): the
+         * 256-byte path buffer keeps 255 and splits it */
+        char key[300];
+        size_t n = nested ? 249 : 254;
+        memset(key, 'a', n);
+        snprintf(key + n, sizeof key - n, "ą");
+        json_t *obj = json_pack("{s:i, s:s, s:s}", key, 1, "name", "Ab", "kind", "ngo");
+        json_t *errors = json_array();
+        ck_assert(!fs_validate(top_spec, obj, FS_CREATE, nested ? "data" : "", errors));
+        ck_assert_int_eq(json_array_size(errors), 1);
+        const char *field = json_string_value(json_object_get(json_array_get(errors, 0), "field"));
+        ck_assert_ptr_nonnull(field);
+        ck_assert_int_ge(fs_utf8_len(field), 0);
+        ck_assert(strncmp(field, nested ? "data.aaa" : "aaa", nested ? 8 : 3) == 0);
+        json_decref(errors);
+        json_decref(obj);
+    }
+}
+END_TEST
+
 Suite *suite_spec(void)
 {
     Suite *s = suite_create("spec");
@@ -758,6 +784,7 @@ Suite *suite_spec(void)
     tcase_add_loop_test(tc, validate_table, 0, (int)(sizeof vrows / sizeof vrows[0]));
     tcase_add_test(tc, validate_messages);
     tcase_add_test(tc, validate_prefix_and_return);
+    tcase_add_test(tc, validate_unknown_key_cut_utf8);
     tcase_add_test(tc, validate_value_query_in);
     tcase_add_test(tc, format_helpers);
     suite_add_tcase(s, tc);
