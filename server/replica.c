@@ -128,15 +128,17 @@ int replica_begin(const struct koop_route *rt, struct kreq *req, struct kres *re
 {
     t_eligible = t_primary_only = t_asked = t_got = false;
     t_min = t_commit = 0;
+    /* the token matters (and is judged) on the reads a replica may serve; the primary is
+     * always current, so elsewhere it is ignored */
+    if (!(rt->flags & RT_REPLICA) || (strcmp(req->method, "GET") && strcmp(req->method, "HEAD")))
+        return 0;
     const char *h = koop_header(req, KOOP_CONSISTENCY_HEADER);
     if (h && !replica_lsn_parse(h, &t_min)) {
         koop_fail_field(res, "header", KOOP_CONSISTENCY_HEADER, "format",
                         "must be a log position as a write's Koop-Consistency gave it");
         return -1;
     }
-    t_eligible = (rt->flags & RT_REPLICA) &&
-                 (!strcmp(req->method, "GET") || !strcmp(req->method, "HEAD")) &&
-                 replica_count() > 0;
+    t_eligible = replica_count() > 0;
     return 0;
 }
 

@@ -31,8 +31,9 @@ int replica_count(void);
 bool replica_lsn_parse(const char *s, uint64_t *out);
 
 /* Around a route's handler (server/http.c). begin decides whether the
- * request may read from a replica and reads its Koop-Consistency header;
- * returns -1 with a 422 in res when that header is not an LSN. end adds
+ * request may read from a replica and, on a GET or HEAD of an RT_REPLICA
+ * route, reads its Koop-Consistency header (ignored elsewhere: the primary
+ * is current); returns -1 with a 422 in res when that header is not an LSN. end adds
  * Koop-Consistency to the response of a request that committed on the
  * primary, counts where a read was served, and forgets the request. */
 int replica_begin(const struct koop_route *rt, struct kreq *req, struct kres *res);
