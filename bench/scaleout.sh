@@ -249,11 +249,11 @@ run_case() { # label url case
 	h0=$(proc_ticks "${haproxy_pid:-0}") r0=$(replica_reads) pr0=$(primary_reads)
 	if [[ $mode == mixed ]]; then # writes beside the reads: a quarter of the connections create
 		wlog2=$OUT/wrk-$1-mixed-create.log
-		BENCH_STATUS_HOOK=1 wrk -t1 -c$((CONNS / 4 > 0 ? CONNS / 4 : 1)) -d"${DURATION}s" --latency \
+		BENCH_STATUS_HOOK=1 wrk -t1 -c$((CONNS / 4 > 0 ? CONNS / 4 : 1)) -d"${DURATION}s" --latency --timeout 10s \
 			-s bench/partners.lua "$url" -- create "$DATA" 1 >"$wlog2" 2>&1 &
 		bg=$!
 	fi
-	BENCH_STATUS_HOOK=1 wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s bench/partners.lua \
+	BENCH_STATUS_HOOK=1 wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DURATION}s" --latency --timeout 10s -s bench/partners.lua \
 		"$url" -- "$wmode" "$DATA" "$WRK_THREADS" >"$log" 2>&1 || die "wrk failed ($log)"
 	[[ -n $bg ]] && wait "$bg"
 	local line n bad wline="" wn=0
