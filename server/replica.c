@@ -31,7 +31,7 @@ static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 
 /* this thread's replica connection */
 static __thread PGconn *t_conn;
-static __thread int t_idx = -1;      /* the replica t_conn is connected to */
+static __thread int t_idx = -1;      /* the replica t_conn is (or was last) connected to */
 static __thread int t_home = -1;     /* the replica this thread tries first */
 static __thread uint64_t t_replayed; /* the highest replay LSN seen on t_conn */
 /* the request being served */
@@ -158,8 +158,7 @@ void replica_drop(PGconn *c)
     if (c && c == t_conn) {
         pthread_setspecific(conn_key, NULL);
         PQfinish(t_conn);
-        t_conn = NULL;
-        t_idx = -1;
+        t_conn = NULL; /* t_idx stays: replica_failed marks that replica down */
         t_replayed = 0;
         atomic_fetch_sub(&st_open, 1);
     }
