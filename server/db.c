@@ -382,7 +382,9 @@ PGresult *db_exec(struct db_tx *tx, struct kres *res, unsigned flags, const char
     }
     tx->begun = true;
     PGresult *out = NULL;
-    for (int i = 0; i < ns && !out; i++) {
+    /* the token's SELECT after COMMIT cannot undo it: its result is no failure of the request */
+    int scan = (flags & DB_LAST) && tx->want_lsn ? ns - 1 : ns;
+    for (int i = 0; i < scan && !out; i++) {
         ExecStatusType st = PQresultStatus(r[i]);
         if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_PIPELINE_ABORTED) {
             tx->retry = db_map_error(r[i], res); /* the first failure is the cause */
