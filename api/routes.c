@@ -15,12 +15,19 @@
     }
 #define R(m, p, h, rl) RF(m, p, h, rl, 0)
 #define PUBLIC(p, h) RF("GET", p, h, 0, RT_NOAUTH)
+/* reads that write nothing and tolerate replication lag: served by a read replica when
+ * DATABASE_READ_URL names one (RT_REPLICA, server/replica.h). Never family data (every read of
+ * it writes an audit row), the feed (long-poll, commit order) or the audit log (its reads are
+ * audited). */
+#define RR(m, p, h, rl) RF(m, p, h, rl, RT_REPLICA)
+#define PUBLICR(p, h) RF("GET", p, h, 0, RT_NOAUTH | RT_REPLICA)
 /* the generic operation op on a resource (server/resource.c) */
 #define CRUDF(m, p, res, o, rl, fl)                                                                \
     {                                                                                              \
         .method = m, .pattern = p, .roles = rl, .flags = fl, .resource = &res, .op = o             \
     }
 #define CRUD(m, p, res, o, rl) CRUDF(m, p, res, o, rl, 0)
+#define CRUDR(m, p, res, o, rl) CRUDF(m, p, res, o, rl, RT_REPLICA)
 /* family data through a generic operation: a denied access is audited under
  * the resource's name and the operation's action */
 #define FAM(m, p, res, o, rl) CRUDF(m, p, res, o, rl, RT_PERSONAL)
@@ -43,61 +50,61 @@ const struct koop_route koop_api_routes[] = {
     PUBLIC("/docs", service_docs),
     PUBLIC("/docs/redoc.standalone.js", service_docs_js),
 
-    PUBLIC("/public/v1/{teryt}/services", public_services_list),
-    PUBLIC("/public/v1/{teryt}/services/{service_id}", public_services_get),
-    PUBLIC("/public/v1/{teryt}/hsds", public_hsds),
+    PUBLICR("/public/v1/{teryt}/services", public_services_list),
+    PUBLICR("/public/v1/{teryt}/services/{service_id}", public_services_get),
+    PUBLICR("/public/v1/{teryt}/hsds", public_hsds),
 
     R("GET", "/v1/me", me_get, ROLES_ANY),
 
-    CRUD("GET", "/v1/tenants", tenant_resource, OP_LIST, ROLE_PLATFORM_ADMIN),
+    CRUDR("GET", "/v1/tenants", tenant_resource, OP_LIST, ROLE_PLATFORM_ADMIN),
     CRUD("POST", "/v1/tenants", tenant_resource, OP_CREATE, ROLE_PLATFORM_ADMIN),
-    CRUD("GET", "/v1/tenants/{tenant_id}", tenant_resource, OP_GET, ROLE_PLATFORM_ADMIN),
+    CRUDR("GET", "/v1/tenants/{tenant_id}", tenant_resource, OP_GET, ROLE_PLATFORM_ADMIN),
     CRUDF("PATCH", "/v1/tenants/{tenant_id}", tenant_resource, OP_PATCH, ROLE_PLATFORM_ADMIN,
           RT_AUTH_CHANGE),
     R("POST", "/v1/tenants/{tenant_id}/users", tenant_admin_create, ROLE_PLATFORM_ADMIN),
-    R("GET", "/v1/settings", settings_get, ADM),
+    RR("GET", "/v1/settings", settings_get, ADM),
     R("PATCH", "/v1/settings", settings_patch, ROLE_ADMIN),
 
-    CRUD("GET", "/v1/users", user_resource, OP_LIST, ROLE_ADMIN | ROLE_PLATFORM_ADMIN),
+    CRUDR("GET", "/v1/users", user_resource, OP_LIST, ROLE_ADMIN | ROLE_PLATFORM_ADMIN),
     CRUD("POST", "/v1/users", user_resource, OP_CREATE, ROLE_ADMIN | ROLE_PLATFORM_ADMIN),
-    CRUD("GET", "/v1/users/{user_id}", user_resource, OP_GET, ROLE_ADMIN | ROLE_PLATFORM_ADMIN),
+    CRUDR("GET", "/v1/users/{user_id}", user_resource, OP_GET, ROLE_ADMIN | ROLE_PLATFORM_ADMIN),
     CRUDF("PATCH", "/v1/users/{user_id}", user_resource, OP_PATCH, ROLE_ADMIN | ROLE_PLATFORM_ADMIN,
           RT_AUTH_CHANGE),
-    R("GET", "/v1/users/{user_id}/tokens", tokens_list, ROLES_ANY),
+    RR("GET", "/v1/users/{user_id}/tokens", tokens_list, ROLES_ANY),
     R("POST", "/v1/users/{user_id}/tokens", tokens_create, ROLES_ANY),
     RF("DELETE", "/v1/users/{user_id}/tokens/{token_id}", tokens_delete, ROLES_ANY, RT_AUTH_CHANGE),
 
-    CRUD("GET", "/v1/partners", partner_resource, OP_LIST, ROLES_TENANT),
+    CRUDR("GET", "/v1/partners", partner_resource, OP_LIST, ROLES_TENANT),
     CRUD("POST", "/v1/partners", partner_resource, OP_CREATE, ADM),
-    CRUD("GET", "/v1/partners/{partner_id}", partner_resource, OP_GET, ROLES_TENANT),
-    R("GET", "/v1/partners/{partner_id}/certificate", documents_certificate,
-      ADM | ROLE_PARTNER_STAFF),
+    CRUDR("GET", "/v1/partners/{partner_id}", partner_resource, OP_GET, ROLES_TENANT),
+    RR("GET", "/v1/partners/{partner_id}/certificate", documents_certificate,
+       ADM | ROLE_PARTNER_STAFF),
     CRUD("PATCH", "/v1/partners/{partner_id}", partner_resource, OP_PATCH,
          ADM | ROLE_PARTNER_STAFF),
     CRUD("DELETE", "/v1/partners/{partner_id}", partner_resource, OP_DELETE, ADM),
     CRUD("POST", "/v1/partners/{partner_id}/transitions", partner_resource, OP_TRANSITION, ADM),
-    CRUD("GET", "/v1/partners/{partner_id}/agreements", agreement_resource, OP_LIST, ROLES_TENANT),
+    CRUDR("GET", "/v1/partners/{partner_id}/agreements", agreement_resource, OP_LIST, ROLES_TENANT),
     CRUD("POST", "/v1/partners/{partner_id}/agreements", agreement_resource, OP_CREATE, ADM),
-    CRUD("GET", "/v1/partners/{partner_id}/agreements/{agreement_id}", agreement_resource, OP_GET,
-         ROLES_TENANT),
+    CRUDR("GET", "/v1/partners/{partner_id}/agreements/{agreement_id}", agreement_resource, OP_GET,
+          ROLES_TENANT),
     CRUD("PATCH", "/v1/partners/{partner_id}/agreements/{agreement_id}", agreement_resource,
          OP_PATCH, ADM),
     CRUD("DELETE", "/v1/partners/{partner_id}/agreements/{agreement_id}", agreement_resource,
          OP_DELETE, ADM),
-    CRUD("GET", "/v1/partners/{partner_id}/benefits", benefit_resource, OP_LIST, ROLES_TENANT),
+    CRUDR("GET", "/v1/partners/{partner_id}/benefits", benefit_resource, OP_LIST, ROLES_TENANT),
     CRUD("POST", "/v1/partners/{partner_id}/benefits", benefit_resource, OP_CREATE, ADM),
-    CRUD("GET", "/v1/partners/{partner_id}/benefits/{benefit_id}", benefit_resource, OP_GET,
-         ROLES_TENANT),
+    CRUDR("GET", "/v1/partners/{partner_id}/benefits/{benefit_id}", benefit_resource, OP_GET,
+          ROLES_TENANT),
     CRUD("PATCH", "/v1/partners/{partner_id}/benefits/{benefit_id}", benefit_resource, OP_PATCH,
          ADM),
     CRUD("DELETE", "/v1/partners/{partner_id}/benefits/{benefit_id}", benefit_resource, OP_DELETE,
          ADM),
 
-    CRUD("GET", "/v1/services", service_resource, OP_LIST, ROLES_TENANT),
+    CRUDR("GET", "/v1/services", service_resource, OP_LIST, ROLES_TENANT),
     CRUD("POST", "/v1/services", service_resource, OP_CREATE, ADM | ROLE_PARTNER_STAFF),
-    R("GET", "/v1/services/export/hsds", services_hsds, ROLES_TENANT),
+    RR("GET", "/v1/services/export/hsds", services_hsds, ROLES_TENANT),
     RF("POST", "/v1/services/import", services_import, ADM, RT_RAWBODY),
-    CRUD("GET", "/v1/services/{service_id}", service_resource, OP_GET, ROLES_TENANT),
+    CRUDR("GET", "/v1/services/{service_id}", service_resource, OP_GET, ROLES_TENANT),
     CRUD("PATCH", "/v1/services/{service_id}", service_resource, OP_PATCH,
          ADM | ROLE_PARTNER_STAFF),
     CRUD("DELETE", "/v1/services/{service_id}", service_resource, OP_DELETE, ADM),
@@ -174,18 +181,18 @@ const struct koop_route koop_api_routes[] = {
     FAM("POST", "/v1/referrals/{referral_id}/transitions", referral_resource, OP_TRANSITION,
         ROLE_PARTNER_STAFF),
 
-    CRUD("GET", "/v1/meetings", meeting_resource, OP_LIST, ROLES_TENANT),
+    CRUDR("GET", "/v1/meetings", meeting_resource, OP_LIST, ROLES_TENANT),
     CRUD("POST", "/v1/meetings", meeting_resource, OP_CREATE, ADM),
-    CRUD("GET", "/v1/meetings/{meeting_id}", meeting_resource, OP_GET, ROLES_TENANT),
-    R("GET", "/v1/meetings/{meeting_id}/minutes", documents_minutes, ROLES_TENANT),
+    CRUDR("GET", "/v1/meetings/{meeting_id}", meeting_resource, OP_GET, ROLES_TENANT),
+    RR("GET", "/v1/meetings/{meeting_id}/minutes", documents_minutes, ROLES_TENANT),
     CRUD("PATCH", "/v1/meetings/{meeting_id}", meeting_resource, OP_PATCH, ADM),
     CRUD("DELETE", "/v1/meetings/{meeting_id}", meeting_resource, OP_DELETE, ADM),
-    CRUD("GET", "/v1/projects", project_resource, OP_LIST, ROLES_TENANT),
+    CRUDR("GET", "/v1/projects", project_resource, OP_LIST, ROLES_TENANT),
     CRUD("POST", "/v1/projects", project_resource, OP_CREATE, ADM),
-    CRUD("GET", "/v1/projects/{project_id}", project_resource, OP_GET, ROLES_TENANT),
+    CRUDR("GET", "/v1/projects/{project_id}", project_resource, OP_GET, ROLES_TENANT),
     CRUD("PATCH", "/v1/projects/{project_id}", project_resource, OP_PATCH, ADM),
     CRUD("DELETE", "/v1/projects/{project_id}", project_resource, OP_DELETE, ADM),
-    R("GET", "/v1/projects/{project_id}/indicators", projects_indicators, ROLES_TENANT),
+    RR("GET", "/v1/projects/{project_id}/indicators", projects_indicators, ROLES_TENANT),
     /* a project's families: denied reads and links are recorded under the
      * project (the path's id), a denied unlink under the family */
     PERSONAL("GET", "/v1/projects/{project_id}/families", projects_families_list, ADM, "read",
@@ -194,24 +201,24 @@ const struct koop_route koop_api_routes[] = {
              "project"),
     PERSONAL("DELETE", "/v1/projects/{project_id}/families/{family_id}", projects_families_unlink,
              ADM, "delete", "family"),
-    R("GET", "/v1/reports/families", reports_get, REPORTS),
-    R("GET", "/v1/reports/task-teams", reports_get, REPORTS),
-    R("GET", "/v1/reports/referrals", reports_get, REPORTS),
-    R("GET", "/v1/reports/services", reports_get, REPORTS),
-    R("GET", "/v1/reports/partners", reports_get, REPORTS),
-    R("GET", "/v1/reports/benefits", reports_get, REPORTS),
+    RR("GET", "/v1/reports/families", reports_get, REPORTS),
+    RR("GET", "/v1/reports/task-teams", reports_get, REPORTS),
+    RR("GET", "/v1/reports/referrals", reports_get, REPORTS),
+    RR("GET", "/v1/reports/services", reports_get, REPORTS),
+    RR("GET", "/v1/reports/partners", reports_get, REPORTS),
+    RR("GET", "/v1/reports/benefits", reports_get, REPORTS),
 
     R("GET", "/v1/events", events_list, ROLES_TENANT),
     R("GET", "/v1/audit-events", audit_list, ROLE_ADMIN | ROLE_AUDITOR | ROLE_PLATFORM_ADMIN),
 
-    CRUD("GET", "/v1/webhooks", webhook_resource, OP_LIST, ROLE_ADMIN),
+    CRUDR("GET", "/v1/webhooks", webhook_resource, OP_LIST, ROLE_ADMIN),
     R("POST", "/v1/webhooks", webhooks_create, ROLE_ADMIN),
-    CRUD("GET", "/v1/webhooks/{webhook_id}", webhook_resource, OP_GET, ROLE_ADMIN),
+    CRUDR("GET", "/v1/webhooks/{webhook_id}", webhook_resource, OP_GET, ROLE_ADMIN),
     R("PATCH", "/v1/webhooks/{webhook_id}", webhooks_patch, ROLE_ADMIN),
     CRUD("DELETE", "/v1/webhooks/{webhook_id}", webhook_resource, OP_DELETE, ROLE_ADMIN),
     R("POST", "/v1/webhooks/{webhook_id}/resume", webhooks_resume, ROLE_ADMIN),
-    CRUD("GET", "/v1/webhooks/{webhook_id}/deliveries", webhook_delivery_resource, OP_LIST,
-         ROLE_ADMIN),
+    CRUDR("GET", "/v1/webhooks/{webhook_id}/deliveries", webhook_delivery_resource, OP_LIST,
+          ROLE_ADMIN),
     R("POST", "/v1/webhooks/{webhook_id}/deliveries/{event}/redeliver", webhooks_redeliver,
       ROLE_ADMIN),
 

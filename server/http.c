@@ -7,6 +7,7 @@
 #include "messages.h"
 #include "metrics.h"
 #include "problem.h"
+#include "replica.h"
 #include "resource.h"
 #include "spec.h"
 #include "trust.h"
@@ -210,6 +211,9 @@ void koop_http_dispatch(const struct koop_route *routes, struct kreq *req, struc
     }
     if (parse_body(rt, req, res) != 0)
         return;
+    /* a read replica, or the primary, for this request; its Koop-Consistency */
+    if (replica_begin(rt, req, res) != 0)
+        return;
     bool heavy = koop_route_heavy(rt);
     /* heavy routes share a small pool, so they never hold every worker: a few
      * may queue for a second while at least one worker stays free of them */
@@ -218,12 +222,14 @@ void koop_http_dispatch(const struct koop_route *routes, struct kreq *req, struc
         koop_fail(res, P_UNAVAILABLE, "%d reports, exports or documents are being made; retry",
                   koop_cfg.heavy_slots);
         koop_res_header(res, "Retry-After", "2");
+        replica_end(res);
         return;
     }
     if (rt->handler)
         rt->handler(req, res);
     else
         koop_res_op(rt->resource, rt->op, req, res);
+    replica_end(res); /* before audit_denied: what it writes goes to the primary */
     if (heavy)
         koop_heavy_leave();
     audit_denied(rt, req, res);

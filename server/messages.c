@@ -114,6 +114,9 @@ static const struct koop_msg msgs[] = {
     {"must be a date YYYY-MM-DD", "musi być datą w formacie RRRR-MM-DD"},
     {"must be an RFC 3339 date-time", "musi być datą i godziną w formacie RFC 3339"},
     {"must be a UUID", "musi być identyfikatorem UUID"},
+    /* read replicas (server/replica.c) */
+    {"must be a log position as a write's Koop-Consistency gave it",
+     "musi być pozycją w dzienniku WAL, taką jak w nagłówku Koop-Consistency odpowiedzi na zapis"},
     {"must be an e-mail address", "musi być adresem e-mail"},
     {"must be an http(s) URL", "musi być adresem URL http(s)"},
     {"must be one of: %s", "musi mieć jedną z wartości: %s"},

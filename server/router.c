@@ -190,6 +190,9 @@ void koop_route_print(FILE *out, const struct koop_route *table)
         if (r->flags & RT_RAWBODY)
             snprintf(flags + strlen(flags), sizeof flags - strlen(flags), "%sraw-body",
                      flags[0] ? "," : "");
+        if (r->flags & RT_REPLICA)
+            snprintf(flags + strlen(flags), sizeof flags - strlen(flags), "%sreplica",
+                     flags[0] ? "," : "");
         if (r->handler)
             snprintf(handler, sizeof handler, "%s", r->handler_name ? r->handler_name : "?");
         else if (r->resource && r->op == OP_LIST && r->resource->list)

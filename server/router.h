@@ -14,6 +14,9 @@ enum {
     RT_PERSONAL = 1 << 3,    /* personal data: every denied access (403/404) here is recorded in
                                 the audit log, by the dispatcher (server/http.c) */
     RT_AUTH_CHANGE = 1 << 4, /* a successful write may end tokens' validity: flush the cache */
+    RT_REPLICA = 1 << 5,     /* a read that writes nothing (no audit row) and tolerates replication
+                                lag: served by a read replica when DATABASE_READ_URL names one
+                                (server/replica.h) */
 };
 
 struct koop_resource;
