@@ -61,6 +61,7 @@ void db_register_server(void)
     db_register("koop_idem_claim", "SELECT * FROM koop.idem_claim($1, $2, $3, $4)");
     db_register("koop_schema_version", "SELECT max(version) FROM schema_migrations");
     db_register("koop_audit_denied", "SELECT koop.audit_denied($1, $2, $3::uuid, $4::int)");
+    db_register("koop_audit_scope_denied", "SELECT koop.audit_scope_denied($1, $2, $3::uuid, $4)");
 }
 
 static PGconn *open_conn(const char *url, bool serving)
