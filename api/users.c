@@ -75,10 +75,20 @@ static json_t *scopes_json(koop_scopes set)
 int me_get(struct kreq *req, struct kres *res)
 {
     koop_res_one(req, res, "koop_me", 0, NULL, 200);
+    if (res->status != 200 || !res->raw)
+        return 0;
     /* the caller's scopes, from the request (an opaque token's, or a JWT's scope claim) */
-    if (res->status == 200 && json_is_object(res->json))
-        json_object_set_new(res->json, "scopes", scopes_json(req->auth.scopes));
-    return 0;
+    json_t *me = json_loadb(res->raw, res->raw_len, 0, NULL);
+    free(res->raw);
+    res->raw = NULL;
+    res->raw_len = 0;
+    res->content_type = NULL;
+    if (!json_is_object(me)) {
+        json_decref(me);
+        return koop_fail(res, P_INTERNAL, "bad user record");
+    }
+    json_object_set_new(me, "scopes", scopes_json(req->auth.scopes));
+    return koop_res_json(res, 200, me);
 }
 
 /* ---- tokens ---- */
