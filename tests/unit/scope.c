@@ -9,6 +9,7 @@
 #include "scope.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static koop_scopes set_of(const char *list)
@@ -236,6 +237,31 @@ START_TEST(scope_denials_are_recorded_under_the_route)
 }
 END_TEST
 
+/* The scopes a token can be given are the enum of openapi.yaml's Scope, in
+ * the registry's order (scripts/spec-enums.mjs, as tests/unit/vocab_spec.c). */
+START_TEST(grantable_scopes_match_openapi)
+{
+    const char *node = getenv("KOOP_NODE"), *file = getenv("KOOP_OPENAPI_PATH");
+    char cmd[1024], line[8192], found[8192] = "";
+    snprintf(cmd, sizeof cmd, "%s scripts/spec-enums.mjs %s", node && *node ? node : "node",
+             file && *file ? file : "openapi.yaml");
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    while (fgets(line, sizeof line, p))
+        if (!strncmp(line, "Scope ", 6))
+            snprintf(found, sizeof found, "%.*s", (int)strcspn(line + 6, "\n"), line + 6);
+    ck_assert_int_eq(pclose(p), 0);
+    char want[8192] = "";
+    size_t n;
+    const struct koop_scope_def *reg = koop_scope_registry(&n);
+    for (size_t i = 0; i < n; i++)
+        if (reg[i].grantable)
+            snprintf(want + strlen(want), sizeof want - strlen(want), "%s%s", want[0] ? " " : "",
+                     reg[i].name);
+    ck_assert_str_eq(found, want);
+}
+END_TEST
+
 Suite *suite_scope(void)
 {
     Suite *s = suite_create("scope");
@@ -244,6 +270,7 @@ Suite *suite_scope(void)
     tcase_add_test(t, parse_lists_and_names_the_bad_one);
     tcase_add_test(t, allow_narrows_and_implies);
     tcase_add_test(t, auth_set_scopes_for_tokens_and_jwts);
+    tcase_add_test(t, grantable_scopes_match_openapi);
     suite_add_tcase(s, t);
     TCase *r = tcase_create("routes");
     tcase_add_test(r, every_route_declares_a_scope);
