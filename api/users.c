@@ -11,6 +11,7 @@
 
 #include "../server/config.h"
 #include "../server/db.h"
+#include "../server/log.h"
 #include "../server/problem.h"
 #include "../server/scope.h"
 #include "../server/util.h"
@@ -155,6 +156,12 @@ static int token_create_fn(struct db_tx *tx, struct kreq *req, struct kres *res,
     return 0;
 }
 
+static int scope_denied_fn(struct db_tx *tx, struct kreq *req, struct kres *res, void *p)
+{
+    (void)req;
+    return db_exec(tx, res, DB_LAST, "koop_audit_scope_denied", 4, p) ? 0 : -1;
+}
+
 int tokens_create(struct kreq *req, struct kres *res)
 {
     if (req->idempotency_key)
@@ -186,6 +193,13 @@ int tokens_create(struct kreq *req, struct kres *res)
         koop_res_header(res, "WWW-Authenticate",
                         "Bearer realm=\"kooperacje\", error=\"insufficient_scope\", scope=\"%s\"",
                         want ? asked : "");
+        /* audited as any refusal for want of a scope (its own transaction: nothing else ran) */
+        const char *v[] = {"create", "token", user, want ? asked : "(full access)"};
+        struct kres tmp = {0};
+        if (db_run(req, &tmp, scope_denied_fn, (void *)v) != 0)
+            koop_log_error("could not record a refused token mint");
+        json_decref(tmp.json);
+        free(tmp.raw);
         return 0;
     }
     /* stored in the registry's order */

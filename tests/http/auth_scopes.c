@@ -385,6 +385,10 @@ START_TEST(scopes_never_widen_a_role)
             "{\"scopes\":[\"services:write\"]}");
     ck_problem(r, 403, "insufficient_scope");
     resp_free(r);
+    ck_assert_int_eq(scope_rows(w.t.admin, wide_id, "create", "token", w.staff_id, "(full access)"),
+                     1);
+    ck_assert_int_eq(
+        scope_rows(w.t.admin, wide_id, "create", "token", w.staff_id, "services:write"), 1);
     char narrow[80];
     MINT(wide, w.staff_id, "{\"scopes\":[\"services:read\",\"families:read\"]}", narrow, NULL);
     CK_ME_SCOPES(narrow, "[\"services:read\",\"families:read\"]");
