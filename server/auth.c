@@ -208,7 +208,8 @@ int koop_auth_set_scopes(struct koop_auth *a, const char *space_separated, char 
         if (!skip && (n >= sizeof one || memchr(p, ',', n) ||
                       (snprintf(one, sizeof one, "%.*s", (int)n, p),
                        koop_scopes_parse(one, &s1, NULL, 0) != 0))) {
-            snprintf(bad, badlen, "%.*s", (int)(n < 64 ? n : 64), p);
+            if (bad && badlen)
+                snprintf(bad, badlen, "%.*s", (int)(n < 64 ? n : 64), p);
             a->scopes = closed;
             return -1;
         }

@@ -179,8 +179,14 @@ static void insufficient_scope(const struct koop_route *rt, struct kreq *req, st
     const char *action, *resource;
     char family[32];
     koop_route_scope_audit(rt, &action, &resource, family, sizeof family);
-    const char *v[] = {action, resource, req->nparams ? req->params[req->nparams - 1] : NULL,
-                       rt->scope};
+    /* the id: the path's last {..._id} (the router checked it is a UUID) */
+    const char *id = NULL;
+    for (int i = req->nparams - 1; i >= 0 && !id; i--) {
+        size_t nl = strlen(req->param_names[i]);
+        if (nl > 3 && !strcmp(req->param_names[i] + nl - 3, "_id"))
+            id = req->params[i];
+    }
+    const char *v[] = {action, resource, id, rt->scope};
     struct kres tmp = {0};
     if (db_run(req, &tmp, scope_denied_fn, (void *)v) != 0)
         koop_log_error("could not record a refusal for want of a scope on %s", rt->pattern);

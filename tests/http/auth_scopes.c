@@ -199,6 +199,10 @@ START_TEST(read_token_reads_but_never_writes_and_is_audited)
     r = api("POST", fmt("/v1/users/%s/tokens", admin_id), ro, "{\"scopes\":[\"read\"]}");
     CK_SCOPE_REFUSAL(r, "tokens:write");
     resp_free(r);
+    /* a route whose last parameter is no id: the refusal names the webhook */
+    r = api("POST", fmt("/v1/webhooks/%s/deliveries/1/redeliver", NOWHERE), ro, NULL);
+    CK_SCOPE_REFUSAL(r, "webhooks:write");
+    resp_free(r);
     /* nothing changed */
     ck_assert_int_eq(version_of(pp, admin), v);
     /* each refusal is in the audit log, under the route's action and resource */
@@ -206,6 +210,7 @@ START_TEST(read_token_reads_but_never_writes_and_is_audited)
     ck_assert_int_eq(scope_rows(admin, ro_id, "update", "partner", partner, "partners:write"), 1);
     ck_assert_int_eq(scope_rows(admin, ro_id, "delete", "partner", partner, "partners:write"), 1);
     ck_assert_int_eq(scope_rows(admin, ro_id, "create", "tokens", admin_id, "tokens:write"), 1);
+    ck_assert_int_eq(scope_rows(admin, ro_id, "update", "webhooks", NOWHERE, "webhooks:write"), 1);
     /* and readable by the read token itself (audit:read), with the same rows */
     json_t *items = audit_of(ro, "&action=delete&resource=partner");
     ck_assert_int_eq(json_array_size(items), 1);
