@@ -63,6 +63,7 @@ void db_register_server(void)
     db_register("koop_schema_version", "SELECT max(version) FROM schema_migrations");
     db_register("koop_audit_denied", "SELECT koop.audit_denied($1, $2, $3::uuid, $4::int)");
     db_register("koop_replay_lsn", "SELECT pg_last_wal_replay_lsn()::text"); /* server/replica.c */
+    db_register("koop_audit_scope_denied", "SELECT koop.audit_scope_denied($1, $2, $3::uuid, $4)");
 }
 
 static PGconn *open_conn(const char *url, bool serving)

@@ -9,6 +9,7 @@
 #include "problem.h"
 #include "replica.h"
 #include "resource.h"
+#include "scope.h"
 #include "spec.h"
 #include "trust.h"
 #include "util.h"
@@ -158,6 +159,42 @@ static void audit_denied(const struct koop_route *rt, struct kreq *req, const st
     free(tmp.raw);
 }
 
+static int scope_denied_fn(struct db_tx *tx, struct kreq *req, struct kres *res, void *p)
+{
+    (void)req;
+    const char *const *v = p;
+    return db_exec(tx, res, DB_LAST, "koop_audit_scope_denied", 4, v) ? 0 : -1;
+}
+
+/* A scoped token used outside its scopes: 403 insufficient_scope with the
+ * challenge of RFC 6750 §3.1 naming the scope the route needs, recorded in
+ * the audit log for every route (with that scope), in a transaction of its
+ * own. */
+static void insufficient_scope(const struct koop_route *rt, struct kreq *req, struct kres *res)
+{
+    koop_fail(res, P_INSUFFICIENT_SCOPE, "this route needs the scope %s, which the token lacks",
+              rt->scope ? rt->scope : "?");
+    koop_res_header(res, "WWW-Authenticate",
+                    "Bearer realm=\"kooperacje\", error=\"insufficient_scope\", scope=\"%s\"",
+                    rt->scope ? rt->scope : "");
+    const char *action, *resource;
+    char family[32];
+    koop_route_scope_audit(rt, &action, &resource, family, sizeof family);
+    /* the id: the path's last {..._id} (the router checked it is a UUID) */
+    const char *id = NULL;
+    for (int i = req->nparams - 1; i >= 0 && !id; i--) {
+        size_t nl = strlen(req->param_names[i]);
+        if (nl > 3 && !strcmp(req->param_names[i] + nl - 3, "_id"))
+            id = req->params[i];
+    }
+    const char *v[] = {action, resource, id, rt->scope};
+    struct kres tmp = {0};
+    if (db_run(req, &tmp, scope_denied_fn, (void *)v) != 0)
+        koop_log_error("could not record a refusal for want of a scope on %s", rt->pattern);
+    json_decref(tmp.json);
+    free(tmp.raw);
+}
+
 void koop_http_dispatch(const struct koop_route *routes, struct kreq *req, struct kres *res)
 {
     const struct koop_route *rt = NULL;
@@ -197,6 +234,11 @@ void koop_http_dispatch(const struct koop_route *routes, struct kreq *req, struc
             koop_fail(res, P_FORBIDDEN, "the role %s may not use this route",
                       koop_role_name(req->auth.role));
             audit_denied(rt, req, res);
+            return;
+        }
+        /* scopes narrow what the role allows (never widen it: the role came first) */
+        if (!koop_scopes_allow(req->auth.scopes, rt->scope)) {
+            insufficient_scope(rt, req, res);
             return;
         }
         long retry = 1;

@@ -14,6 +14,17 @@
  * A new message needs a row here: the unit test "messages" names the file and line of any that
  * lacks one. */
 static const struct koop_msg msgs[] = {
+    /* scoped tokens (issue 13): server/http.c, server/auth.c, api/users.c */
+    {"this route needs the scope %s, which the token lacks",
+     "ta ścieżka wymaga zakresu %s, którego token nie ma"},
+    {"the token carries a scope this server does not know",
+     "token ma zakres, którego ten serwer nie zna"},
+    {"is not a scope a token can be given: %s",
+     "to nie jest zakres, który można nadać tokenowi: %s"},
+    {"is given twice", "podano dwukrotnie"},
+    {"a token with scopes mints only tokens with scopes within its own (%s)",
+     "token z zakresami może tworzyć tylko tokeny o zakresach mieszczących się w jego własnych "
+     "(%s)"},
     /* privacy (issue 10): a tenant's first admin, tokens, PESEL attempts */
     {"bad user record", "nieprawidłowy rekord użytkownika"},
     {"a platform admin creates a tenant's first admin; that admin creates the other users",
