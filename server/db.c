@@ -17,10 +17,52 @@
 #define TX_ATTEMPTS 3
 #define RETRY_AFTER_S 2
 
+/* Each SELECT statement is also prepared as "c:<name>": the same statement with the
+ * request context as its last seven parameters, set by a gating qual evaluated before any
+ * row is fetched (koop.ctx_ok, sql/functions/context.sql), so a request that is one
+ * statement is one statement in its own implicit transaction and one round trip. */
+#define CTX_PREFIX "c:"
+#define NCTX 7
 static struct {
     const char *name, *sql;
+    char *ctx_sql; /* the context-setting form, or NULL */
+    int nparams;
 } stmts[MAX_STMTS];
 static int nstmts;
+#define HASH_SLOTS 1024 /* > 2 * MAX_STMTS: name -> index + 1 */
+static short stmt_hash[HASH_SLOTS];
+
+static unsigned name_hash(const char *s)
+{
+    unsigned h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static int stmt_index(const char *name)
+{
+    for (unsigned h = name_hash(name) % HASH_SLOTS;; h = (h + 1) % HASH_SLOTS) {
+        int i = stmt_hash[h] - 1;
+        if (i < 0)
+            return -1;
+        if (strcmp(stmts[i].name, name) == 0)
+            return i;
+    }
+}
+
+/* the highest $n of a statement (our SQL holds no $ in literals) */
+static int count_params(const char *sql)
+{
+    int max = 0;
+    for (const char *p = sql; *p; p++)
+        if (*p == '$' && p[1] >= '0' && p[1] <= '9') {
+            int v = (int)strtol(p + 1, NULL, 10);
+            if (v > max)
+                max = v;
+        }
+    return max;
+}
 
 static atomic_long st_open, st_busy, st_errors, st_connects;
 static atomic_uint_fast64_t last_connect_ok; /* koop_now_us of the latest successful connect */
@@ -50,6 +92,20 @@ void db_register(const char *name, const char *sql)
     }
     stmts[nstmts].name = name;
     stmts[nstmts].sql = sql;
+    stmts[nstmts].nparams = count_params(sql);
+    stmts[nstmts].ctx_sql = NULL;
+    if (strncmp(sql, "SELECT ", 7) == 0) {
+        int k = stmts[nstmts].nparams;
+        if (asprintf(&stmts[nstmts].ctx_sql,
+                     "SELECT * FROM (%s) koop_q WHERE (SELECT koop.ctx_ok($%d, $%d, $%d, $%d, $%d, "
+                     "$%d, $%d))",
+                     sql, k + 1, k + 2, k + 3, k + 4, k + 5, k + 6, k + 7) < 0)
+            abort();
+    }
+    unsigned h = name_hash(name) % HASH_SLOTS;
+    while (stmt_hash[h])
+        h = (h + 1) % HASH_SLOTS;
+    stmt_hash[h] = (short)(nstmts + 1);
     nstmts++;
 }
 
@@ -107,17 +163,27 @@ static bool setup_serving(PGconn *c)
     PQclear(r);
     if (!ok || !PQenterPipelineMode(c))
         return false;
-    for (int i = 0; i < nstmts; i++)
+    int nsent = 0;
+    for (int i = 0; i < nstmts; i++) {
+        char cname[128];
         if (!PQsendPrepare(c, stmts[i].name, stmts[i].sql, 0, NULL))
             return false;
+        nsent++;
+        if (!stmts[i].ctx_sql)
+            continue;
+        snprintf(cname, sizeof cname, CTX_PREFIX "%s", stmts[i].name);
+        if (!PQsendPrepare(c, cname, stmts[i].ctx_sql, 0, NULL))
+            return false;
+        nsent++;
+    }
     if (!PQpipelineSync(c))
         return false;
     int failed = 0;
-    for (int i = 0; i < nstmts; i++) {
+    for (int i = 0; i < nsent; i++) {
         PGresult *pr = PQgetResult(c);
         if (PQresultStatus(pr) != PGRES_COMMAND_OK) {
             if (!failed)
-                koop_log_error("prepare %s failed: %s", stmts[i].name,
+                koop_log_error("prepare failed: %s",
                                pr ? PQresultErrorField(pr, PG_DIAG_MESSAGE_PRIMARY) : "?");
             failed++;
         }
@@ -290,6 +356,7 @@ struct db_tx {
     PGconn *conn;
     const struct kreq *req;
     bool begun, done, broken, retry;
+    bool block; /* BEGIN was sent: COMMIT ends it (else the Sync commits) */
     PGresult *keep[16];
     int nkeep;
 };
@@ -308,27 +375,47 @@ PGresult *db_exec(struct db_tx *tx, struct kres *res, unsigned flags, const char
     struct step steps[MAX_PIPE];
     int ns = 0, first = 0;
     const struct koop_auth *a = &tx->req->auth;
-    const char *ctx[] = {a->tenant_id,  a->user_id,  koop_role_name(a->role),
-                         a->partner_id, a->token_id, tx->req->request_id,
-                         tx->req->ip};
     if (tx->done) {
         koop_log_error("db_exec after commit");
         koop_fail(res, P_INTERNAL, "an internal error occurred; it has been logged");
         return NULL;
     }
-    char timeout[16];
+    char timeout[16], cname[128];
     const char *tv[] = {timeout};
+    const char *cv[32 + NCTX];
     if (!tx->begun) {
-        steps[ns++] = (struct step){.sql = "BEGIN"};
-        steps[ns++] = (struct step){.stmt = "koop_ctx", .n = 7, .vals = ctx};
+        /* One statement that is the whole transaction runs in its own implicit transaction
+         * (the pipeline's Sync commits it); the first of several opens a block. Either way
+         * the context goes with the statement (its "c:" form), in the same round trip. */
+        if (!(flags & DB_LAST)) {
+            steps[ns++] = (struct step){.sql = "BEGIN"};
+            tx->block = true;
+        }
         if (tx->req->statement_timeout_ms > 0) {
+            /* armed when the next statement starts: local to this transaction */
             snprintf(timeout, sizeof timeout, "%d", tx->req->statement_timeout_ms);
             steps[ns++] = (struct step){.stmt = "koop_timeout", .n = 1, .vals = tv};
+        }
+        int i = stmt_index(stmt);
+        const char *ctx[] = {a->tenant_id,  a->user_id,  koop_role_name(a->role),
+                             a->partner_id, a->token_id, tx->req->request_id,
+                             tx->req->ip};
+        if (i >= 0 && stmts[i].ctx_sql && n == stmts[i].nparams && n <= 32) {
+            for (int k = 0; k < n; k++)
+                cv[k] = vals[k];
+            memcpy(cv + n, ctx, sizeof ctx);
+            snprintf(cname, sizeof cname, CTX_PREFIX "%s", stmt);
+            stmt = cname;
+            vals = cv;
+            n += NCTX;
+        } else {
+            memcpy(cv, ctx, sizeof ctx);
+            steps[ns++] = (struct step){.stmt = "koop_ctx", .n = NCTX, .vals = cv};
         }
         first = ns;
     }
     steps[ns++] = (struct step){.stmt = stmt, .n = n, .vals = vals};
-    if (flags & DB_LAST)
+    if ((flags & DB_LAST) && tx->block)
         steps[ns++] = (struct step){.sql = "COMMIT"};
     PGresult *r[MAX_PIPE] = {0};
     atomic_fetch_add(&st_busy, 1);
@@ -420,7 +507,7 @@ int db_run(struct kreq *req, struct kres *res, db_fn fn, void *arg)
         }
         struct db_tx tx = {.conn = c, .req = req};
         int rc = fn(&tx, req, res, arg);
-        if (rc == 0 && !tx.done) {
+        if (rc == 0 && !tx.done && tx.block) {
             struct step s = {.sql = "COMMIT"};
             PGresult *r = NULL;
             if (pipe_run(c, &s, 1, &r) != 0) {
