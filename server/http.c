@@ -631,9 +631,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             break;
         /* an empty long-poll answer: park the connection, free the thread */
         ctx->wait_deadline = req.wait_deadline_us;
-        int w =
-            koop_wait_suspend(c, req.auth.tenant_id, req.auth.token_id, koop_cfg.longpoll_per_token,
-                              req.wait_deadline_us, res.wait_generation);
+        uint64_t until = res.wait_recheck_us && res.wait_recheck_us < req.wait_deadline_us
+                             ? res.wait_recheck_us
+                             : req.wait_deadline_us;
+        int w = koop_wait_suspend(c, req.auth.tenant_id, req.auth.token_id,
+                                  koop_cfg.longpoll_per_token, until, res.wait_generation);
         if (w > 0) {
             json_decref(res.json);
             free(res.raw);

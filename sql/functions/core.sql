@@ -71,14 +71,28 @@ $$ SELECT koop.fail(404, 'not_found', 'no such ' || p_what) $$;
 -- Events notify listeners at commit (NOTIFY koop_events, payload: the tenant
 -- id; identical notifications of one transaction are folded into one), and
 -- callers see only events about resources their role could see.
+-- 009 (SPEC §9): no per-tenant lock. The event's id is (this transaction's id << 16) + its number
+-- within the transaction, so ids sort by writing transaction; readers hand out only ids below
+-- koop.event_horizon(), which no running or later transaction can write under.
 CREATE OR REPLACE FUNCTION koop.emit(p_type text, p_resource text, p_id uuid, p_version int)
 RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    n int := coalesce(nullif(current_setting('koop.event_n', true), '')::int, 0) + 1;
 BEGIN
-    PERFORM pg_advisory_xact_lock(4242, hashtext(koop.tenant()::text));
-    INSERT INTO events (tenant_id, type, resource, resource_id, version)
-    VALUES (koop.tenant(), p_type, p_resource, p_id, p_version);
+    IF n > 65535 THEN
+        RAISE EXCEPTION 'more than 65535 events in one transaction' USING ERRCODE = '54000';
+    END IF;
+    PERFORM set_config('koop.event_n', n::text, true);
+    INSERT INTO events (id, tenant_id, type, resource, resource_id, version)
+    VALUES ((pg_current_xact_id()::text::bigint << 16) + n, koop.tenant(), p_type, p_resource,
+            p_id, p_version);
     PERFORM pg_notify('koop_events', koop.tenant()::text);
 END $$;
+
+-- The feed's horizon: events with a lower id are committed or never will be, and no transaction
+-- still running (or yet to start) can add one below it.
+CREATE OR REPLACE FUNCTION koop.event_horizon() RETURNS bigint LANGUAGE sql STABLE PARALLEL SAFE AS
+$$ SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 16 $$;
 
 CREATE OR REPLACE FUNCTION koop.audit_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -527,10 +527,15 @@ static PGresult *owner_q(PGconn *c, const char *sql, int n, const char *const *v
 /* Emits one event in c's open transaction and returns its id. */
 static void held_event(PGconn *c, const char *tenant, long long *held_id)
 {
-    const char *v[] = {tenant};
-    PQclear(owner_q(c, "SELECT koop.emit('partner.updated', 'partner', gen_random_uuid(), 1)", 0,
-                    NULL));
-    PGresult *r = owner_q(c, "SELECT max(id) FROM events WHERE tenant_id = $1::uuid", 1, v);
+    PGresult *r = owner_q(c, "SELECT gen_random_uuid()::text", 0, NULL);
+    char rid[37];
+    snprintf(rid, sizeof rid, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    const char *v[] = {tenant, rid};
+    PQclear(owner_q(c, "SELECT koop.emit('partner.updated', 'partner', $1::uuid, 1)", 1, v + 1));
+    r = owner_q(c, "SELECT id FROM events WHERE tenant_id = $1::uuid AND resource_id = $2::uuid", 2,
+                v);
+    ck_assert_int_eq(PQntuples(r), 1);
     *held_id = atoll(PQgetvalue(r, 0, 0));
     PQclear(r);
 }
