@@ -70,6 +70,16 @@ static atomic_uint_fast64_t last_connect_ok; /* koop_now_us of the latest succes
 static pthread_key_t conn_key;
 static pthread_once_t conn_once = PTHREAD_ONCE_INIT;
 static __thread PGconn *t_conn;
+
+/* Statements built at request time (db_exec_sql): prepared on first use on this thread's
+ * connection, in the same round trip as their first execution, and kept with their generic
+ * plan (plan_cache_mode = force_generic_plan) for the connection's lifetime. */
+#define SQL_CACHE 128
+static __thread struct {
+    unsigned hash;
+    char *sql; /* the text as prepared (with the context gate when ctx) */
+} t_sql[SQL_CACHE];
+static __thread int t_nsql, t_sql_next;
 static __thread uint64_t t_failed_at; /* when the last connect failed (us) */
 
 static void conn_destroy(void *p)
@@ -196,6 +206,15 @@ static bool setup_serving(PGconn *c)
     return ok;
 }
 
+static void sql_cache_clear(void)
+{
+    for (int i = 0; i < t_nsql; i++) {
+        free(t_sql[i].sql);
+        t_sql[i].sql = NULL;
+    }
+    t_nsql = t_sql_next = 0;
+}
+
 PGconn *db_thread_conn(void)
 {
     pthread_once(&conn_once, conn_key_init);
@@ -220,6 +239,7 @@ PGconn *db_thread_conn(void)
     }
     t_failed_at = 0;
     atomic_store(&last_connect_ok, koop_now_us());
+    sql_cache_clear();
     t_conn = c;
     pthread_setspecific(conn_key, c);
     atomic_fetch_add(&st_open, 1);
@@ -228,6 +248,7 @@ PGconn *db_thread_conn(void)
 
 void db_thread_reset(void)
 {
+    sql_cache_clear();
     if (t_conn) {
         pthread_setspecific(conn_key, NULL);
         PQfinish(t_conn);
@@ -243,6 +264,8 @@ struct step {
     const char *sql;
     int n;
     const char *const *vals;
+    const Oid *types; /* with prepare: the parameters' types */
+    bool prepare;     /* Parse sql as stmt (no execution) */
 };
 
 /* Sends steps + Sync and collects one result per step (results[i] owned by
@@ -251,8 +274,9 @@ struct step {
 static int pipe_run(PGconn *c, const struct step *s, int n, PGresult **results)
 {
     for (int i = 0; i < n; i++) {
-        int ok = s[i].stmt ? PQsendQueryPrepared(c, s[i].stmt, s[i].n, s[i].vals, NULL, NULL, 0)
-                           : PQsendQueryParams(c, s[i].sql, 0, NULL, NULL, NULL, NULL, 0);
+        int ok = s[i].prepare ? PQsendPrepare(c, s[i].stmt, s[i].sql, s[i].n, s[i].types)
+                 : s[i].stmt  ? PQsendQueryPrepared(c, s[i].stmt, s[i].n, s[i].vals, NULL, NULL, 0)
+                              : PQsendQueryParams(c, s[i].sql, 0, NULL, NULL, NULL, NULL, 0);
         if (!ok)
             return -1;
     }
@@ -445,6 +469,119 @@ PGresult *db_exec(struct db_tx *tx, struct kres *res, unsigned flags, const char
     }
     if (flags & DB_LAST)
         tx->done = true;
+    tx_keep(tx, out);
+    return out;
+}
+
+PGresult *db_exec_sql(struct db_tx *tx, struct kres *res, unsigned flags, const char *sql, int n,
+                      const Oid *types, const char *const *vals)
+{
+    if (tx->done || tx->begun || !(flags & DB_LAST) || n > 32) {
+        koop_log_error("db_exec_sql: not the single statement of its transaction");
+        koop_fail(res, P_INTERNAL, "an internal error occurred; it has been logged");
+        return NULL;
+    }
+    /* the statement with the request context as its last parameters (as db_register does) */
+    char *text = NULL;
+    if (asprintf(&text,
+                 "SELECT * FROM (%s) koop_q WHERE (SELECT koop.ctx_ok($%d, $%d, $%d, $%d, $%d, "
+                 "$%d, $%d))",
+                 sql, n + 1, n + 2, n + 3, n + 4, n + 5, n + 6, n + 7) < 0) {
+        koop_fail(res, P_INTERNAL, "out of memory");
+        return NULL;
+    }
+    unsigned h = name_hash(text);
+    int slot = -1;
+    for (int i = 0; i < t_nsql; i++)
+        if (t_sql[i].hash == h && t_sql[i].sql && strcmp(t_sql[i].sql, text) == 0) {
+            slot = i;
+            break;
+        }
+    struct step steps[5];
+    int ns = 0;
+    char name[24], old[40];
+    bool fresh = slot < 0;
+    if (fresh) {
+        if (t_nsql < SQL_CACHE) {
+            slot = t_nsql++;
+        } else { /* full: the oldest goes */
+            slot = t_sql_next;
+            t_sql_next = (t_sql_next + 1) % SQL_CACHE;
+            snprintf(old, sizeof old, "DEALLOCATE \"d%d\"", slot);
+            steps[ns++] = (struct step){.sql = old};
+            free(t_sql[slot].sql);
+            t_sql[slot].sql = NULL;
+        }
+    }
+    snprintf(name, sizeof name, "d%d", slot);
+    Oid ty[32 + NCTX];
+    const char *cv[32 + NCTX];
+    const struct koop_auth *a = &tx->req->auth;
+    const char *ctx[] = {a->tenant_id,  a->user_id,  koop_role_name(a->role),
+                         a->partner_id, a->token_id, tx->req->request_id,
+                         tx->req->ip};
+    for (int k = 0; k < n; k++) {
+        ty[k] = types ? types[k] : 0;
+        cv[k] = vals[k];
+    }
+    for (int k = 0; k < NCTX; k++) {
+        ty[n + k] = 25; /* text */
+        cv[n + k] = ctx[k];
+    }
+    int prep = ns;
+    if (fresh)
+        steps[ns++] =
+            (struct step){.stmt = name, .sql = text, .n = n + NCTX, .types = ty, .prepare = true};
+    char timeout[16];
+    const char *tv[] = {timeout};
+    if (tx->req->statement_timeout_ms > 0) {
+        snprintf(timeout, sizeof timeout, "%d", tx->req->statement_timeout_ms);
+        steps[ns++] = (struct step){.stmt = "koop_timeout", .n = 1, .vals = tv};
+    }
+    int first = ns;
+    steps[ns++] = (struct step){.stmt = name, .n = n + NCTX, .vals = cv};
+    PGresult *r[5] = {0};
+    atomic_fetch_add(&st_busy, 1);
+    int rc = pipe_run(tx->conn, steps, ns, r);
+    atomic_fetch_sub(&st_busy, 1);
+    if (rc != 0) {
+        free(text);
+        if (fresh) /* the connection is reset, and the cache with it */
+            t_sql[slot].sql = strdup(""), t_sql[slot].hash = 0;
+        tx->broken = true;
+        unavailable(res);
+        return NULL;
+    }
+    tx->begun = true;
+    if (fresh) {
+        if (PQresultStatus(r[prep]) == PGRES_COMMAND_OK) {
+            t_sql[slot].sql = text;
+            t_sql[slot].hash = h;
+            text = NULL;
+        } else {
+            t_sql[slot].sql = strdup(""); /* never matches; replaced in turn */
+            t_sql[slot].hash = 0;
+        }
+    }
+    free(text);
+    PGresult *out = NULL;
+    for (int i = 0; i < ns; i++) {
+        ExecStatusType st = PQresultStatus(r[i]);
+        if (!out && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
+            st != PGRES_PIPELINE_ABORTED) {
+            tx->retry = db_map_error(r[i], res);
+            for (int j = 0; j < ns; j++)
+                PQclear(r[j]);
+            return NULL;
+        }
+    }
+    for (int i = 0; i < ns; i++) {
+        if (i == first)
+            out = r[i];
+        else
+            PQclear(r[i]);
+    }
+    tx->done = true;
     tx_keep(tx, out);
     return out;
 }

@@ -59,6 +59,14 @@ enum { DB_LAST = 1 }; /* db_exec flag: commit in the same round trip */
 PGresult *db_exec(struct db_tx *tx, struct kres *res, unsigned flags, const char *stmt, int n,
                   const char *const *vals);
 
+/* Executes a statement built at request time (e.g. a list's page for its sort and filters)
+ * as the whole of fn's transaction (flags must be DB_LAST, and it must come first): prepared
+ * on this thread's connection on first use, in the same round trip, and reused after with
+ * its cached plan. types: the parameters' type OIDs (NULL: inferred). sql must not depend on
+ * anything but its text: equal texts share one prepared statement. */
+PGresult *db_exec_sql(struct db_tx *tx, struct kres *res, unsigned flags, const char *sql, int n,
+                      const Oid *types, const char *const *vals);
+
 /* Runs one registered statement outside any explicit transaction (e.g. the
  * token lookup). Returns the result (caller PQclears) or NULL after filling
  * res with a problem. */

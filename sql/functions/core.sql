@@ -298,3 +298,20 @@ CREATE OR REPLACE FUNCTION koop.audit_denied(p_action text, p_resource text, p_i
 RETURNS void LANGUAGE sql AS $$
     SELECT koop.audit(p_action, p_resource, p_id, p_status)
 $$;
+
+-- A list cursor's key must be of the sort's type (a forged one is the client's error): the
+-- daemon's list statements (server/resource.c list_sql) gate on it before reading a row.
+CREATE OR REPLACE FUNCTION koop.cursor_check(p_after jsonb, p_keytype text) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF p_after IS NOT NULL THEN
+        BEGIN
+            EXECUTE format('SELECT ($1->>''k'')::%s', p_keytype) USING p_after;
+        EXCEPTION WHEN data_exception THEN
+            PERFORM koop.fail(422, 'validation_failed', 'the cursor is not valid',
+                jsonb_build_object('errors', jsonb_build_array(jsonb_build_object('field', 'cursor',
+                    'code', 'invalid', 'message', 'is not a cursor of this list', 'in', 'query'))));
+        END;
+    END IF;
+    RETURN true;
+END $$;

@@ -890,6 +890,23 @@ BEGIN
         ELSE false END);
 END $$;
 
+-- The teams whose referrals partner staff see (koop.referral_visible for partner staff, as a
+-- set): open teams on which their partner sits as a current representative, whose family has an
+-- active consent naming the partner or covering the team (a family has one open team at most,
+-- task_teams_one_open). SQL and STABLE: the planner inlines it into the inbox as a semi-join.
+CREATE OR REPLACE FUNCTION koop.partner_teams() RETURNS TABLE (team_id uuid)
+LANGUAGE sql STABLE AS $$
+    SELECT t.id FROM team_members m
+    JOIN task_teams t ON t.tenant_id = m.tenant_id AND t.id = m.team_id
+    WHERE m.tenant_id = koop.tenant() AND m.partner_id = koop.partner() AND m.left_on IS NULL
+      AND m.kind = 'partner_representative' AND t.status <> 'closed'
+      AND EXISTS (SELECT 1 FROM consents c WHERE c.tenant_id = t.tenant_id
+          AND c.family_id = t.family_id AND c.withdrawn_on IS NULL
+          AND (c.valid_until IS NULL OR c.valid_until >= koop.today())
+          AND ((c.scope = 'sharing_with_partner' AND c.partner_id = koop.partner())
+               OR c.scope = 'sharing_with_team'))
+$$;
+
 CREATE OR REPLACE FUNCTION koop.referral_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     a plan_actions;
