@@ -71,10 +71,12 @@ END $$;
 
 -- plpgsql, not sql: a non-inlinable sql function is planned on every call;
 -- plpgsql keeps the plan for the session.
-CREATE OR REPLACE FUNCTION koop.partner_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
-BEGIN
-    RETURN (SELECT koop.partner_json(p) FROM partners p WHERE p.tenant_id = koop.tenant() AND p.id = p_id);
-END $$;
+-- 009: a set-returning SQL function (no row: not visible), which the planner inlines into the
+-- daemon's statement: no PL/pgSQL call per GET.
+DROP FUNCTION IF EXISTS koop.partner_get(uuid, uuid);
+CREATE FUNCTION koop.partner_get(p_parent uuid, p_id uuid) RETURNS SETOF jsonb LANGUAGE sql STABLE AS $$
+    SELECT koop.partner_json(p) FROM partners p WHERE p.tenant_id = koop.tenant() AND p.id = p_id
+$$;
 
 CREATE OR REPLACE FUNCTION koop.partner_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
