@@ -69,10 +69,9 @@ BEGIN
     RETURN koop.partner_json(p);
 END $$;
 
--- plpgsql, not sql: a non-inlinable sql function is planned on every call;
--- plpgsql keeps the plan for the session.
--- 009: a set-returning SQL function (no row: not visible), which the planner inlines into the
--- daemon's statement: no PL/pgSQL call per GET.
+-- A set-returning SQL function (no row: not visible): the planner inlines it into the daemon's
+-- prepared statement, whose plan is kept (a scalar SQL function with a FROM would be planned on
+-- every call, and PL/pgSQL costs a call and an SPI query per GET).
 DROP FUNCTION IF EXISTS koop.partner_get(uuid, uuid);
 CREATE FUNCTION koop.partner_get(p_parent uuid, p_id uuid) RETURNS SETOF jsonb LANGUAGE sql STABLE AS $$
     SELECT koop.partner_json(p) FROM partners p WHERE p.tenant_id = koop.tenant() AND p.id = p_id
