@@ -168,8 +168,9 @@ $$;
 -- Keyset pages for every list: builds one statement from fixed fragments
 -- (values are always parameters: $1 filters, $2 after-key, $3 limit,
 -- $4 parent id) and returns {"items": [...], "next": {"k", "i"} | null}.
--- The fragments are constants of the daemon's list declarations
--- (server/resource.h, struct koop_list) or of koop.service_list; p_check,
+-- The fragments are constants of koop.service_list and koop.public_service_list (the
+-- daemon's declared lists, struct koop_list, build the same statement in C and keep it
+-- prepared: server/resource.c list_sql); p_check,
 -- when not NULL, is an expression evaluated first with the same parameters
 -- (e.g. koop.team_must_see($4): 404 when the parent is not visible).
 CREATE OR REPLACE FUNCTION koop.page(p_from text, p_json text, p_where text, p_key text, p_keytype text,
