@@ -491,7 +491,7 @@ static char *list_sql(const struct koop_list *l, const struct koop_sort *k, bool
         "SELECT jsonb_build_object('items', "
         "coalesce((SELECT jsonb_agg(j ORDER BY rn) FROM page WHERE rn <= $3), '[]'::jsonb), "
         "'next', (SELECT jsonb_build_object('k', k, 'i', i) FROM page WHERE rn = $3 "
-        "AND EXISTS (SELECT 1 FROM page WHERE rn = $3 + 1))))%s",
+        "AND EXISTS (SELECT 1 FROM page WHERE rn = $3 + 1))) OFFSET 0)%s",
         l->audit ? "SELECT (r->'items')::text, (r->'next')::text FROM koop.audit_list($5, "
                  : "SELECT (r->'items')::text, (r->'next')::text FROM ",
         l->json, k->key, k->key, dir, dir, l->from, gate ? gate : "",

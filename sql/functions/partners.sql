@@ -74,7 +74,10 @@ END $$;
 -- every call, and PL/pgSQL costs a call and an SPI query per GET).
 DROP FUNCTION IF EXISTS koop.partner_get(uuid, uuid);
 CREATE FUNCTION koop.partner_get(p_parent uuid, p_id uuid) RETURNS SETOF jsonb LANGUAGE sql STABLE AS $$
+    -- OFFSET 0: kept a subquery when inlined, so the caller's two uses of the result (its
+    -- version and its text) do not build the JSON twice
     SELECT koop.partner_json(p) FROM partners p WHERE p.tenant_id = koop.tenant() AND p.id = p_id
+    OFFSET 0
 $$;
 
 CREATE OR REPLACE FUNCTION koop.partner_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
