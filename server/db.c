@@ -507,8 +507,10 @@ PGresult *db_exec_sql(struct db_tx *tx, struct kres *res, unsigned flags, const 
         } else { /* full: the oldest goes */
             slot = t_sql_next;
             t_sql_next = (t_sql_next + 1) % SQL_CACHE;
-            snprintf(old, sizeof old, "DEALLOCATE \"d%d\"", slot);
-            steps[ns++] = (struct step){.sql = old};
+            if (t_sql[slot].sql && *t_sql[slot].sql) { /* "" : its prepare had failed */
+                snprintf(old, sizeof old, "DEALLOCATE \"d%d\"", slot);
+                steps[ns++] = (struct step){.sql = old};
+            }
             free(t_sql[slot].sql);
             t_sql[slot].sql = NULL;
         }
