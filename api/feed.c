@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define HELD_RECHECK_US 50000
+
 static const struct fs_field type_item = {.type = FS_STRING, .min = 3, .max = 64};
 
 static const struct fs_field event_params[] = {
@@ -39,6 +41,7 @@ static bool type_ok(const char *t)
 struct events_arg {
     const char *const *vals;
     bool empty;
+    bool held; /* committed events wait behind an older transaction still running */
 };
 
 static int events_fn(struct db_tx *tx, struct kreq *req, struct kres *res, void *p)
@@ -49,6 +52,7 @@ static int events_fn(struct db_tx *tx, struct kreq *req, struct kres *res, void 
     if (!r)
         return -1;
     a->empty = atoi(PQgetvalue(r, 0, 0)) == 0;
+    a->held = !strcmp(PQgetvalue(r, 0, 2), "true");
     char *body = strdup(PQgetvalue(r, 0, 1));
     if (!body)
         return koop_fail(res, P_INTERNAL, "out of memory"), 0;
@@ -103,6 +107,9 @@ int events_list(struct kreq *req, struct kres *res)
     if (a.empty && res->status == 200 && req->wait_deadline_us > koop_now_us()) {
         res->wait = true;
         res->wait_generation = generation;
+        /* held events come out when that transaction ends, which no notification tells */
+        if (a.held)
+            res->wait_recheck_us = koop_now_us() + HELD_RECHECK_US;
     }
     return 0;
 }
@@ -160,7 +167,7 @@ int audit_list(struct kreq *req, struct kres *res)
 void feed_init(void)
 {
     db_register("koop_events",
-                "SELECT jsonb_array_length(r->'items'), r::text "
+                "SELECT jsonb_array_length(r->'items'), (r - 'held')::text, r->>'held' "
                 "FROM koop.event_list($1::bigint, "
                 "(SELECT array_agg(x) FROM jsonb_array_elements_text($2::jsonb) x), $3::int) r");
     /* next is {"k": <id>, "i": <nil uuid>} so that the shared cursor codec applies */

@@ -239,6 +239,9 @@ static const struct koop_list referral_list = {
     .where = "t.service_id IS NOT NULL AND t.referred_at IS NOT NULL AND koop.referral_visible(t)",
     .where_roles = ROLE_PARTNER_STAFF,
     .role_where = "t.partner_id = koop.partner()",
+    /* koop.referral_visible for partner staff, as a semi-join on the teams they may see */
+    .role_base = "t.service_id IS NOT NULL AND t.referred_at IS NOT NULL "
+                 "AND t.team_id IN (SELECT p.team_id FROM koop.partner_teams() p)",
     .audit = "referral"};
 
 /* SQL (sql/functions/task_teams.sql): koop.referral_get, koop.referral_transition */

@@ -15,6 +15,8 @@
 # 4. per case, wrk (bench/partners.lua, --latency) and pgbench (-M prepared, bench/pg_*.sql: the
 #    minimal equivalent SQL as the owner) with the same concurrency and duration:
 #       get        GET /v1/partners/{id}          vs one partner by id as JSON
+#       get64      the same GET with BENCH_CONNECTIONS_HIGH (64) wrk connections: its p99 (target
+#                  <= 15 ms); ratio against the pgbench get (BENCH_CONNECTIONS clients)
 #       list       GET /v1/partners?limit=50      vs the same keyset page of 50 as one jsonb_agg
 #       create     POST /v1/partners              vs one INSERT ... RETURNING the JSON
 #       search     GET /v1/services?q=WORD        vs the LIKE on `search`, by relevance, 50 as JSON
@@ -42,13 +44,14 @@
 # Environment:
 #   BENCH_DURATION     seconds per wrk run and per pgbench run (10)
 #   BENCH_CONNECTIONS  wrk connections = pgbench clients (16)
+#   BENCH_CONNECTIONS_HIGH  wrk connections of the get64 case (64)
 #   BENCH_WRK_THREADS  wrk -t = pgbench -j (2)
 #   BENCH_THREADS      KOOP_THREADS of the daemon (4); a list such as "2 4 8" runs every wrk case
 #                      once per value (pgbench once per case)
 #   BENCH_CASES        which cases, in order
-#                      (get list create search family_get referrals accept longpoll);
-#                      BENCH_CASES=scaleout alone runs bench/scaleout.sh instead (two daemons
-#                      behind HAProxy over a primary and a streaming standby)
+#                      (get get64 list create search family_get referrals accept longpoll
+#                      slowloris); BENCH_CASES=scaleout alone runs bench/scaleout.sh instead (two
+#                      daemons behind HAProxy over a primary and a streaming standby)
 #   BENCH_BIG=1        also the reports case (seeds BENCH_BIG_FAMILIES families: about a minute)
 #   BENCH_TENANTS      tenants to create (50)
 #   BENCH_PER_TENANT   partners per tenant (200)
@@ -81,10 +84,11 @@ KOOPERD=$root/$BUILD/kooperd
 [[ $BUILD == /* ]] && KOOPERD=$BUILD/kooperd
 DURATION=${BENCH_DURATION:-10}
 CONNS=${BENCH_CONNECTIONS:-16}
+CONNS_HIGH=${BENCH_CONNECTIONS_HIGH:-64}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
 read -r -a THREAD_LIST <<<"${BENCH_THREADS:-4}"
-ALL_CASES="get list create search family_get referrals accept longpoll slowloris reports"
-read -r -a CASES <<<"${BENCH_CASES:-get list create search family_get referrals accept longpoll slowloris}"
+ALL_CASES="get get64 list create search family_get referrals accept longpoll slowloris reports"
+read -r -a CASES <<<"${BENCH_CASES:-get get64 list create search family_get referrals accept longpoll slowloris}"
 # two daemons behind HAProxy over a primary and a standby: a script of its own
 if [[ " ${CASES[*]} " == *" scaleout "* ]]; then
 	((${#CASES[@]} == 1)) || { echo "bench: BENCH_CASES=scaleout runs alone (bench/scaleout.sh)" >&2; exit 1; }
@@ -121,7 +125,7 @@ need() { # case... → whether any of them runs
 }
 if [[ ${BENCH_BIG:-0} == 1 ]] && ! has_case reports; then CASES+=(reports); fi
 
-for v in DURATION CONNS WRK_THREADS TENANTS PER_TENANT SERVICES FAMILIES WALK WAITERS SLOW \
+for v in DURATION CONNS CONNS_HIGH WRK_THREADS TENANTS PER_TENANT SERVICES FAMILIES WALK WAITERS SLOW \
 	BIG_FAMILIES REPORT_RUNS WRK_TIMEOUT; do
 	is_uint "${!v}" || die "$v must be a positive integer, got '${!v}'"
 done
@@ -160,7 +164,12 @@ declare -A PG_SCRIPT=([get]=bench/pg_get.sql [list]=bench/pg_list.sql [create]=b
 	[referrals]=bench/pg_referrals.sql [accept]=bench/pg_accept.sql
 	[rep-families]=bench/pg_report_families.sql [rep-referrals]=bench/pg_report_referrals.sql)
 # the pgbench run a table row compares with (default: its own name)
-declare -A PG_OF=([lp-idle]=get [lp-wait]=get [sl-idle]=get [sl-attack]=get)
+declare -A PG_OF=([lp-idle]=get [lp-wait]=get [sl-idle]=get [sl-attack]=get [get64]=get)
+# p99 targets, ms (instead of a ratio), and the daemon's CPU per request, µs
+declare -A P99_TARGET=([get64]=15)
+declare -A CPU_TARGET=([get]=40 [get64]=40)
+declare -A WRK_MODE=([get64]=get)
+declare -A WRK_CONNS=([get64]=$CONNS_HIGH)
 
 OUT=${BENCH_OUT:-$(mktemp -d /tmp/koopbench.XXXXXX)}
 mkdir -p -- "$OUT"
@@ -460,11 +469,11 @@ per_req() { # ticks requests → µs per request
 	awk -v t="$1" -v n="$2" -v us="$TICK_US" 'BEGIN { if (n > 0) printf "%.0f", t * us / n; else print "?" }'
 }
 
-run_wrk() { # mode seconds logname datafile → the BENCH line, plus CPU ticks of wrk, daemon, cluster
+run_wrk() { # mode seconds logname datafile [connections] → the BENCH line, plus CPU ticks of wrk, daemon, cluster
 	local log=$OUT/$3 w0 d0 p0
 	child_ticks
 	w0=$CHILD_TICKS d0=$(proc_ticks "$daemon_pid") p0=$(db_ticks)
-	BENCH_STATUS_HOOK=${BENCH_STATUS_HOOK:-1} wrk -t"$WRK_THREADS" -c"$CONNS" -d"$2s" --latency \
+	BENCH_STATUS_HOOK=${BENCH_STATUS_HOOK:-1} wrk -t"$WRK_THREADS" -c"${5:-$CONNS}" -d"$2s" --latency \
 		--timeout "${WRK_TIMEOUT}s" -s bench/partners.lua "http://127.0.0.1:$PORT" -- "$1" "$4" "$WRK_THREADS" >"$log" 2>&1 ||
 		die "wrk failed ($log): $(tail -n 3 "$log")"
 	local line
@@ -547,8 +556,9 @@ data_of() { # case slice → wrk's data file
 
 run_case() { # case threads slice
 	local c=$1 th=$2 line
-	say "wrk $c (threads $th, -t$WRK_THREADS -c$CONNS, ${DURATION}s)"
-	line=$(run_wrk "$c" "$DURATION" "wrk-$c-t$th.txt" "$(data_of "$c" "$3")")
+	local conns=${WRK_CONNS[$c]:-$CONNS}
+	say "wrk $c (threads $th, -t$WRK_THREADS -c$conns, ${DURATION}s)"
+	line=$(run_wrk "${WRK_MODE[$c]:-$c}" "$DURATION" "wrk-$c-t$th.txt" "$(data_of "$c" "$3")" "$conns")
 	record_wrk "$c" "$th" "$line"
 	if [[ $c == accept ]]; then
 		local ex walk
@@ -558,7 +568,7 @@ run_case() { # case threads slice
 			R_NOTE[$c/$th]+="; the walk ran out after $(ms "${walk:-0}") ms of ${DURATION} s (rate over the walk; raise BENCH_WALK)"
 		fi
 	fi
-	pgbench_once "$c"
+	pgbench_once "${PG_OF[$c]:-$c}"
 }
 
 metric() { # name → value from /metrics
@@ -771,7 +781,11 @@ for c in "${ROWS[@]}"; do
 			echo "!!! no result for $c with $th threads"
 		fi
 		ratio=$(awk -v a="${R_RPS[$k]:-0}" -v b="${PG_TPS[$pgk]:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
-		if [[ -n ${TARGET[$c]:-} ]]; then
+		if [[ -n ${P99_TARGET[$c]:-} ]]; then
+			target="p99<=${P99_TARGET[$c]}ms"
+			met=$(awk -v p="${R_P99[$k]:-0}" -v t="${P99_TARGET[$c]}" 'BEGIN { print (p > 0 && p / 1000 <= t) ? "yes" : "NO" }')
+			[[ $met == yes ]] || missed=$((missed + 1))
+		elif [[ -n ${TARGET[$c]:-} ]]; then
 			target=">=${TARGET[$c]}"
 			met=$(awk -v r="$ratio" -v t="${TARGET[$c]}" 'BEGIN { print (r != "n/a" && r + 0 >= t + 0) ? "yes" : "NO" }')
 			[[ $met == yes ]] || missed=$((missed + 1))
@@ -796,15 +810,20 @@ done
 [[ " ${ROWS[*]} " != *" rep-"* ]] || echo "  rep-*: $REPORT_RUNS requests one at a time: req/s = 1/p50, p50 = median, p99 = slowest; pgbench -c1 -t$REPORT_RUNS"
 echo
 echo "CPU per request, µs (all cores; 2 vCPUs give 2,000,000 µs per second between everything):"
-fmt2='%-12s %7s %10s %14s %10s %14s %14s\n'
+fmt2='%-12s %7s %10s %14s %10s %14s %14s %s\n'
 # shellcheck disable=SC2059
-printf "$fmt2" case threads kooperd "postgres(api)" "wrk/curl" "postgres(pgb)" "pgbench client"
+printf "$fmt2" case threads kooperd "postgres(api)" "wrk/curl" "postgres(pgb)" "pgbench client" "kooperd target"
 for c in "${ROWS[@]}"; do
 	pgk=${PG_OF[$c]:-$c}
 	for th in "${THREAD_LIST[@]}"; do
 		k="$c/$th"
 		# shellcheck disable=SC2059
-		printf "$fmt2" "$c" "$th" "${R_CSRV[$k]:-0}" "${R_CDB[$k]:-0}" "${R_CWRK[$k]:-0}" "${PG_CDB[$pgk]:-0}" "${PG_CCLI[$pgk]:-0}"
+		ct=-
+		if [[ -n ${CPU_TARGET[$c]:-} ]]; then
+			ct="<=${CPU_TARGET[$c]} $(awk -v u="${R_CSRV[$k]:-?}" -v t="${CPU_TARGET[$c]}" 'BEGIN { print (u != "?" && u + 0 <= t + 0) ? "yes" : "NO" }')"
+			[[ $ct == *yes ]] || missed=$((missed + 1))
+		fi
+		printf "$fmt2" "$c" "$th" "${R_CSRV[$k]:-0}" "${R_CDB[$k]:-0}" "${R_CWRK[$k]:-0}" "${PG_CDB[$pgk]:-0}" "${PG_CCLI[$pgk]:-0}" "$ct"
 	done
 done
 if has_case longpoll; then

@@ -18,10 +18,52 @@
 #define TX_ATTEMPTS 3
 #define RETRY_AFTER_S 2
 
+/* Each SELECT statement is also prepared as "c:<name>": the same statement with the
+ * request context as its last seven parameters, set by a gating qual evaluated before any
+ * row is fetched (koop.ctx_ok, sql/functions/context.sql), so a request that is one
+ * statement is one statement in its own implicit transaction and one round trip. */
+#define CTX_PREFIX "c:"
+#define NCTX 7
 static struct {
     const char *name, *sql;
+    char *ctx_sql; /* the context-setting form, or NULL */
+    int nparams;
 } stmts[MAX_STMTS];
 static int nstmts;
+#define HASH_SLOTS 1024 /* > 2 * MAX_STMTS: name -> index + 1 */
+static short stmt_hash[HASH_SLOTS];
+
+static unsigned name_hash(const char *s)
+{
+    unsigned h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static int stmt_index(const char *name)
+{
+    for (unsigned h = name_hash(name) % HASH_SLOTS;; h = (h + 1) % HASH_SLOTS) {
+        int i = stmt_hash[h] - 1;
+        if (i < 0)
+            return -1;
+        if (strcmp(stmts[i].name, name) == 0)
+            return i;
+    }
+}
+
+/* the highest $n of a statement (our SQL holds no $ in literals) */
+static int count_params(const char *sql)
+{
+    int max = 0;
+    for (const char *p = sql; *p; p++)
+        if (*p == '$' && p[1] >= '0' && p[1] <= '9') {
+            int v = (int)strtol(p + 1, NULL, 10);
+            if (v > max)
+                max = v;
+        }
+    return max;
+}
 
 static atomic_long st_open, st_busy, st_errors, st_connects;
 static atomic_uint_fast64_t last_connect_ok; /* koop_now_us of the latest successful connect */
@@ -29,11 +71,27 @@ static atomic_uint_fast64_t last_connect_ok; /* koop_now_us of the latest succes
 static pthread_key_t conn_key;
 static pthread_once_t conn_once = PTHREAD_ONCE_INIT;
 static __thread PGconn *t_conn;
+
+/* Statements built at request time (db_exec_sql): prepared on first use on one of this
+ * thread's connections, in the same round trip as their first execution, and kept with their
+ * generic plan (plan_cache_mode = force_generic_plan) for the connection's lifetime. One cache
+ * per connection: [0] the primary's, [1] the read replica's (server/replica.c). */
+#define SQL_CACHE 128
+struct sql_cache {
+    PGconn *conn; /* the connection its statements are prepared on */
+    struct {
+        unsigned hash;
+        char *sql; /* the text as prepared (with the context gate) */
+    } e[SQL_CACHE];
+    int n, next;
+};
+static __thread struct sql_cache t_cache[2];
 static __thread uint64_t t_failed_at; /* when the last connect failed (us) */
 
 static void conn_destroy(void *p)
 {
     if (p) {
+        db_conn_closing(p);
         PQfinish(p);
         atomic_fetch_sub(&st_open, 1);
     }
@@ -51,6 +109,20 @@ void db_register(const char *name, const char *sql)
     }
     stmts[nstmts].name = name;
     stmts[nstmts].sql = sql;
+    stmts[nstmts].nparams = count_params(sql);
+    stmts[nstmts].ctx_sql = NULL;
+    if (strncmp(sql, "SELECT ", 7) == 0) {
+        int k = stmts[nstmts].nparams;
+        if (asprintf(&stmts[nstmts].ctx_sql,
+                     "SELECT * FROM (%s) koop_q WHERE (SELECT koop.ctx_ok($%d, $%d, $%d, $%d, $%d, "
+                     "$%d, $%d))",
+                     sql, k + 1, k + 2, k + 3, k + 4, k + 5, k + 6, k + 7) < 0)
+            abort();
+    }
+    unsigned h = name_hash(name) % HASH_SLOTS;
+    while (stmt_hash[h])
+        h = (h + 1) % HASH_SLOTS;
+    stmt_hash[h] = (short)(nstmts + 1);
     nstmts++;
 }
 
@@ -110,17 +182,27 @@ static bool setup_serving(PGconn *c)
     PQclear(r);
     if (!ok || !PQenterPipelineMode(c))
         return false;
-    for (int i = 0; i < nstmts; i++)
+    int nsent = 0;
+    for (int i = 0; i < nstmts; i++) {
+        char cname[128];
         if (!PQsendPrepare(c, stmts[i].name, stmts[i].sql, 0, NULL))
             return false;
+        nsent++;
+        if (!stmts[i].ctx_sql)
+            continue;
+        snprintf(cname, sizeof cname, CTX_PREFIX "%s", stmts[i].name);
+        if (!PQsendPrepare(c, cname, stmts[i].ctx_sql, 0, NULL))
+            return false;
+        nsent++;
+    }
     if (!PQpipelineSync(c))
         return false;
     int failed = 0;
-    for (int i = 0; i < nstmts; i++) {
+    for (int i = 0; i < nsent; i++) {
         PGresult *pr = PQgetResult(c);
         if (PQresultStatus(pr) != PGRES_COMMAND_OK) {
             if (!failed)
-                koop_log_error("prepare %s failed: %s", stmts[i].name,
+                koop_log_error("prepare failed: %s",
                                pr ? PQresultErrorField(pr, PG_DIAG_MESSAGE_PRIMARY) : "?");
             failed++;
         }
@@ -131,6 +213,39 @@ static bool setup_serving(PGconn *c)
     ok = PQresultStatus(sync) == PGRES_PIPELINE_SYNC && !failed;
     PQclear(sync);
     return ok;
+}
+
+static void cache_clear(struct sql_cache *sc)
+{
+    for (int i = 0; i < sc->n; i++) {
+        free(sc->e[i].sql);
+        sc->e[i].sql = NULL;
+    }
+    sc->n = sc->next = 0;
+    sc->conn = NULL;
+}
+
+static void sql_cache_clear(void)
+{
+    cache_clear(&t_cache[0]);
+}
+
+void db_conn_closing(PGconn *c)
+{
+    for (int i = 0; i < 2; i++)
+        if (c && t_cache[i].conn == c)
+            cache_clear(&t_cache[i]);
+}
+
+/* The cache of statements prepared on c (emptied when it was another connection's). */
+static struct sql_cache *cache_of(PGconn *c)
+{
+    struct sql_cache *sc = &t_cache[c == t_conn ? 0 : 1];
+    if (sc->conn != c) {
+        cache_clear(sc);
+        sc->conn = c;
+    }
+    return sc;
 }
 
 PGconn *db_serving_connect(const char *url)
@@ -167,6 +282,7 @@ PGconn *db_thread_conn(void)
     }
     t_failed_at = 0;
     atomic_store(&last_connect_ok, koop_now_us());
+    sql_cache_clear();
     t_conn = c;
     pthread_setspecific(conn_key, c);
     atomic_fetch_add(&st_open, 1);
@@ -175,6 +291,7 @@ PGconn *db_thread_conn(void)
 
 void db_thread_reset(void)
 {
+    sql_cache_clear();
     if (t_conn) {
         pthread_setspecific(conn_key, NULL);
         PQfinish(t_conn);
@@ -190,6 +307,8 @@ struct step {
     const char *sql;
     int n;
     const char *const *vals;
+    const Oid *types; /* with prepare: the parameters' types */
+    bool prepare;     /* Parse sql as stmt (no execution) */
 };
 
 /* Sends steps + Sync and collects one result per step (results[i] owned by
@@ -198,8 +317,9 @@ struct step {
 static int pipe_run(PGconn *c, const struct step *s, int n, PGresult **results)
 {
     for (int i = 0; i < n; i++) {
-        int ok = s[i].stmt ? PQsendQueryPrepared(c, s[i].stmt, s[i].n, s[i].vals, NULL, NULL, 0)
-                           : PQsendQueryParams(c, s[i].sql, 0, NULL, NULL, NULL, NULL, 0);
+        int ok = s[i].prepare ? PQsendPrepare(c, s[i].stmt, s[i].sql, s[i].n, s[i].types)
+                 : s[i].stmt  ? PQsendQueryPrepared(c, s[i].stmt, s[i].n, s[i].vals, NULL, NULL, 0)
+                              : PQsendQueryParams(c, s[i].sql, 0, NULL, NULL, NULL, NULL, 0);
         if (!ok)
             return -1;
     }
@@ -310,14 +430,17 @@ struct db_tx {
     PGconn *conn;
     const struct kreq *req;
     bool begun, done, broken, retry;
+    bool block;    /* BEGIN was sent: COMMIT ends it (else the Sync commits) */
     bool want_lsn; /* read the commit LSN after COMMIT (server/replica.c) */
     char lsn[32];
     PGresult *keep[16];
     int nkeep;
 };
 
-/* The consistency token of a write: read in COMMIT's round trip, the insert position is past
- * the commit record whatever synchronous_commit says (server/replica.h). */
+/* The consistency token of a write: read after COMMIT in its round trip, the insert position
+ * is past the commit record whatever synchronous_commit says (server/replica.h). A write that
+ * wants it runs in a block (BEGIN ... COMMIT), never as a lone statement committed by the
+ * pipeline's Sync, so that the token is read after the commit. */
 #define LSN_SQL "SELECT pg_current_wal_insert_lsn()::text"
 static void lsn_copy(struct db_tx *tx, const PGresult *r)
 {
@@ -348,29 +471,50 @@ PGresult *db_exec(struct db_tx *tx, struct kres *res, unsigned flags, const char
     struct step steps[MAX_PIPE];
     int ns = 0, first = 0;
     const struct koop_auth *a = &tx->req->auth;
-    const char *ctx[] = {a->tenant_id,  a->user_id,  koop_role_name(a->role),
-                         a->partner_id, a->token_id, tx->req->request_id,
-                         tx->req->ip};
     if (tx->done) {
         koop_log_error("db_exec after commit");
         koop_fail(res, P_INTERNAL, "an internal error occurred; it has been logged");
         return NULL;
     }
-    char timeout[16];
+    char timeout[16], cname[128];
     const char *tv[] = {timeout};
+    const char *cv[32 + NCTX];
     if (!tx->begun) {
-        steps[ns++] = (struct step){.sql = "BEGIN"};
-        steps[ns++] = (struct step){.stmt = "koop_ctx", .n = 7, .vals = ctx};
+        /* One statement that is the whole transaction runs in its own implicit transaction
+         * (the pipeline's Sync commits it); the first of several opens a block. Either way
+         * the context goes with the statement (its "c:" form), in the same round trip. */
+        if (!(flags & DB_LAST) || tx->want_lsn) {
+            steps[ns++] = (struct step){.sql = "BEGIN"};
+            tx->block = true;
+        }
         if (tx->req->statement_timeout_ms > 0) {
+            /* armed when the next statement starts: local to this transaction */
             snprintf(timeout, sizeof timeout, "%d", tx->req->statement_timeout_ms);
             steps[ns++] = (struct step){.stmt = "koop_timeout", .n = 1, .vals = tv};
+        }
+        int i = stmt_index(stmt);
+        const char *ctx[] = {a->tenant_id,  a->user_id,  koop_role_name(a->role),
+                             a->partner_id, a->token_id, tx->req->request_id,
+                             tx->req->ip};
+        if (i >= 0 && stmts[i].ctx_sql && n == stmts[i].nparams && n <= 32) {
+            for (int k = 0; k < n; k++)
+                cv[k] = vals[k];
+            memcpy(cv + n, ctx, sizeof ctx);
+            snprintf(cname, sizeof cname, CTX_PREFIX "%s", stmt);
+            stmt = cname;
+            vals = cv;
+            n += NCTX;
+        } else {
+            memcpy(cv, ctx, sizeof ctx);
+            steps[ns++] = (struct step){.stmt = "koop_ctx", .n = NCTX, .vals = cv};
         }
         first = ns;
     }
     steps[ns++] = (struct step){.stmt = stmt, .n = n, .vals = vals};
-    if (flags & DB_LAST)
+    if ((flags & DB_LAST) && tx->block)
         steps[ns++] = (struct step){.sql = "COMMIT"};
-    if ((flags & DB_LAST) && tx->want_lsn)
+    bool lsn = (flags & DB_LAST) && tx->block && tx->want_lsn;
+    if (lsn)
         steps[ns++] = (struct step){.sql = LSN_SQL};
     PGresult *r[MAX_PIPE] = {0};
     atomic_fetch_add(&st_busy, 1);
@@ -384,7 +528,7 @@ PGresult *db_exec(struct db_tx *tx, struct kres *res, unsigned flags, const char
     tx->begun = true;
     PGresult *out = NULL;
     /* the token's SELECT after COMMIT cannot undo it: its result is no failure of the request */
-    int scan = (flags & DB_LAST) && tx->want_lsn ? ns - 1 : ns;
+    int scan = lsn ? ns - 1 : ns;
     for (int i = 0; i < scan && !out; i++) {
         ExecStatusType st = PQresultStatus(r[i]);
         if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_PIPELINE_ABORTED) {
@@ -394,7 +538,7 @@ PGresult *db_exec(struct db_tx *tx, struct kres *res, unsigned flags, const char
             return NULL;
         }
     }
-    if ((flags & DB_LAST) && tx->want_lsn)
+    if (lsn)
         lsn_copy(tx, r[ns - 1]);
     for (int i = 0; i < ns; i++) {
         if (i == first)
@@ -404,6 +548,122 @@ PGresult *db_exec(struct db_tx *tx, struct kres *res, unsigned flags, const char
     }
     if (flags & DB_LAST)
         tx->done = true;
+    tx_keep(tx, out);
+    return out;
+}
+
+PGresult *db_exec_sql(struct db_tx *tx, struct kres *res, unsigned flags, const char *sql, int n,
+                      const Oid *types, const char *const *vals)
+{
+    if (tx->done || tx->begun || !(flags & DB_LAST) || n > 32) {
+        koop_log_error("db_exec_sql: not the single statement of its transaction");
+        koop_fail(res, P_INTERNAL, "an internal error occurred; it has been logged");
+        return NULL;
+    }
+    /* the statement with the request context as its last parameters (as db_register does) */
+    char *text = NULL;
+    if (asprintf(&text,
+                 "SELECT * FROM (%s) koop_q WHERE (SELECT koop.ctx_ok($%d, $%d, $%d, $%d, $%d, "
+                 "$%d, $%d))",
+                 sql, n + 1, n + 2, n + 3, n + 4, n + 5, n + 6, n + 7) < 0) {
+        koop_fail(res, P_INTERNAL, "out of memory");
+        return NULL;
+    }
+    struct sql_cache *sc = cache_of(tx->conn);
+    unsigned h = name_hash(text);
+    int slot = -1;
+    for (int i = 0; i < sc->n; i++)
+        if (sc->e[i].hash == h && sc->e[i].sql && strcmp(sc->e[i].sql, text) == 0) {
+            slot = i;
+            break;
+        }
+    struct step steps[5];
+    int ns = 0;
+    char name[24], old[40];
+    bool fresh = slot < 0;
+    if (fresh) {
+        if (sc->n < SQL_CACHE) {
+            slot = sc->n++;
+        } else { /* full: the oldest goes */
+            slot = sc->next;
+            sc->next = (sc->next + 1) % SQL_CACHE;
+            if (sc->e[slot].sql && *sc->e[slot].sql) { /* "" : its prepare had failed */
+                snprintf(old, sizeof old, "DEALLOCATE \"d%d\"", slot);
+                steps[ns++] = (struct step){.sql = old};
+            }
+            free(sc->e[slot].sql);
+            sc->e[slot].sql = NULL;
+        }
+    }
+    snprintf(name, sizeof name, "d%d", slot);
+    Oid ty[32 + NCTX];
+    const char *cv[32 + NCTX];
+    const struct koop_auth *a = &tx->req->auth;
+    const char *ctx[] = {a->tenant_id,  a->user_id,  koop_role_name(a->role),
+                         a->partner_id, a->token_id, tx->req->request_id,
+                         tx->req->ip};
+    for (int k = 0; k < n; k++) {
+        ty[k] = types ? types[k] : 0;
+        cv[k] = vals[k];
+    }
+    for (int k = 0; k < NCTX; k++) {
+        ty[n + k] = 25; /* text */
+        cv[n + k] = ctx[k];
+    }
+    int prep = ns;
+    if (fresh)
+        steps[ns++] =
+            (struct step){.stmt = name, .sql = text, .n = n + NCTX, .types = ty, .prepare = true};
+    char timeout[16];
+    const char *tv[] = {timeout};
+    if (tx->req->statement_timeout_ms > 0) {
+        snprintf(timeout, sizeof timeout, "%d", tx->req->statement_timeout_ms);
+        steps[ns++] = (struct step){.stmt = "koop_timeout", .n = 1, .vals = tv};
+    }
+    int first = ns;
+    steps[ns++] = (struct step){.stmt = name, .n = n + NCTX, .vals = cv};
+    PGresult *r[5] = {0};
+    atomic_fetch_add(&st_busy, 1);
+    int rc = pipe_run(tx->conn, steps, ns, r);
+    atomic_fetch_sub(&st_busy, 1);
+    if (rc != 0) {
+        free(text);
+        if (fresh) /* the connection is reset, and the cache with it */
+            sc->e[slot].sql = strdup(""), sc->e[slot].hash = 0;
+        tx->broken = true;
+        unavailable(res);
+        return NULL;
+    }
+    tx->begun = true;
+    if (fresh) {
+        if (PQresultStatus(r[prep]) == PGRES_COMMAND_OK) {
+            sc->e[slot].sql = text;
+            sc->e[slot].hash = h;
+            text = NULL;
+        } else {
+            sc->e[slot].sql = strdup(""); /* never matches; replaced in turn */
+            sc->e[slot].hash = 0;
+        }
+    }
+    free(text);
+    PGresult *out = NULL;
+    for (int i = 0; i < ns; i++) {
+        ExecStatusType st = PQresultStatus(r[i]);
+        if (!out && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
+            st != PGRES_PIPELINE_ABORTED) {
+            tx->retry = db_map_error(r[i], res);
+            for (int j = 0; j < ns; j++)
+                PQclear(r[j]);
+            return NULL;
+        }
+    }
+    for (int i = 0; i < ns; i++) {
+        if (i == first)
+            out = r[i];
+        else
+            PQclear(r[i]);
+    }
+    tx->done = true;
     tx_keep(tx, out);
     return out;
 }
@@ -467,7 +727,7 @@ int db_run(struct kreq *req, struct kres *res, db_fn fn, void *arg)
         }
         struct db_tx tx = {.conn = c, .req = req, .want_lsn = !replica && replica_want_lsn(req)};
         int rc = fn(&tx, req, res, arg);
-        if (rc == 0 && !tx.done) {
+        if (rc == 0 && !tx.done && tx.block) {
             struct step s[] = {{.sql = "COMMIT"}, {.sql = LSN_SQL}};
             PGresult *r[2] = {0};
             int ns = tx.want_lsn ? 2 : 1;

@@ -33,6 +33,9 @@ PGconn *db_serving_connect(const char *url);
  * transaction. Returns the result (caller PQclears) or NULL when the
  * connection failed. */
 PGresult *db_exec_on(PGconn *c, const char *stmt);
+/* Forgets the statements db_exec_sql prepared on c, which is about to be closed (a read
+ * replica's connection; the primary's are forgotten by db_thread_reset). */
+void db_conn_closing(PGconn *c);
 
 /* Checks, before serving, that DATABASE_URL's user is fit to serve: no superuser, no
  * BYPASSRLS, not the owner of the schema nor a member of it (what a RESET ROLE would give
@@ -67,6 +70,14 @@ enum { DB_LAST = 1 }; /* db_exec flag: commit in the same round trip */
  * no further db_exec may follow. */
 PGresult *db_exec(struct db_tx *tx, struct kres *res, unsigned flags, const char *stmt, int n,
                   const char *const *vals);
+
+/* Executes a statement built at request time (e.g. a list's page for its sort and filters)
+ * as the whole of fn's transaction (flags must be DB_LAST, and it must come first): prepared
+ * on this thread's connection on first use, in the same round trip, and reused after with
+ * its cached plan. types: the parameters' type OIDs (NULL: inferred). sql must not depend on
+ * anything but its text: equal texts share one prepared statement. */
+PGresult *db_exec_sql(struct db_tx *tx, struct kres *res, unsigned flags, const char *sql, int n,
+                      const Oid *types, const char *const *vals);
 
 /* Runs one registered statement outside any explicit transaction (e.g. the
  * token lookup). Returns the result (caller PQclears) or NULL after filling

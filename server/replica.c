@@ -44,6 +44,7 @@ static __thread uint64_t t_commit;   /* the highest commit LSN of its writes, or
 static void conn_destroy(void *p)
 {
     if (p) {
+        db_conn_closing(p);
         PQfinish(p);
         atomic_fetch_sub(&st_open, 1);
     }
@@ -157,6 +158,7 @@ void replica_drop(PGconn *c)
 {
     if (c && c == t_conn) {
         pthread_setspecific(conn_key, NULL);
+        db_conn_closing(t_conn);
         PQfinish(t_conn);
         t_conn = NULL; /* t_idx stays: replica_failed marks that replica down */
         t_replayed = 0;

@@ -106,6 +106,7 @@ struct kres {
      * or the request's wait_deadline_us, then runs the handler again */
     bool wait;
     uint64_t wait_generation;
+    uint64_t wait_recheck_us; /* 0, or run the handler again at this time even without an event */
 };
 
 void koop_res_header(struct kres *res, const char *name, const char *fmt, ...)

@@ -12,13 +12,6 @@
 static const struct fs_field reason_field = {
     .name = "reason", .type = FS_STRING, .min = 1, .max = 500};
 
-/* The generic list: koop.page with the declared fragments as parameters
- * ($1 from, $2 json, $3 where, $4 key, $5 key type, $6 descending, $7
- * filters, $8 after, $9 limit, $10 parent, $11 check; $12 the audit_list
- * resource). */
-#define PAGE_CALL                                                                                  \
-    "koop.page($1, $2, $3, $4, $5, $6::boolean, $7::jsonb, $8::jsonb, $9::int, $10::uuid, $11)"
-
 void koop_resource_register(const struct koop_resource *r)
 {
     static const struct {
@@ -46,14 +39,6 @@ void koop_resource_register(const struct koop_resource *r)
     static const char outcome_fmt[] =
         "SELECT r->>'version', r::text FROM "
         "koop.%s_transition($1::uuid, $2::uuid, $3::int, $4, $5, $6) r";
-    static bool page_registered;
-    if (!page_registered) {
-        page_registered = true;
-        db_register("koop_page",
-                    "SELECT (r->'items')::text, (r->'next')::text FROM " PAGE_CALL " r");
-        db_register("koop_page_audit", "SELECT (r->'items')::text, (r->'next')::text FROM "
-                                       "koop.audit_list($12, " PAGE_CALL ") r");
-    }
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         if (!(r->ops & OP_BIT(shapes[i].op)))
             continue;
@@ -431,12 +416,15 @@ struct list_arg {
     const char *stmt, *sort; /* sort: the ?sort= value, for the next cursor */
     int n;
     const char *const *vals;
+    const char *sql; /* a generic list's page (instead of stmt) */
+    const Oid *types;
 };
 
 static int list_fn(struct db_tx *tx, struct kreq *req, struct kres *res, void *p)
 {
     struct list_arg *a = p;
-    PGresult *r = db_exec(tx, res, DB_LAST, a->stmt, a->n, a->vals);
+    PGresult *r = a->sql ? db_exec_sql(tx, res, DB_LAST, a->sql, a->n, a->types, a->vals)
+                         : db_exec(tx, res, DB_LAST, a->stmt, a->n, a->vals);
     if (!r)
         return -1;
     if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0))
@@ -454,8 +442,9 @@ static char *list_where(const struct koop_resource *r, const struct kreq *req, c
     const struct koop_list *l = r->list;
     const char *parts[48];
     int n = 0;
-    parts[n++] = l->where ? l->where : "true";
-    if (l->role_where && (req->auth.role & l->where_roles))
+    bool role = (req->auth.role & l->where_roles) != 0;
+    parts[n++] = role && l->role_base ? l->role_base : l->where ? l->where : "true";
+    if (l->role_where && role)
         parts[n++] = l->role_where;
     for (const struct koop_filter *f = r->filters; f && f->field.name && n < 48; f++)
         if (f->where && json_object_get(q, f->field.name))
@@ -470,6 +459,47 @@ static char *list_where(const struct koop_resource *r, const struct kreq *req, c
     for (int i = 1; i < n; i++)
         o += sprintf(o, " AND (%s)", parts[i]);
     return w;
+}
+
+/* A generic list's page as one statement: what koop.page (sql/functions/core.sql) would
+ * EXECUTE, built here instead so that its text depends only on the list, the sort, the filters
+ * given, whether a cursor was, and whether the caller has a tenant; db_exec_sql then prepares
+ * it once per connection and keeps its plan. $1 filters, $2 after, $3 limit, $4 parent, $5
+ * the audit resource. The check and the cursor's type are gates evaluated before any row. */
+static char *list_sql(const struct koop_list *l, const struct koop_sort *k, bool desc,
+                      const char *where, bool after, bool tenant)
+{
+    const char *dir = desc ? "DESC" : "ASC";
+    char *cond = NULL, *gate = NULL, *sql = NULL;
+    if (after && asprintf(&cond, "AND (%s, t.id) %s ((($2->>'k')::%s), ($2->>'i')::uuid)", k->key,
+                          desc ? "<" : ">", k->type) < 0)
+        return NULL;
+    if (l->check || after) {
+        if (asprintf(&gate, "(SELECT num_nulls(%s%s%s%s%s) >= 0) AND ", l->check ? l->check : "",
+                     l->check && after ? ", " : "", after ? "koop.cursor_check($2, '" : "",
+                     after ? k->type : "", after ? "')" : "") < 0) {
+            free(cond);
+            return NULL;
+        }
+    }
+    int rc = asprintf(
+        &sql,
+        "%s(WITH page AS (SELECT %s AS j, (%s)::text AS k, t.id AS i, "
+        "row_number() OVER (ORDER BY %s %s, t.id %s) AS rn "
+        "FROM %s t WHERE %s%s AND (%s) %s "
+        "ORDER BY %s %s, t.id %s LIMIT $3 + 1) "
+        "SELECT jsonb_build_object('items', "
+        "coalesce((SELECT jsonb_agg(j ORDER BY rn) FROM page WHERE rn <= $3), '[]'::jsonb), "
+        "'next', (SELECT jsonb_build_object('k', k, 'i', i) FROM page WHERE rn = $3 "
+        "AND EXISTS (SELECT 1 FROM page WHERE rn = $3 + 1))) OFFSET 0)%s",
+        l->audit ? "SELECT (r->'items')::text, (r->'next')::text FROM koop.audit_list($5, "
+                 : "SELECT (r->'items')::text, (r->'next')::text FROM ",
+        l->json, k->key, k->key, dir, dir, l->from, gate ? gate : "",
+        tenant ? "t.tenant_id = koop.tenant()" : "t.tenant_id IS NULL", where, cond ? cond : "",
+        k->key, dir, dir, l->audit ? ") r" : " r(r)");
+    free(cond);
+    free(gate);
+    return rc < 0 ? NULL : sql;
 }
 
 /* The ?sort= entry named s ("name" or "-name"): its declaration, and whether
@@ -522,11 +552,16 @@ int koop_res_list(const struct koop_resource *r, struct kreq *req, struct kres *
             koop_fail(res, P_INTERNAL, k ? "out of memory" : "undeclared sort");
         } else {
             const struct koop_list *l = r->list;
-            const char *v[] = {l->from, l->json, where, k->key, k->type,  desc ? "true" : "false",
-                               qs,      as,      lim,   parent, l->check, l->audit};
-            struct list_arg a = {l->audit ? "koop_page_audit" : "koop_page", sort,
-                                 l->audit ? 12 : 11, v};
-            db_run(req, res, list_fn, &a);
+            /* jsonb, jsonb, int4, uuid, text */
+            static const Oid types[] = {3802, 3802, 23, 2950, 25};
+            const char *v[] = {qs, as, lim, parent, l->audit};
+            char *sql = list_sql(l, k, desc, where, as != NULL, req->auth.tenant_id[0] != 0);
+            struct list_arg a = {NULL, sort, l->audit ? 5 : 4, v, sql, types};
+            if (!sql)
+                koop_fail(res, P_INTERNAL, "out of memory");
+            else
+                db_run(req, res, list_fn, &a);
+            free(sql);
         }
     } else {
         const char *v[] = {parent, qs, sort, as, lim};

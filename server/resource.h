@@ -9,8 +9,9 @@
  *   koop.N_get(p_parent uuid, p_id uuid) → jsonb or NULL (not visible)
  *   koop.N_list(p_parent uuid, p_filters jsonb, p_sort text, p_after jsonb,
  *               p_limit int) → {"items": [...], "next": {"k":..,"i":..}|null}
- *     — only for a resource without .list; with .list the list is one call of
- *     koop.page (sql/functions/core.sql) built from the declarations below.
+ *     — only for a resource without .list; with .list the list is one statement
+ *     built from the declarations below (the shape of koop.page, sql/functions/core.sql),
+ *     prepared once per connection for each sort and set of filters.
  *   koop.N_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb) → jsonb
  *   koop.N_delete(p_parent uuid, p_id uuid, p_version int) → void
  *   koop.N_transition(p_parent uuid, p_id uuid, p_version int, p_to text,
@@ -25,11 +26,10 @@
 
 /* Lists are declared, not written: each filter names the SQL predicate it
  * adds, each sort its key, the list its rows. koop_res_list joins the
- * constant fragments of the filters given into one koop.page call; values
- * reach SQL only inside $1 (the filters as JSON), never in a fragment. In
- * every fragment the row is t, $1 the filters (jsonb), $4 the parent id from
- * the path. The same declarations are enough to prepare one static
- * statement per filter combination later. */
+ * constant fragments of the filters given into one statement (db_exec_sql:
+ * prepared once per connection, its plan kept); values reach SQL only inside
+ * $1 (the filters as JSON), never in a fragment. In every fragment the row is
+ * t, $1 the filters (jsonb), $4 the parent id from the path. */
 
 /* A list query parameter and the predicate it adds when given. */
 struct koop_filter {
@@ -76,6 +76,8 @@ struct koop_list {
                           "koop.team_must_see($4)"; NULL = none */
     unsigned where_roles;   /* roles (bits of enum koop_role) for which role_where is added */
     const char *role_where; /* e.g. "t.partner_id = koop.partner()", where an index needs it */
+    const char *role_base;  /* for where_roles: instead of where (the same rows, as joins the
+                               planner can use rather than a visibility function per row) */
     const char *audit;      /* koop.audit_list resource name (reads of personal data), or NULL */
 };
 

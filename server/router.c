@@ -64,17 +64,33 @@ enum koop_match koop_route_find(const struct koop_route *table, const char *meth
 {
     int best = -1;
     allow[0] = 0;
-    for (const struct koop_route *r = table; r->method; r++) {
-        struct kreq probe = {0};
-        if (match(r->pattern, path, &probe) && specificity(r->pattern) > best)
-            best = specificity(r->pattern);
+    /* match() writes only the parameters: one scratch request, not a zeroed one per route
+     * (a struct kreq is kilobytes; zeroing it for each of some 200 routes was most of the
+     * router's time) */
+    static __thread struct kreq probe;
+    /* and the literal prefix of each pattern (up to its first parameter) compared first */
+    static __thread const struct koop_route *lit_table;
+    static __thread unsigned short lit[1024], spec[1024];
+    static __thread int nlit;
+    if (lit_table != table) {
+        for (nlit = 0; table[nlit].method && nlit < 1024; nlit++) {
+            lit[nlit] = (unsigned short)strcspn(table[nlit].pattern, "{");
+            spec[nlit] = (unsigned short)specificity(table[nlit].pattern);
+        }
+        lit_table = table;
+    }
+#define SPEC(i) ((i) < nlit ? (int)spec[i] : specificity(table[i].pattern))
+#define MAYBE(i) ((i) >= nlit || strncmp(table[i].pattern, path, lit[i]) == 0)
+    for (int i = 0; table[i].method; i++) {
+        if (MAYBE(i) && match(table[i].pattern, path, &probe) && SPEC(i) > best)
+            best = SPEC(i);
     }
     if (best < 0)
         return MATCH_NOT_FOUND;
     const struct koop_route *found = NULL;
-    for (const struct koop_route *r = table; r->method; r++) {
-        struct kreq probe = {0};
-        if (specificity(r->pattern) != best || !match(r->pattern, path, &probe))
+    for (int i = 0; table[i].method; i++) {
+        const struct koop_route *r = &table[i];
+        if (SPEC(i) != best || !MAYBE(i) || !match(r->pattern, path, &probe))
             continue;
         bool same = strcmp(r->method, method) == 0 ||
                     (strcmp(method, "HEAD") == 0 && strcmp(r->method, "GET") == 0);
@@ -106,6 +122,8 @@ enum koop_match koop_route_find(const struct koop_route *table, const char *meth
     }
     return MATCH_OK;
 }
+#undef SPEC
+#undef MAYBE
 
 const char *koop_op_action(enum koop_op op)
 {

@@ -4,6 +4,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +19,15 @@ void koop_uuid7_from(char out[37], uint64_t ms, const unsigned char r[10])
     b[7] = r[1];
     b[8] = (unsigned char)(0x80 | (r[2] & 0x3F));
     memcpy(b + 9, r + 3, 7);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-             b[14], b[15]);
+    static const char hex[] = "0123456789abcdef";
+    int o = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out[o++] = '-';
+        out[o++] = hex[b[i] >> 4];
+        out[o++] = hex[b[i] & 15];
+    }
+    out[o] = 0;
 }
 
 void koop_uuid7(char out[37])
@@ -88,13 +95,26 @@ long koop_b64url_decode(const char *in, unsigned char *out, size_t cap)
     return (long)o;
 }
 
+/* fetched once: EVP_sha256() would be looked up in the provider on every digest */
+static EVP_MD *sha256_md;
+static void sha256_fetch(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 void koop_sha256_hex(const void *data, size_t n, char out[65])
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    static const char hex[] = "0123456789abcdef";
     unsigned char md[32];
     unsigned int len = 0;
-    EVP_Digest(data, n, md, &len, EVP_sha256(), NULL);
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    pthread_once(&once, sha256_fetch);
+    EVP_Digest(data, n, md, &len, sha256_md ? sha256_md : EVP_sha256(), NULL);
+    for (int i = 0; i < 32; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[64] = 0;
 }
 
 int koop_random(unsigned char *buf, size_t n)

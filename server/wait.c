@@ -162,7 +162,7 @@ static void *listen_main(void *arg)
         }
         if (c) {
             struct pollfd p = {.fd = PQsocket(c), .events = POLLIN};
-            int n = poll(&p, 1, 200);
+            int n = poll(&p, 1, 50); /* also the step of deadlines and rechecks */
             if (n > 0 && (!PQconsumeInput(c) || PQstatus(c) != CONNECTION_OK)) {
                 atomic_store(&listening, false);
                 koop_auth_flush();

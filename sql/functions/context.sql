@@ -24,6 +24,25 @@ BEGIN
             set_config('koop.ip', coalesce(p_ip, ''), true);
 END $$;
 
+-- The same context as a boolean, for the daemon's one-statement requests: every prepared
+-- statement also exists as `SELECT * FROM (<statement>) q WHERE (SELECT koop.ctx_ok(...))`
+-- (server/db.c). The uncorrelated subquery is an initplan, and the qual on it a gating
+-- "One-Time Filter" evaluated before any row of the statement is fetched, so the context is set
+-- before the statement's functions and policies run; set_config(..., true) lasts until the end
+-- of the statement's own (implicit) transaction. LANGUAGE sql without SET or SECURITY DEFINER:
+-- inlined by the planner, no PL/pgSQL call per request.
+CREATE OR REPLACE FUNCTION koop.ctx_ok(p_tenant text, p_user text, p_role text, p_partner text, p_token text,
+                         p_request text, p_ip text) RETURNS boolean
+LANGUAGE sql VOLATILE AS $$
+    SELECT num_nulls(set_config('koop.tenant_id', coalesce(p_tenant, ''), true),
+                     set_config('koop.user_id', coalesce(p_user, ''), true),
+                     set_config('koop.role', coalesce(p_role, ''), true),
+                     set_config('koop.partner_id', coalesce(p_partner, ''), true),
+                     set_config('koop.token_id', coalesce(p_token, ''), true),
+                     set_config('koop.request_id', coalesce(p_request, ''), true),
+                     set_config('koop.ip', coalesce(p_ip, ''), true)) = 0
+$$;
+
 CREATE OR REPLACE FUNCTION koop.tenant() RETURNS uuid LANGUAGE sql STABLE PARALLEL SAFE AS
 $$ SELECT nullif(current_setting('koop.tenant_id', true), '')::uuid $$;
 

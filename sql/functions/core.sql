@@ -7,8 +7,10 @@
 -- file defines any more is dropped by migrate. Where a return type changes, put
 -- `DROP FUNCTION IF EXISTS koop.name(old argument types);` above the new definition.
 
--- Timestamps as the API shows them: UTC, microseconds, "Z".
-CREATE OR REPLACE FUNCTION koop.ts(t timestamptz) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+-- Timestamps as the API shows them: UTC, microseconds, "Z". STABLE, as to_char is: declared
+-- IMMUTABLE it could not be inlined (its body would be more volatile than it), and a SQL
+-- function that is not inlined is parsed and planned again in every statement that calls it.
+CREATE OR REPLACE FUNCTION koop.ts(t timestamptz) RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS
 $$ SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') $$;
 
 -- LIKE pattern that matches q anywhere, with q's wildcards escaped.
@@ -71,14 +73,28 @@ $$ SELECT koop.fail(404, 'not_found', 'no such ' || p_what) $$;
 -- Events notify listeners at commit (NOTIFY koop_events, payload: the tenant
 -- id; identical notifications of one transaction are folded into one), and
 -- callers see only events about resources their role could see.
+-- 009 (SPEC §9): no per-tenant lock. The event's id is (this transaction's id << 16) + its number
+-- within the transaction, so ids sort by writing transaction; readers hand out only ids below
+-- koop.event_horizon(), which no running or later transaction can write under.
 CREATE OR REPLACE FUNCTION koop.emit(p_type text, p_resource text, p_id uuid, p_version int)
 RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    n int := coalesce(nullif(current_setting('koop.event_n', true), '')::int, 0) + 1;
 BEGIN
-    PERFORM pg_advisory_xact_lock(4242, hashtext(koop.tenant()::text));
-    INSERT INTO events (tenant_id, type, resource, resource_id, version)
-    VALUES (koop.tenant(), p_type, p_resource, p_id, p_version);
+    IF n > 65535 THEN
+        RAISE EXCEPTION 'more than 65535 events in one transaction' USING ERRCODE = '54000';
+    END IF;
+    PERFORM set_config('koop.event_n', n::text, true);
+    INSERT INTO events (id, tenant_id, type, resource, resource_id, version)
+    VALUES ((pg_current_xact_id()::text::bigint << 16) + n, koop.tenant(), p_type, p_resource,
+            p_id, p_version);
     PERFORM pg_notify('koop_events', koop.tenant()::text);
 END $$;
+
+-- The feed's horizon: events with a lower id are committed or never will be, and no transaction
+-- still running (or yet to start) can add one below it.
+CREATE OR REPLACE FUNCTION koop.event_horizon() RETURNS bigint LANGUAGE sql STABLE PARALLEL SAFE AS
+$$ SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 16 $$;
 
 CREATE OR REPLACE FUNCTION koop.audit_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -154,8 +170,9 @@ $$;
 -- Keyset pages for every list: builds one statement from fixed fragments
 -- (values are always parameters: $1 filters, $2 after-key, $3 limit,
 -- $4 parent id) and returns {"items": [...], "next": {"k", "i"} | null}.
--- The fragments are constants of the daemon's list declarations
--- (server/resource.h, struct koop_list) or of koop.service_list; p_check,
+-- The fragments are constants of koop.service_list and koop.public_service_list (the
+-- daemon's declared lists, struct koop_list, build the same statement in C and keep it
+-- prepared: server/resource.c list_sql); p_check,
 -- when not NULL, is an expression evaluated first with the same parameters
 -- (e.g. koop.team_must_see($4): 404 when the parent is not visible).
 CREATE OR REPLACE FUNCTION koop.page(p_from text, p_json text, p_where text, p_key text, p_keytype text,
@@ -298,3 +315,20 @@ RETURNS void LANGUAGE sql AS $$
             p_action, p_resource, p_id, nullif(current_setting('koop.ip', true), ''),
             nullif(current_setting('koop.request_id', true), ''), 403, p_scope)
 $$;
+
+-- A list cursor's key must be of the sort's type (a forged one is the client's error): the
+-- daemon's list statements (server/resource.c list_sql) gate on it before reading a row.
+CREATE OR REPLACE FUNCTION koop.cursor_check(p_after jsonb, p_keytype text) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF p_after IS NOT NULL THEN
+        BEGIN
+            EXECUTE format('SELECT ($1->>''k'')::%s', p_keytype) USING p_after;
+        EXCEPTION WHEN data_exception THEN
+            PERFORM koop.fail(422, 'validation_failed', 'the cursor is not valid',
+                jsonb_build_object('errors', jsonb_build_array(jsonb_build_object('field', 'cursor',
+                    'code', 'invalid', 'message', 'is not a cursor of this list', 'in', 'query'))));
+        END;
+    END IF;
+    RETURN true;
+END $$;

@@ -55,7 +55,7 @@ CREATE OR REPLACE FUNCTION koop.event_list(p_after bigint, p_types text[], p_lim
 LANGUAGE sql STABLE AS $$
     WITH scanned AS (
         SELECT e.* FROM events e
-        WHERE e.tenant_id = koop.tenant() AND e.id > p_after
+        WHERE e.tenant_id = koop.tenant() AND e.id > p_after AND e.id < koop.event_horizon()
         ORDER BY e.id LIMIT 1000),
     page AS (
         SELECT s.* FROM scanned s
@@ -67,7 +67,11 @@ LANGUAGE sql STABLE AS $$
             'occurred_at', koop.ts(occurred_at)) ORDER BY id) FROM page), '[]'::jsonb),
         'next_after', CASE WHEN (SELECT count(*) FROM page) = p_limit
                            THEN (SELECT max(id) FROM page)
-                           ELSE coalesce((SELECT max(id) FROM scanned), p_after) END)
+                           ELSE coalesce((SELECT max(id) FROM scanned), p_after) END,
+        -- committed events not handed out yet (an older transaction still runs): the daemon
+        -- looks again shortly instead of waiting for the next commit (not part of the answer)
+        'held', NOT EXISTS (SELECT 1 FROM scanned) AND EXISTS (SELECT 1 FROM events e
+            WHERE e.tenant_id = koop.tenant() AND e.id > p_after AND e.id >= koop.event_horizon()))
 $$;
 
 

@@ -69,12 +69,16 @@ BEGIN
     RETURN koop.partner_json(p);
 END $$;
 
--- plpgsql, not sql: a non-inlinable sql function is planned on every call;
--- plpgsql keeps the plan for the session.
-CREATE OR REPLACE FUNCTION koop.partner_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
-BEGIN
-    RETURN (SELECT koop.partner_json(p) FROM partners p WHERE p.tenant_id = koop.tenant() AND p.id = p_id);
-END $$;
+-- A set-returning SQL function (no row: not visible): the planner inlines it into the daemon's
+-- prepared statement, whose plan is kept (a scalar SQL function with a FROM would be planned on
+-- every call, and PL/pgSQL costs a call and an SPI query per GET).
+DROP FUNCTION IF EXISTS koop.partner_get(uuid, uuid);
+CREATE FUNCTION koop.partner_get(p_parent uuid, p_id uuid) RETURNS SETOF jsonb LANGUAGE sql STABLE AS $$
+    -- OFFSET 0: kept a subquery when inlined, so the caller's two uses of the result (its
+    -- version and its text) do not build the JSON twice
+    SELECT koop.partner_json(p) FROM partners p WHERE p.tenant_id = koop.tenant() AND p.id = p_id
+    OFFSET 0
+$$;
 
 CREATE OR REPLACE FUNCTION koop.partner_patch(p_parent uuid, p_id uuid, p_version int, p_patch jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$

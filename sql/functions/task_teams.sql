@@ -890,6 +890,23 @@ BEGIN
         ELSE false END);
 END $$;
 
+-- The teams whose referrals partner staff see (koop.referral_visible for partner staff, as a
+-- set): open teams on which their partner sits as a current representative, whose family has an
+-- active consent naming the partner or covering the team (a family has one open team at most,
+-- task_teams_one_open). SQL and STABLE: the planner inlines it into the inbox as a semi-join.
+CREATE OR REPLACE FUNCTION koop.partner_teams() RETURNS TABLE (team_id uuid)
+LANGUAGE sql STABLE AS $$
+    SELECT t.id FROM team_members m
+    JOIN task_teams t ON t.tenant_id = m.tenant_id AND t.id = m.team_id
+    WHERE m.tenant_id = koop.tenant() AND m.partner_id = koop.partner() AND m.left_on IS NULL
+      AND m.kind = 'partner_representative' AND t.status <> 'closed'
+      AND EXISTS (SELECT 1 FROM consents c WHERE c.tenant_id = t.tenant_id
+          AND c.family_id = t.family_id AND c.withdrawn_on IS NULL
+          AND (c.valid_until IS NULL OR c.valid_until >= koop.today())
+          AND ((c.scope = 'sharing_with_partner' AND c.partner_id = koop.partner())
+               OR c.scope = 'sharing_with_team'))
+$$;
+
 CREATE OR REPLACE FUNCTION koop.referral_get(p_parent uuid, p_id uuid) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     a plan_actions;
@@ -1057,17 +1074,23 @@ BEGIN
     PERFORM set_config('koop.role', '', true);
     FOREACH tid IN ARRAY ts LOOP
         PERFORM set_config('koop.tenant_id', tid::text, true);
+        -- the referrals an expired consent covered first (OFFSET 0: a subquery of its own, so
+        -- that koop.consent_covers runs for those few rows, not for every open referral)
         FOR a IN UPDATE plan_actions p SET status = 'on_hold', held_from = p.status,
                      status_reason = 'consent_expired', version = p.version + 1, updated_at = now()
-                 FROM task_teams t
-                 WHERE p.tenant_id = tid AND t.tenant_id = p.tenant_id AND t.id = p.team_id
-                   AND p.service_id IS NOT NULL AND p.status IN ('referred', 'accepted', 'in_progress')
-                   AND EXISTS (SELECT 1 FROM consents c WHERE c.tenant_id = tid
+                 FROM (SELECT q.id, t.family_id, q.partner_id FROM plan_actions q
+                       JOIN task_teams t ON t.tenant_id = q.tenant_id AND t.id = q.team_id
+                       WHERE q.tenant_id = tid AND q.service_id IS NOT NULL
+                         AND q.status IN ('referred', 'accepted', 'in_progress')
+                         AND EXISTS (SELECT 1 FROM consents c WHERE c.tenant_id = tid
                                AND c.family_id = t.family_id AND c.withdrawn_on IS NULL
                                AND c.valid_until < koop.today()
                                AND (c.scope = 'sharing_with_team'
-                                    OR (c.scope = 'sharing_with_partner' AND c.partner_id = p.partner_id)))
-                   AND NOT koop.consent_covers(t.family_id, p.partner_id)
+                                    OR (c.scope = 'sharing_with_partner' AND c.partner_id = q.partner_id)))
+                       OFFSET 0) x
+                 WHERE p.tenant_id = tid AND p.id = x.id
+                   AND p.status IN ('referred', 'accepted', 'in_progress')
+                   AND NOT koop.consent_covers(x.family_id, x.partner_id)
                  RETURNING p.id, p.version LOOP
             PERFORM koop.emit('action.on_hold', 'action', a.id, a.version);
             PERFORM koop.audit('transition', 'action', a.id, 200);
@@ -1096,9 +1119,13 @@ BEGIN
     PERFORM set_config('koop.role', '', true);
     FOREACH tid IN ARRAY ts LOOP
         PERFORM set_config('koop.tenant_id', tid::text, true);
+        -- koop.referral_overdue(p) written out with the tenant joined: the function (a SQL
+        -- function with a subquery, not inlined) per referred row was most of the job's time
         FOR r IN UPDATE plan_actions p SET overdue_notified_at = now()
-                 WHERE p.tenant_id = tid AND p.status = 'referred' AND p.overdue_notified_at IS NULL
-                   AND koop.referral_overdue(p)
+                 FROM tenants tn
+                 WHERE tn.id = tid AND p.tenant_id = tid AND p.status = 'referred'
+                   AND p.overdue_notified_at IS NULL AND p.referred_at IS NOT NULL
+                   AND p.referred_at + make_interval(days => tn.referral_overdue_days) <= now()
                  RETURNING p.id, p.version LOOP
             PERFORM koop.emit('referral.overdue', 'referral', r.id, r.version);
             n := n + 1;

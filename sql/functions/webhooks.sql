@@ -34,12 +34,13 @@ LANGUAGE plpgsql AS $$
 DECLARE
     w webhooks;
 BEGIN
-    -- only events committed from now on: the latest id the tenant has (ids commit in order)
+    -- only events committed from now on: the latest id handed out (koop.event_horizon)
     INSERT INTO webhooks (tenant_id, id, url, types, description, secret, active, cursor)
     VALUES (koop.tenant(), p_id, p_body ->> 'url',
             ARRAY(SELECT jsonb_array_elements_text(p_body -> 'types')), p_body ->> 'description',
             p_secret, coalesce((p_body ->> 'active')::boolean, true),
-            coalesce((SELECT max(id) FROM events WHERE tenant_id = koop.tenant()), 0))
+            coalesce((SELECT max(id) FROM events WHERE tenant_id = koop.tenant()
+                      AND id < koop.event_horizon()), 0))
     RETURNING * INTO w;
     PERFORM koop.audit('create', 'webhook', w.id, 201);
     RETURN koop.webhook_json(w) || jsonb_build_object('secret', p_secret);
@@ -157,7 +158,7 @@ $$;
 -- type). Rows are taken with SKIP LOCKED and leased, so several daemons never send the same
 -- event of a subscription at once, and a daemon that dies mid-delivery loses its lease when it
 -- expires. A subscription with nothing after its cursor has the cursor moved past the events it
--- does not subscribe to (ids commit in order within a tenant, so nothing earlier can appear).
+-- does not subscribe to (only up to koop.event_horizon(), so nothing earlier can appear).
 -- No row: nothing is due.
 CREATE OR REPLACE FUNCTION koop.webhook_claim(p_token uuid, p_lease int)
 RETURNS TABLE (kind text, tenant_id uuid, webhook_id uuid, url text, secret text,
@@ -168,6 +169,7 @@ DECLARE
     d webhook_deliveries;
     e events;
     top bigint;
+    horizon bigint := koop.event_horizon(); -- events below it are in their final order
 BEGIN
     SELECT x.* INTO d FROM webhook_deliveries x
     WHERE x.redeliver AND (x.lease_until IS NULL OR x.lease_until < now())
@@ -189,7 +191,8 @@ BEGIN
              ORDER BY x.next_attempt_at NULLS FIRST, x.updated_at
              LIMIT 20 FOR UPDATE SKIP LOCKED LOOP
         SELECT x.* INTO e FROM events x
-        WHERE x.tenant_id = w.tenant_id AND x.id > w.cursor AND koop.webhook_matches(w.types, x.type)
+        WHERE x.tenant_id = w.tenant_id AND x.id > w.cursor AND x.id < horizon
+          AND koop.webhook_matches(w.types, x.type)
         ORDER BY x.id LIMIT 1;
         IF FOUND THEN
             UPDATE webhooks x SET lease_until = now() + make_interval(secs => p_lease),
@@ -201,9 +204,13 @@ BEGIN
         END IF;
         -- nothing to send: skip what it does not subscribe to, and look again when an event
         -- of the tenant wakes it (koop.webhook_wake) or in 30 s at the latest
-        SELECT max(x.id) INTO top FROM events x WHERE x.tenant_id = w.tenant_id AND x.id > w.cursor;
+        -- (committed events above the horizon: an older transaction still runs; soon again)
+        SELECT max(x.id) INTO top FROM events x
+        WHERE x.tenant_id = w.tenant_id AND x.id > w.cursor AND x.id < horizon;
         UPDATE webhooks x SET cursor = coalesce(top, x.cursor),
-            next_attempt_at = now() + interval '30 seconds'
+            next_attempt_at = now() + CASE WHEN EXISTS (SELECT 1 FROM events y
+                WHERE y.tenant_id = w.tenant_id AND y.id >= horizon) THEN interval '200 milliseconds'
+                ELSE interval '30 seconds' END
         WHERE x.tenant_id = w.tenant_id AND x.id = w.id;
     END LOOP;
 END $$;

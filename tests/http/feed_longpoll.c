@@ -3,6 +3,8 @@
  * (SPEC §8 Events). */
 #include "feed.h"
 
+#include <libpq-fe.h>
+
 static double mono(void)
 {
     struct timespec ts;
@@ -512,6 +514,124 @@ START_TEST(feed_never_skips_a_committed_event_under_concurrency)
 }
 END_TEST
 
+/* ---- a writer held open: no per-tenant lock, and nothing skipped behind it ---- */
+
+static PGresult *owner_q(PGconn *c, const char *sql, int n, const char *const *v)
+{
+    PGresult *r = PQexecParams(c, sql, n, NULL, v, NULL, NULL, 0);
+    ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK,
+                  "%s: %s", sql, PQresultErrorMessage(r));
+    return r;
+}
+
+/* Emits one event in c's open transaction and returns its id. */
+static void held_event(PGconn *c, const char *tenant, long long *held_id)
+{
+    PGresult *r = owner_q(c, "SELECT gen_random_uuid()::text", 0, NULL);
+    char rid[37];
+    snprintf(rid, sizeof rid, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    const char *v[] = {tenant, rid};
+    PQclear(owner_q(c, "SELECT koop.emit('partner.updated', 'partner', $1::uuid, 1)", 1, v + 1));
+    r = owner_q(c, "SELECT id FROM events WHERE tenant_id = $1::uuid AND resource_id = $2::uuid", 2,
+                v);
+    ck_assert_int_eq(PQntuples(r), 1);
+    *held_id = atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+}
+
+/* An owner's transaction in tenant, held open; its event's id in held_id (when emit). */
+static PGconn *open_writer(const char *tenant, bool emit, long long *held_id)
+{
+    PGconn *c = PQconnectdb(env_or("DATABASE_OWNER_URL", env_or("DATABASE_URL", "")));
+    ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
+    PQclear(owner_q(c, "BEGIN", 0, NULL));
+    const char *v[] = {tenant};
+    PQclear(owner_q(c, "SELECT koop.ctx($1, NULL, 'admin', NULL, NULL, 'test-held-writer', NULL)",
+                    1, v));
+    /* the transaction's id is taken now, before the daemon's write below */
+    PQclear(owner_q(c, "SELECT pg_current_xact_id()", 0, NULL));
+    if (emit)
+        held_event(c, tenant, held_id);
+    return c;
+}
+
+/* The events after `after` as ids (at most 200), and next_after. */
+static int feed_ids(const char *tok, long long after, long long *ids, long long *next)
+{
+    struct resp *r = direct("GET", fmt("/v1/events?after=%lld&limit=200", after), tok, NULL, NULL);
+    ck_assert_int_eq(r->status, 200);
+    json_t *items = json_object_get(r->json, "items");
+    int n = (int)json_array_size(items);
+    for (int i = 0; i < n && i < 200; i++)
+        ids[i] = jint(json_array_get(items, (size_t)i), "id");
+    *next = jint(r->json, "next_after");
+    resp_free(r);
+    return n;
+}
+
+START_TEST(feed_never_skips_an_event_of_a_writer_held_open)
+{
+    char tenant[37], admin[80], pid[37];
+    fresh_tenant(tenant, admin, NULL);
+    long long latest = settled_event_id(admin), ids[200], next;
+
+    /* 1. the owner's transaction has written an event and stays open; a write through the
+     * daemon in the same tenant does not queue behind it */
+    long long held;
+    PGconn *c = open_writer(tenant, true, &held);
+    double t0 = mono();
+    ck_assert_int_eq(new_partner(admin, "Partner obok otwartej transakcji", pid), 0);
+    ck_assert_msg(mono() - t0 < 2.0, "the write waited %.1f s for the open transaction",
+                  mono() - t0);
+    /* the daemon's event committed with a higher id; a reader must not get it before the
+     * held one, which would move its cursor past the held id */
+    int n = feed_ids(admin, latest, ids, &next);
+    for (int i = 0; i < n; i++)
+        ck_assert_msg(ids[i] < held, "event %lld handed out while %lld is not committed", ids[i],
+                      held);
+    ck_assert_msg(next < held, "next_after %lld passed the open transaction's %lld", next, held);
+
+    /* a long-poll waiting now answers once the open transaction commits */
+    struct lp l = {.tok = admin};
+    snprintf(l.path, sizeof l.path, "/v1/events?after=%lld&wait=10", next);
+    ck_assert_int_eq(pthread_create(&l.th, NULL, lp_main, &l), 0);
+    sleep_s(0.5);
+    PQclear(owner_q(c, "COMMIT", 0, NULL));
+    PQfinish(c);
+    pthread_join(l.th, NULL);
+    ck_assert_int_eq(l.r->status, 200);
+    ck_assert_msg(l.t1 - l.t0 < 5.0, "the long-poll answered after %.1f s", l.t1 - l.t0);
+    json_t *items = json_object_get(l.r->json, "items");
+    ck_assert_int_ge(json_array_size(items), 1);
+    ck_assert_int_eq(jint(json_array_get(items, 0), "id"), held);
+    resp_free(l.r);
+    n = feed_ids(admin, next, ids, &next);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(ids[0], held);
+    ck_assert_int_gt(ids[1], held);
+
+    /* 2. the other order: the open transaction took its id first, the daemon's write commits,
+     * and only then does the open one write its event */
+    long long after = next;
+    c = open_writer(tenant, false, NULL);
+    ck_assert_int_eq(new_partner(admin, "Partner przed zdarzeniem otwartej", pid), 0);
+    held_event(c, tenant, &held);
+    n = feed_ids(admin, after, ids, &next);
+    for (int i = 0; i < n; i++)
+        ck_assert_msg(ids[i] < held, "event %lld handed out while %lld is not committed", ids[i],
+                      held);
+    ck_assert_msg(next < held, "next_after %lld passed the open transaction's %lld", next, held);
+    PQclear(owner_q(c, "COMMIT", 0, NULL));
+    PQfinish(c);
+    /* both now, in id order, the open transaction's first */
+    n = feed_ids(admin, next, ids, &next);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(ids[0], held);
+    ck_assert_int_gt(ids[1], held);
+}
+END_TEST
+
 TCase *tcase_feed_longpoll(void)
 {
     TCase *tc = tcase_create("longpoll");
@@ -523,5 +643,6 @@ TCase *tcase_feed_longpoll(void)
     tcase_add_test(tc, longpoll_answers_only_what_matches);
     tcase_add_test(tc, longpoll_200_waiting_clients);
     tcase_add_test(tc, feed_never_skips_a_committed_event_under_concurrency);
+    tcase_add_test(tc, feed_never_skips_an_event_of_a_writer_held_open);
     return tc;
 }
