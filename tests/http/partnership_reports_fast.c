@@ -70,9 +70,19 @@ static void same_report(json_t *fast, json_t *slow, const char *what, unsigned s
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
         if (json_equal(json_object_get(fast, keys[i]), json_object_get(slow, keys[i])))
             continue;
-        char *a = jdump(fast), *b = jdump(slow);
-        ck_abort_msg("seed %u, %s: %s differs\n aggregates %s\n records    %s", seed, what, keys[i],
-                     a, b);
+        char *a = jdump(json_object_get(fast, keys[i])), *b = jdump(json_object_get(slow, keys[i]));
+        /* (Check's messages are short: the first differing stretch) */
+        size_t at = 0;
+        while (a[at] && a[at] == b[at])
+            at++;
+        at = at > 200 ? at - 200 : 0;
+        if (strlen(a) > at + 1200)
+            a[at + 1200] = 0;
+        if (strlen(b) > at + 1200)
+            b[at + 1200] = 0;
+        fprintf(stderr, "aggregates: %s\nrecords:    %s\n", a, b);
+        ck_abort_msg("seed %u, %s: %s differs\n aggregates ...%s\n records    ...%s", seed, what,
+                     keys[i], a + at, b + at);
     }
 }
 
