@@ -441,6 +441,66 @@ CREATE OR REPLACE TRIGGER report_referrals_update AFTER UPDATE ON plan_actions F
           OR OLD.tenant_id IS DISTINCT FROM NEW.tenant_id OR OLD.id IS DISTINCT FROM NEW.id)
     EXECUTE FUNCTION koop.report_referrals_update();
 
+-- The counts of a referral row (see report_referral_counts).
+CREATE OR REPLACE FUNCTION koop.report_referral_cells(p_status text, p_partner uuid,
+        p_reason text, p_accepted boolean)
+RETURNS TABLE (dim text, key text)
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT 'status', p_status
+    UNION ALL SELECT 'partner', p_partner::text
+    UNION ALL SELECT 'reason', p_status || '.' || coalesce(p_reason, 'unspecified')
+        WHERE p_status IN ('declined', 'failed', 'cancelled')
+    UNION ALL SELECT 'rate', 'accepted' WHERE p_accepted
+    UNION ALL SELECT 'rate', 'decided' WHERE p_accepted OR p_status = 'declined'
+$$;
+
+CREATE OR REPLACE FUNCTION koop.report_referral_counts_rows() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO report_referral_counts (tenant_id, day, dim, key, n)
+        SELECT r.tenant_id, r.day, c.dim, c.key, count(*)
+        FROM report_new r, koop.report_referral_cells(r.status, r.partner_id, r.reason_code,
+                                                      r.accepted) c
+        GROUP BY 1, 2, 3, 4;
+    ELSE
+        INSERT INTO report_referral_counts (tenant_id, day, dim, key, n)
+        SELECT r.tenant_id, r.day, c.dim, c.key, -count(*)
+        FROM report_old r, koop.report_referral_cells(r.status, r.partner_id, r.reason_code,
+                                                      r.accepted) c
+        GROUP BY 1, 2, 3, 4;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER report_referral_counts_insert AFTER INSERT ON report_referrals
+    REFERENCING NEW TABLE AS report_new FOR EACH STATEMENT
+    EXECUTE FUNCTION koop.report_referral_counts_rows();
+CREATE OR REPLACE TRIGGER report_referral_counts_delete AFTER DELETE ON report_referrals
+    REFERENCING OLD TABLE AS report_old FOR EACH STATEMENT
+    EXECUTE FUNCTION koop.report_referral_counts_rows();
+
+CREATE OR REPLACE FUNCTION koop.report_referral_counts_update() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    INSERT INTO report_referral_counts (tenant_id, day, dim, key, n)
+    SELECT x.tenant_id, x.day, x.dim, x.key, sum(x.n)
+    FROM (SELECT OLD.tenant_id AS tenant_id, OLD.day AS day, c.dim, c.key, -1 AS n
+          FROM koop.report_referral_cells(OLD.status, OLD.partner_id, OLD.reason_code,
+                                          OLD.accepted) c
+          UNION ALL
+          SELECT NEW.tenant_id, NEW.day, c.dim, c.key, 1
+          FROM koop.report_referral_cells(NEW.status, NEW.partner_id, NEW.reason_code,
+                                          NEW.accepted) c) x
+    GROUP BY 1, 2, 3, 4 HAVING sum(x.n) <> 0;
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER report_referral_counts_update AFTER UPDATE ON report_referrals
+    FOR EACH ROW
+    WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.partner_id IS DISTINCT FROM NEW.partner_id
+          OR OLD.reason_code IS DISTINCT FROM NEW.reason_code OR OLD.accepted IS DISTINCT FROM NEW.accepted
+          OR OLD.day IS DISTINCT FROM NEW.day OR OLD.tenant_id IS DISTINCT FROM NEW.tenant_id)
+    EXECUTE FUNCTION koop.report_referral_counts_update();
+
 -- The periodic job (api/task_teams.c koop_api_jobs, "reports"): folds the deltas of up to 2000
 -- (tenant, day) pairs per table and run into one row per cell, dropping cells that sum to 0.
 -- Rows a writer has not committed yet are not seen, so they stay for the next run; a reader
@@ -450,6 +510,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     a int;
     b int;
+    c int;
 BEGIN
     WITH g AS (SELECT DISTINCT tenant_id, day FROM report_family_counts WHERE NOT folded LIMIT 2000),
     d AS (DELETE FROM report_family_counts r USING g WHERE r.tenant_id = g.tenant_id AND r.day = g.day
@@ -465,7 +526,14 @@ BEGIN
           SELECT tenant_id, key, day, sum(n), true FROM d GROUP BY tenant_id, key, day
           HAVING sum(n) <> 0 RETURNING 1)
     SELECT count(*) INTO b FROM i;
-    RETURN a + b;
+    WITH g AS (SELECT DISTINCT tenant_id, day FROM report_referral_counts WHERE NOT folded LIMIT 2000),
+    d AS (DELETE FROM report_referral_counts r USING g WHERE r.tenant_id = g.tenant_id AND r.day = g.day
+          RETURNING r.*),
+    i AS (INSERT INTO report_referral_counts (tenant_id, day, dim, key, n, folded)
+          SELECT tenant_id, day, dim, key, sum(n), true FROM d GROUP BY tenant_id, day, dim, key
+          HAVING sum(n) <> 0 RETURNING 1)
+    SELECT count(*) INTO c FROM i;
+    RETURN a + b + c;
 END $$;
 
 CREATE OR REPLACE FUNCTION koop.report_families(ts uuid[], p_from date, p_to date) RETURNS jsonb
@@ -526,68 +594,69 @@ BEGIN
     RETURN cardinality(seen);
 END $$;
 
+-- Counts from report_referral_counts, medians from report_referrals. (Planned on every call with
+-- the period's bounds, EXECUTE: a generic plan guesses a few rows and walks the index over a
+-- whole year's referrals.)
 CREATE OR REPLACE FUNCTION koop.report_referrals(ts uuid[], p_from date, p_to date) RETURNS jsonb
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-    -- one pass into few groups, then their partners' names and sectors
-    WITH g AS (
-        SELECT r.tenant_id, r.status, r.partner_id, r.reason_code, r.accepted, count(*) AS n
-        FROM report_referrals r WHERE r.tenant_id = ANY (ts) AND r.day BETWEEN p_from AND p_to
-        GROUP BY 1, 2, 3, 4, 5),
-    gp AS (
-        SELECT g.*, p.sector, p.name FROM g
-        JOIN partners p ON p.tenant_id = g.tenant_id AND p.id = g.partner_id),
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    doc jsonb;
+BEGIN
+    EXECUTE $q$
+    WITH c AS (
+        SELECT tenant_id, dim, key, sum(n) AS n FROM report_referral_counts
+        WHERE tenant_id = ANY ($1) AND day BETWEEN $2 AND $3
+        GROUP BY tenant_id, dim, key HAVING sum(n) <> 0),
+    -- partners by id, then their names and sectors as they are now
+    cp AS (
+        SELECT c.tenant_id, p.sector, p.name, c.n FROM c
+        JOIN partners p ON p.tenant_id = c.tenant_id AND p.id = c.key::uuid
+        WHERE c.dim = 'partner'),
     per_tenant AS (
-        SELECT tenant_id, 'total' AS dim, 'referrals' AS key, sum(n)::bigint AS n FROM gp GROUP BY 1
-        UNION ALL SELECT tenant_id, 'status', status, sum(n)::bigint FROM gp GROUP BY 1, 3
-        UNION ALL SELECT tenant_id, 'sector', sector, sum(n)::bigint FROM gp GROUP BY 1, 3
-        UNION ALL SELECT tenant_id, 'partner', name, sum(n)::bigint FROM gp GROUP BY 1, 3
-        -- outcomes by reason code: declined.no_capacity, failed.client_refused, ...
-        -- (unspecified: records before reason codes, and cancellations by closing the team)
-        UNION ALL SELECT tenant_id, 'reason', status || '.' || coalesce(reason_code, 'unspecified'),
-                         sum(n)::bigint
-            FROM gp WHERE status IN ('declined', 'failed', 'cancelled') GROUP BY 1, 3),
+        SELECT tenant_id, 'total' AS dim, 'referrals' AS key, sum(n)::bigint AS n FROM c
+            WHERE dim = 'status' GROUP BY tenant_id
+        UNION ALL SELECT tenant_id, dim, key, n::bigint FROM c WHERE dim IN ('status', 'reason')
+        UNION ALL SELECT tenant_id, 'sector', sector, sum(n)::bigint FROM cp GROUP BY 1, 3
+        UNION ALL SELECT tenant_id, 'partner', name, sum(n)::bigint FROM cp GROUP BY 1, 3),
     counts AS (
         SELECT tenant_id, dim, key, n FROM per_tenant
         UNION ALL SELECT NULL, dim, key, sum(n)::bigint FROM per_tenant GROUP BY dim, key),
+    -- a row per tenant with referrals in the period, and one for them all
     rates AS (
-        SELECT tenant_id, sum(n) FILTER (WHERE accepted) AS accepted,
-               sum(n) FILTER (WHERE accepted OR status = 'declined') AS decided
-        FROM gp GROUP BY GROUPING SETS ((tenant_id), ())),
-    rr AS (
-        SELECT tenant_id, status, accept_days, complete_days FROM report_referrals
-        WHERE tenant_id = ANY (ts) AND day BETWEEN p_from AND p_to),
-    per_tenant_medians AS (
-        SELECT tenant_id,
-            round((percentile_cont(0.5) WITHIN GROUP (ORDER BY accept_days))::numeric, 1)
-                AS days_to_accept,
-            round((percentile_cont(0.5) WITHIN GROUP (ORDER BY complete_days)
-                FILTER (WHERE status = 'completed'))::numeric, 1) AS days_to_complete
-        FROM rr GROUP BY tenant_id),
-    -- the sum's medians: of one tenant, its own (not sorted twice)
-    medians AS (
-        SELECT * FROM per_tenant_medians
+        SELECT tenant_id, sum(n) FILTER (WHERE dim = 'rate' AND key = 'accepted') AS accepted,
+               sum(n) FILTER (WHERE dim = 'rate' AND key = 'decided') AS decided
+        FROM c WHERE dim IN ('status', 'rate') GROUP BY GROUPING SETS ((tenant_id), ())),
+    -- medians over the referral rows (the sum's only over several tenants; of one, its own)
+    mt AS (
+        SELECT r.tenant_id, r.accepted, r.decided,
+            (SELECT round((percentile_cont(0.5) WITHIN GROUP (ORDER BY x.accept_days))::numeric, 1)
+             FROM report_referrals x
+             WHERE x.tenant_id = ANY (coalesce(ARRAY[r.tenant_id], $1)) AND x.day BETWEEN $2 AND $3
+               AND x.accept_days IS NOT NULL) AS days_to_accept,
+            (SELECT round((percentile_cont(0.5) WITHIN GROUP (ORDER BY x.complete_days))::numeric, 1)
+             FROM report_referrals x
+             WHERE x.tenant_id = ANY (coalesce(ARRAY[r.tenant_id], $1)) AND x.day BETWEEN $2 AND $3
+               AND x.status = 'completed') AS days_to_complete
+        FROM rates r WHERE r.tenant_id IS NOT NULL OR cardinality($1) > 1),
+    m AS (
+        SELECT * FROM mt
         UNION ALL
-        SELECT NULL,
-            round((percentile_cont(0.5) WITHIN GROUP (ORDER BY accept_days))::numeric, 1),
-            round((percentile_cont(0.5) WITHIN GROUP (ORDER BY complete_days)
-                FILTER (WHERE status = 'completed'))::numeric, 1)
-        FROM rr HAVING cardinality(ts) > 1
-        UNION ALL
-        SELECT NULL, m.days_to_accept, m.days_to_complete
-        FROM (SELECT 1) one LEFT JOIN per_tenant_medians m ON true WHERE cardinality(ts) = 1),
+        SELECT NULL, r.accepted, r.decided, t.days_to_accept, t.days_to_complete
+        FROM rates r LEFT JOIN mt t ON t.tenant_id IS NOT NULL
+        WHERE r.tenant_id IS NULL AND cardinality($1) = 1),
     metrics AS (
-        SELECT r.tenant_id,
-            round(coalesce(r.accepted, 0) / nullif(coalesce(r.decided, 0), 0), 3) AS acceptance_rate,
+        SELECT m.tenant_id,
+            round(coalesce(m.accepted, 0) / nullif(coalesce(m.decided, 0), 0), 3) AS acceptance_rate,
             m.days_to_accept, m.days_to_complete,
             -- how many families each metric is computed over (suppressed under 3)
-            koop.report_referral_families(coalesce(ARRAY[r.tenant_id], ts), p_from, p_to, 'decided')
+            koop.report_referral_families(coalesce(ARRAY[m.tenant_id], $1), $2, $3, 'decided')
                 AS f_decided,
-            koop.report_referral_families(coalesce(ARRAY[r.tenant_id], ts), p_from, p_to, 'accepted')
+            koop.report_referral_families(coalesce(ARRAY[m.tenant_id], $1), $2, $3, 'accepted')
                 AS f_accepted,
-            koop.report_referral_families(coalesce(ARRAY[r.tenant_id], ts), p_from, p_to, 'completed')
+            koop.report_referral_families(coalesce(ARRAY[m.tenant_id], $1), $2, $3, 'completed')
                 AS f_completed
-        FROM rates r JOIN medians m ON m.tenant_id IS NOT DISTINCT FROM r.tenant_id)
-    SELECT koop.report_doc('referrals', p_from, p_to, ts, true,
+        FROM m)
+    SELECT koop.report_doc('referrals', $2, $3, $1, true,
         coalesce((SELECT jsonb_agg(jsonb_build_object('t', tenant_id, 'd', dim, 'k', key, 'n', n))
                   FROM counts), '[]')
         || coalesce((SELECT jsonb_agg(x) FROM metrics m, LATERAL (VALUES
@@ -595,7 +664,9 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
                 (jsonb_build_object('t', m.tenant_id, 'd', 'metric', 'k', 'median_days_to_accept', 'v', m.days_to_accept, 'f', m.f_accepted)),
                 (jsonb_build_object('t', m.tenant_id, 'd', 'metric', 'k', 'median_days_to_complete', 'v', m.days_to_complete, 'f', m.f_completed))
             ) AS v(x)), '[]'))
-$$;
+    $q$ INTO doc USING ts, p_from, p_to;
+    RETURN doc;
+END $$;
 
 CREATE OR REPLACE FUNCTION koop.report_services(ts uuid[], p_from date, p_to date) RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -712,6 +783,8 @@ REVOKE ALL ON FUNCTION koop.report_run(text, uuid, date, date, boolean),
     koop.report_family_cells(timestamptz, date, text, jsonb, text),
     koop.report_team_cells(timestamptz, date, date, date),
     koop.report_referral_families(uuid[], date, date, text),
+    koop.report_referral_cells(text, uuid, text, boolean), koop.report_referral_counts_rows(),
+    koop.report_referral_counts_update(),
     koop.report_families_rows(), koop.report_families_update(), koop.report_teams_rows(),
     koop.report_teams_update(), koop.report_referrals_rows(), koop.report_referrals_update() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION koop.report_fold() TO koop_app;

@@ -1,12 +1,13 @@
 -- 010: reports that stay fast at scale (issue 12, point 2).
 --
 -- The families, task-teams and referrals reports read these instead of the record tables. They
--- are kept in the writing transaction by statement-level triggers (sql/functions/reports.sql),
--- so a report is exact as of its snapshot. No row is shared by a tenant's writers: the two
--- counter tables take delta rows (inserted, never updated: no hot row, no lock), which the
+-- are kept in the writing transaction by triggers (sql/functions/reports.sql), so a report is
+-- exact as of its snapshot. No row is shared by a tenant's writers: the three counter tables
+-- take delta rows (inserted, never updated: no hot row, no lock), which the
 -- periodic job (koop.report_fold, server/jobs.c) folds into one row per cell; a reader sums the
 -- cells and the deltas not yet folded. The referral table holds one narrow row per referral
--- (updated only with its referral). Backfilled below from the records a database already holds.
+-- (updated only with its referral), and referral counts by day (deltas, like the families').
+-- Backfilled below from the records a database already holds.
 
 -- Families by cell (dimension, key) and by the days that decide whether a family counts in a
 -- period [from, to] (created on or before `to`, closed on or after `from`, or open):
@@ -67,20 +68,38 @@ COMMENT ON TABLE report_referrals IS 'Referrals report: one narrow row per refer
     '(sql/schema/010), kept by a trigger on plan_actions. Ids only, no personal data.';
 CREATE INDEX report_referrals_day ON report_referrals (tenant_id, day);
 
+-- Referral counts by the day referred: 'status' (key: the status), 'partner' (key: the
+-- partner's id; its name and sector are read at report time), 'reason' (key:
+-- status.reason_code for the declined, failed and cancelled), 'rate' (key 'accepted', and
+-- 'decided': accepted or declined). Deltas, kept by triggers on report_referrals, folded.
+CREATE TABLE report_referral_counts (
+    tenant_id uuid NOT NULL,
+    day date NOT NULL,
+    dim text NOT NULL CHECK (dim IN ('status', 'partner', 'reason', 'rate')),
+    key text NOT NULL,
+    n bigint NOT NULL,
+    folded boolean NOT NULL DEFAULT false
+);
+COMMENT ON TABLE report_referral_counts IS 'Referrals report: deltas per tenant, day and cell '
+    '(sql/schema/010); folded by koop.report_fold. No personal data.';
+CREATE INDEX report_referral_counts_day ON report_referral_counts (tenant_id, day);
+CREATE INDEX report_referral_counts_unfolded ON report_referral_counts (tenant_id, day) WHERE NOT folded;
+
 DO $$
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['report_family_counts', 'report_team_counts', 'report_referrals'] LOOP
+    FOREACH t IN ARRAY ARRAY['report_family_counts', 'report_team_counts', 'report_referrals',
+                             'report_referral_counts'] LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
         EXECUTE format('CREATE POLICY %I ON %I USING (koop.tenant_ok(tenant_id))', t || '_scope', t);
     END LOOP;
 END $$;
--- the triggers run as the writer (koop_app): deltas are only ever added; the referral rows
--- follow their referral; folding is koop.report_fold's (the owner's)
-GRANT SELECT, INSERT ON report_family_counts, report_team_counts TO koop_app;
-GRANT SELECT, INSERT, UPDATE, DELETE ON report_referrals TO koop_app;
+-- koop_app reads its tenant's rows; only the triggers (SECURITY DEFINER) and koop.report_fold
+-- write them, so the serving login cannot forge a report's counts.
+GRANT SELECT ON report_family_counts, report_team_counts, report_referrals,
+    report_referral_counts TO koop_app;
 
 -- Backfill from what the database holds (the same cells as the triggers', folded).
 INSERT INTO report_family_counts (tenant_id, dim, key, kind, day, day2, n, folded)
@@ -117,3 +136,15 @@ SELECT a.tenant_id, a.id, (a.referred_at AT TIME ZONE 'Europe/Warsaw')::date, a.
 FROM plan_actions a
 JOIN task_teams tt ON tt.tenant_id = a.tenant_id AND tt.id = a.team_id
 WHERE a.service_id IS NOT NULL AND a.referred_at IS NOT NULL AND a.partner_id IS NOT NULL;
+
+INSERT INTO report_referral_counts (tenant_id, day, dim, key, n, folded)
+SELECT r.tenant_id, r.day, c.dim, c.key, count(*), true
+FROM report_referrals r
+CROSS JOIN LATERAL (
+    SELECT 'status' AS dim, r.status AS key
+    UNION ALL SELECT 'partner', r.partner_id::text
+    UNION ALL SELECT 'reason', r.status || '.' || coalesce(r.reason_code, 'unspecified')
+        WHERE r.status IN ('declined', 'failed', 'cancelled')
+    UNION ALL SELECT 'rate', 'accepted' WHERE r.accepted
+    UNION ALL SELECT 'rate', 'decided' WHERE r.accepted OR r.status = 'declined') c
+GROUP BY 1, 2, 3, 4;

@@ -332,10 +332,57 @@ START_TEST(reports_from_aggregates_equal_the_records)
 }
 END_TEST
 
+/* The aggregate tables are tenant-scoped like the records: the serving login, as koop_app in
+ * tenant A's context, reads A's rows and none of B's, and cannot write any (only the triggers
+ * and koop.report_fold do); the fold it may run. */
+START_TEST(aggregates_are_tenant_scoped)
+{
+    struct pw a, b;
+    setup(&a);
+    setup(&b);
+    char fa[37], fb[37];
+    make_family(a.coord, "Centrum", NULL, fa);
+    make_family(b.coord, "Ligota", NULL, fb);
+    PGconn *c = PQconnectdb(env_or("DATABASE_URL", ""));
+    ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
+    PQclear(PQexec(c, "SET ROLE koop_app"));
+    const char *tables[] = {"report_family_counts", "report_team_counts", "report_referrals"};
+    for (int i = 0; i < 3; i++) {
+        PQclear(PQexec(c, "BEGIN"));
+        const char *v[] = {a.tenant};
+        free(owner_scalar(c, "SELECT koop.ctx($1, NULL, 'admin', NULL, NULL, NULL, NULL)::text", 1,
+                          v));
+        const char *w[] = {b.tenant};
+        char *n = owner_scalar(
+            c, fmt("SELECT count(*)::text FROM %s WHERE tenant_id = $1::uuid", tables[i]), 1, w);
+        ck_assert_msg(!strcmp(n, "0"), "%s: koop_app sees %s rows of another tenant", tables[i], n);
+        free(n);
+        if (i == 0) {
+            n = owner_scalar(c, "SELECT count(*)::text FROM report_family_counts", 0, NULL);
+            ck_assert_msg(atoi(n) >= 3, "its own tenant's cells: %s", n);
+            free(n);
+        }
+        PGresult *r = PQexec(c, fmt("DELETE FROM %s", tables[i]));
+        ck_assert_msg(PQresultStatus(r) == PGRES_FATAL_ERROR, "koop_app deleted from %s",
+                      tables[i]);
+        PQclear(r);
+        PQclear(PQexec(c, "ROLLBACK"));
+    }
+    PGresult *r = PQexec(c, "INSERT INTO report_family_counts (tenant_id, dim, key, kind, day, "
+                            "day2, n) SELECT tenant_id, 'total', 'families', 'a', current_date, "
+                            "current_date, 1000 FROM tenants LIMIT 1");
+    ck_assert_msg(PQresultStatus(r) == PGRES_FATAL_ERROR, "koop_app forged a count");
+    PQclear(r);
+    free(owner_scalar(c, "SELECT koop.report_fold()::text", 0, NULL));
+    PQfinish(c);
+}
+END_TEST
+
 TCase *tcase_partnership_reports_fast(void)
 {
     TCase *tc = tcase_create("reports_fast");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, reports_from_aggregates_equal_the_records);
+    tcase_add_test(tc, aggregates_are_tenant_scoped);
     return tc;
 }
