@@ -313,8 +313,11 @@ CREATE OR REPLACE TRIGGER report_families_delete AFTER DELETE ON families
     REFERENCING OLD TABLE AS report_old FOR EACH STATEMENT EXECUTE FUNCTION koop.report_families_rows();
 
 -- A family changed where a report looks (row level, only then): the old cells out, the new in.
+-- (The row triggers' statements take OLD and NEW as parameters: a custom plan per call costs
+-- ~0.6 ms, the generic plan they are forced to ~0.06 ms.)
 CREATE OR REPLACE FUNCTION koop.report_families_update() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
     INSERT INTO report_family_counts (tenant_id, dim, key, kind, day, day2, n)
     SELECT x.tenant_id, x.dim, x.key, x.kind, x.day, x.day2, sum(x.n)
@@ -361,7 +364,8 @@ CREATE OR REPLACE TRIGGER report_teams_delete AFTER DELETE ON task_teams
     REFERENCING OLD TABLE AS report_old FOR EACH STATEMENT EXECUTE FUNCTION koop.report_teams_rows();
 
 CREATE OR REPLACE FUNCTION koop.report_teams_update() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
     INSERT INTO report_team_counts (tenant_id, key, day, n)
     SELECT x.tenant_id, x.key, x.day, sum(x.n)
@@ -412,7 +416,8 @@ CREATE OR REPLACE TRIGGER report_referrals_delete AFTER DELETE ON plan_actions
     REFERENCING OLD TABLE AS report_old FOR EACH STATEMENT EXECUTE FUNCTION koop.report_referrals_rows();
 
 CREATE OR REPLACE FUNCTION koop.report_referrals_update() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
     IF NEW.service_id IS NOT NULL AND NEW.referred_at IS NOT NULL AND NEW.partner_id IS NOT NULL THEN
         INSERT INTO report_referrals AS r (tenant_id, id, day, status, partner_id, reason_code,
@@ -480,7 +485,8 @@ CREATE OR REPLACE TRIGGER report_referral_counts_delete AFTER DELETE ON report_r
     EXECUTE FUNCTION koop.report_referral_counts_rows();
 
 CREATE OR REPLACE FUNCTION koop.report_referral_counts_update() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
     INSERT INTO report_referral_counts (tenant_id, day, dim, key, n)
     SELECT x.tenant_id, x.day, x.dim, x.key, sum(x.n)

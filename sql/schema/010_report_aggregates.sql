@@ -22,7 +22,7 @@ CREATE TABLE report_family_counts (
     tenant_id uuid NOT NULL,
     dim text NOT NULL,
     key text,
-    kind "char" NOT NULL CHECK (kind IN ('a', 'c', 'j')),
+    kind "char" NOT NULL, -- 'a', 'c' or 'j' (internal: written by the triggers only)
     day date NOT NULL,
     day2 date NOT NULL,
     n bigint NOT NULL,
@@ -38,7 +38,7 @@ CREATE INDEX report_family_counts_unfolded ON report_family_counts (tenant_id, d
 -- for a team open or closed on or after it) less 'open_c' (its closing day), both up to `to`.
 CREATE TABLE report_team_counts (
     tenant_id uuid NOT NULL,
-    key text NOT NULL CHECK (key IN ('formed', 'closed', 'agreed', 'open_a', 'open_c')),
+    key text NOT NULL, -- formed, closed, agreed, open_a, open_c
     day date NOT NULL,
     n bigint NOT NULL,
     folded boolean NOT NULL DEFAULT false
@@ -75,7 +75,7 @@ CREATE INDEX report_referrals_day ON report_referrals (tenant_id, day);
 CREATE TABLE report_referral_counts (
     tenant_id uuid NOT NULL,
     day date NOT NULL,
-    dim text NOT NULL CHECK (dim IN ('status', 'partner', 'reason', 'rate')),
+    dim text NOT NULL, -- status, partner, reason, rate
     key text NOT NULL,
     n bigint NOT NULL,
     folded boolean NOT NULL DEFAULT false
