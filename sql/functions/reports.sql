@@ -133,13 +133,22 @@ END $$;
 -- report_suppress in (tenant, dimension, key) order, so that which of equal cells gets the
 -- second suppression does not depend on how the rows were aggregated. as_of: the snapshot the
 -- report reads (every change committed before it is counted: the aggregates are kept in the
--- writing transaction), fresh: true (no summary lags behind the records).
+-- writing transaction, no summary lags behind the records), fresh: true — on a read replica
+-- (reports are RT_REPLICA routes) as_of is its last replayed commit and fresh says whether it
+-- has applied everything it received.
 CREATE OR REPLACE FUNCTION koop.report_doc(p_name text, p_from date, p_to date, p_tenants uuid[],
                                 p_suppress boolean, p_rows jsonb) RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     WITH o AS (SELECT p_suppress AND koop.role() IN ('auditor', 'regional_analyst') AS suppress)
     SELECT jsonb_build_object('report', p_name, 'from', p_from, 'to', p_to,
-        'generated_at', koop.ts(now()), 'as_of', koop.ts(now()), 'fresh', true,
+        'generated_at', koop.ts(now()),
+        -- on a read replica: up to the last transaction it replayed, and fresh only when it has
+        -- applied all it received from the primary
+        'as_of', koop.ts(CASE WHEN pg_is_in_recovery()
+                              THEN coalesce(least(pg_last_xact_replay_timestamp(), now()), now())
+                              ELSE now() END),
+        'fresh', NOT pg_is_in_recovery()
+                 OR pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn(),
         'tenant_ids', to_jsonb(p_tenants),
         'small_cells_suppressed', o.suppress,
         'columns', jsonb_build_array('tenant_id', 'tenant_name', 'dimension', 'key', 'count', 'value'),
