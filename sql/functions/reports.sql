@@ -643,16 +643,16 @@ BEGIN
         FROM c WHERE dim IN ('status', 'rate') GROUP BY GROUPING SETS ((tenant_id), ())),
     -- medians over the referral rows (the sum's only over several tenants; of one, its own)
     mt AS (
-        SELECT r.tenant_id, r.accepted, r.decided,
-            (SELECT round((percentile_cont(0.5) WITHIN GROUP (ORDER BY x.accept_days))::numeric, 1)
-             FROM report_referrals x
-             WHERE x.tenant_id = ANY (coalesce(ARRAY[r.tenant_id], $1)) AND x.day BETWEEN $2 AND $3
-               AND x.accept_days IS NOT NULL) AS days_to_accept,
-            (SELECT round((percentile_cont(0.5) WITHIN GROUP (ORDER BY x.complete_days))::numeric, 1)
-             FROM report_referrals x
-             WHERE x.tenant_id = ANY (coalesce(ARRAY[r.tenant_id], $1)) AND x.day BETWEEN $2 AND $3
-               AND x.status = 'completed') AS days_to_complete
-        FROM rates r WHERE r.tenant_id IS NOT NULL OR cardinality($1) > 1),
+        SELECT r.tenant_id, r.accepted, r.decided, x.days_to_accept, x.days_to_complete
+        FROM rates r CROSS JOIN LATERAL (
+            SELECT round((percentile_cont(0.5) WITHIN GROUP (ORDER BY x.accept_days))::numeric, 1)
+                       AS days_to_accept,
+                   round((percentile_cont(0.5) WITHIN GROUP (ORDER BY x.complete_days)
+                       FILTER (WHERE x.status = 'completed'))::numeric, 1) AS days_to_complete
+            FROM report_referrals x
+            WHERE x.tenant_id = ANY (coalesce(ARRAY[r.tenant_id], $1)) AND x.day BETWEEN $2 AND $3
+              AND (x.accept_days IS NOT NULL OR x.status = 'completed')) x
+        WHERE r.tenant_id IS NOT NULL OR cardinality($1) > 1),
     m AS (
         SELECT * FROM mt
         UNION ALL
