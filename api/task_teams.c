@@ -295,6 +295,8 @@ const struct koop_job koop_api_jobs[] = {{"casework", "SELECT koop.casework_tick
                                          {"idempotency_expiry", "SELECT koop.idem_expire()"},
                                          {"consent_expiry", "SELECT koop.consent_expiry_tick()"},
                                          {"retention", "SELECT koop.retention_tick()"},
+                                         /* folds the report aggregates' deltas (reports.sql) */
+                                         {"report_fold", "SELECT koop.report_fold()"},
                                          {NULL, NULL}};
 
 void task_teams_init(void)

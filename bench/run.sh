@@ -29,10 +29,11 @@
 #                  the daemon's threads, PostgreSQL connections and koop_longpoll_waiting while
 #                  they wait; then one event in their tenant (POST /v1/partners) and how fast all
 #                  of them answer (bench/longpoll.pl)
-#       reports    (opt-in: BENCH_BIG=1 or BENCH_CASES=reports) GET /v1/reports/families and
-#                  /v1/reports/referrals of the big tenant, BENCH_REPORT_RUNS times each, one at a
-#                  time (rep-families, rep-referrals: p50 is the median, p99 the slowest), vs
-#                  pgbench -c1 of the report's SQL function
+#       reports    (opt-in: BENCH_BIG=1 or BENCH_CASES=reports) GET /v1/reports/families,
+#                  /v1/reports/task-teams and /v1/reports/referrals of the big tenant,
+#                  BENCH_REPORT_RUNS times each, one at a time (rep-families, rep-task-teams,
+#                  rep-referrals: p50 is the median, p99 the slowest), vs pgbench -c1 of the
+#                  report's SQL function
 # 5. a table: req/s, p50, p99, pgbench TPS, ratio and its target, the daemon's RSS, and any
 #    non-2xx response, socket error, failed pgbench transaction or daemon error/warning — which
 #    also makes the exit status 1; then the CPU time per request (from /proc) of kooperd, of the
@@ -162,7 +163,8 @@ declare -A TARGET=([get]=0.6 [list]=0.7 [create]=0.8 [search]=0.7 [family_get]=0
 declare -A PG_SCRIPT=([get]=bench/pg_get.sql [list]=bench/pg_list.sql [create]=bench/pg_create.sql
 	[search]=bench/pg_search.sql [family_get]=bench/pg_family_get.sql
 	[referrals]=bench/pg_referrals.sql [accept]=bench/pg_accept.sql
-	[rep-families]=bench/pg_report_families.sql [rep-referrals]=bench/pg_report_referrals.sql)
+	[rep-families]=bench/pg_report_families.sql [rep-task-teams]=bench/pg_report_task_teams.sql
+	[rep-referrals]=bench/pg_report_referrals.sql)
 # the pgbench run a table row compares with (default: its own name)
 declare -A PG_OF=([lp-idle]=get [lp-wait]=get [sl-idle]=get [sl-attack]=get [get64]=get)
 # p99 targets, ms (instead of a ratio), and the daemon's CPU per request, µs
@@ -701,7 +703,7 @@ run_slowloris() { # threads
 # The reports of the big tenant, one request at a time.
 run_reports() { # threads
 	local th=$1 name row k log w0 d0 p0 i n st bad
-	for name in families referrals; do
+	for name in families task-teams referrals; do
 		row=rep-$name k="rep-$name/$th" log=$OUT/report-$name-t$th.txt
 		say "reports: GET /v1/reports/$name x $REPORT_RUNS (threads $th)"
 		add_row "$row"
@@ -856,7 +858,7 @@ if has_case reports; then
 	echo
 	echo "Reports of a tenant with $BIG_FAMILIES families (default period: this calendar year):"
 	for th in "${THREAD_LIST[@]}"; do
-		for name in families referrals; do
+		for name in families task-teams referrals; do
 			k="rep-$name/$th"
 			echo "  GET /v1/reports/$name (threads $th): median $(ms "${R_P50[$k]:-0}") ms, slowest $(ms "${R_P99[$k]:-0}") ms" \
 				"over $REPORT_RUNS; SQL alone (pgbench) ${PG_LAT[rep-$name]:-?} ms; ${REP[$k.rows]:-?} rows in the report"

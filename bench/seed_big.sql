@@ -137,5 +137,10 @@ VACUUM ANALYZE families;
 VACUUM ANALYZE task_teams;
 VACUUM ANALYZE plan_goals;
 VACUUM ANALYZE plan_actions;
+-- the reports' aggregates the triggers filled (sql/schema/010)
+VACUUM ANALYZE report_family_counts;
+VACUUM ANALYZE report_team_counts;
+VACUUM ANALYZE report_referrals;
+VACUUM ANALYZE report_referral_counts;
 ANALYZE partners;
 ANALYZE services;

@@ -132,5 +132,6 @@ Suite *suite_partnership(void)
     suite_add_tcase(s, tcase_partnership_projects());
     suite_add_tcase(s, tcase_partnership_project_families());
     suite_add_tcase(s, tcase_partnership_reports());
+    suite_add_tcase(s, tcase_partnership_reports_fast());
     return s;
 }

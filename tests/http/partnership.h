@@ -140,6 +140,7 @@ TCase *tcase_partnership_meetings(void);
 TCase *tcase_partnership_projects(void);
 TCase *tcase_partnership_project_families(void);
 TCase *tcase_partnership_reports(void);
+TCase *tcase_partnership_reports_fast(void);
 
 /* Asserts that no hidden count of a report can be worked out by one subtraction
  * (partnership.c). */
