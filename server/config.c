@@ -197,6 +197,12 @@ int koop_config_env_for(struct koop_config *c, bool serve, char *err, size_t err
     snprintf(c->redoc_js, sizeof c->redoc_js, "node_modules/redoc/bundles/redoc.standalone.js");
     /* database credentials and token lifetimes */
     c->self_token_max_days = 90;
+    snprintf(c->oidc_role_claim, sizeof c->oidc_role_claim, "koop_role");
+    snprintf(c->oidc_tenant_claim, sizeof c->oidc_tenant_claim, "koop_teryt");
+    snprintf(c->oidc_partner_claim, sizeof c->oidc_partner_claim, "koop_partner");
+    c->oidc_skew_s = 30;
+    c->oidc_jwks_refresh_s = 60;
+    c->oidc_jwks_timeout_ms = 2000;
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
         if (!serve && !opts[i].common)
             continue; /* not this command's: neither read nor judged */
