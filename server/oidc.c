@@ -143,15 +143,15 @@ static struct keyset *keyset_get(uint64_t *gen)
 }
 
 /* Parses a JWKS: the RSA and EC signing keys in it (symmetric keys are never used: a JWT signed
- * with HS256 is refused whatever its key). NULL with *why when none is usable. */
-static struct keyset *keyset_parse(const char *text, size_t len, const char **why)
+ * with HS256 is refused whatever its key). NULL with *fault (for the log) when none is usable. */
+static struct keyset *keyset_parse(const char *text, size_t len, const char **fault)
 {
     json_error_t jerr;
     json_t *doc = json_loadb(text, len, 0, &jerr);
     json_t *arr = json_object_get(doc, "keys");
     if (!json_is_array(arr)) {
         json_decref(doc);
-        *why = "not a JWKS (no keys array)";
+        *fault = "not a JWKS (no keys array)"; /* for the log only */
         return NULL;
     }
     struct keyset *s = calloc(1, sizeof *s);
@@ -185,7 +185,7 @@ static struct keyset *keyset_parse(const char *text, size_t len, const char **wh
     json_decref(doc);
     if (s->n == 0) {
         keyset_release(s);
-        *why = "no RSA or EC signing key in the JWKS";
+        *fault = "no RSA or EC signing key in the JWKS";
         return NULL;
     }
     return s;
@@ -293,6 +293,7 @@ static int refresh(void)
         return -1;
     }
     atomic_store(&st_keys, (long)s->n);
+    koop_log_info("OIDC: %zu signing keys loaded from the JWKS", s->n);
     pthread_mutex_lock(&ks_mu);
     struct keyset *old = current;
     current = s;

@@ -74,7 +74,8 @@ START_TEST(email_linking_rules)
     tenant_teryt(t.id, teryt);
     /* an existing active user with a verified e-mail at the provider: linked */
     char mail[128];
-    snprintf(mail, sizeof mail, "%s@link.example", uniq("linked"));
+    snprintf(mail, sizeof mail, "linked-%d-%ld@link.example", (int)getpid(),
+             (long)time(NULL) % 100000);
     LOCALF(ubody, "{\"name\":\"Anna Link\",\"email\":\"%s\",\"role\":\"social_worker\"}", mail);
     struct resp *r = api("POST", "/v1/users", t.admin, ubody);
     ck_assert_int_eq(r->status, 201);
@@ -96,7 +97,8 @@ START_TEST(email_linking_rules)
 
     /* the same e-mail, not verified: never linked, never stored: a new user */
     char mail2[128];
-    snprintf(mail2, sizeof mail2, "%s@link.example", uniq("unverified"));
+    snprintf(mail2, sizeof mail2, "unverified-%d-%ld@link.example", (int)getpid(),
+             (long)time(NULL) % 100000);
     LOCALF(ubody2, "{\"name\":\"Ewa Nolink\",\"email\":\"%s\",\"role\":\"social_worker\"}", mail2);
     r = api("POST", "/v1/users", t.admin, ubody2);
     ck_assert_int_eq(r->status, 201);
@@ -115,7 +117,8 @@ START_TEST(email_linking_rules)
 
     /* a deactivated user's verified e-mail: refused, not a new account */
     char mail3[128];
-    snprintf(mail3, sizeof mail3, "%s@link.example", uniq("gone"));
+    snprintf(mail3, sizeof mail3, "gone-%d-%ld@link.example", (int)getpid(),
+             (long)time(NULL) % 100000);
     LOCALF(ubody3, "{\"name\":\"Jan Gone\",\"email\":\"%s\",\"role\":\"social_worker\"}", mail3);
     r = api("POST", "/v1/users", t.admin, ubody3);
     ck_assert_int_eq(r->status, 201);

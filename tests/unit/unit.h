@@ -12,4 +12,5 @@ Suite *suite_trust(void);
 Suite *suite_vocab_spec(void);
 Suite *suite_messages(void);
 Suite *suite_webhooks(void);
+Suite *suite_oidc(void);
 #endif
