@@ -472,6 +472,23 @@ static json_t *verify(const char *tok, size_t n, const char **msg)
     return claims;
 }
 
+/* An audit row for a verified token refused here (koop.oidc_refused); best effort: the answer is
+ * the refusal whatever the database says. */
+static void audit_refusal(struct kreq *req, struct kres *res, const char *iss, const char *sub,
+                          const char *teryt, int status)
+{
+    char st[8];
+    snprintf(st, sizeof st, "%d", status);
+    const char *vals[] = {iss, sub, teryt, st, req->ip, req->request_id};
+    struct kres scratch = {0};
+    (void)res;
+    PGresult *r = db_exec_once(&scratch, "koop_oidc_refused", 6, vals);
+    if (r)
+        PQclear(r);
+    json_decref(scratch.json);
+    free(scratch.raw);
+}
+
 int koop_oidc_authenticate(struct kreq *req, const char *tok, size_t n, struct kres *res,
                            long long *expires, const char **msg)
 {
@@ -507,6 +524,7 @@ int koop_oidc_authenticate(struct kreq *req, const char *tok, size_t n, struct k
     size_t tl = teryt ? strlen(teryt) : 0;
     if (!teryt || (tl != 4 && tl != 7) || strspn(teryt, "0123456789") != tl) {
         *msg = "the token names no tenant (its TERYT claim is missing or malformed)";
+        audit_refusal(req, res, iss, sub, NULL, 401);
         goto out;
     }
     const char *role_name = json_string_value(koop_oidc_claim(claims, koop_cfg.oidc_role_claim));
@@ -517,6 +535,7 @@ int koop_oidc_authenticate(struct kreq *req, const char *tok, size_t n, struct k
             *msg = "platform roles cannot come from an OIDC token";
         else
             *msg = "the token's role claim is missing or not a role of this service";
+        audit_refusal(req, res, iss, sub, teryt, 403);
         goto out;
     }
     const char *partner = json_string_value(koop_oidc_claim(claims, koop_cfg.oidc_partner_claim));

@@ -119,3 +119,17 @@ REVOKE ALL ON FUNCTION koop.oidc_login(text, text, text, text, text, text, boole
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION koop.oidc_login(text, text, text, text, text, text, boolean, text, text, text, uuid)
     TO koop_app;
+
+-- A verified token refused by the daemon before koop.oidc_login (no usable role or TERYT): an
+-- audit row naming the subject, in the tenant of the TERYT when there is one.
+CREATE OR REPLACE FUNCTION koop.oidc_refused(p_iss text, p_sub text, p_teryt text, p_status int,
+                                             p_ip text, p_request text)
+RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    INSERT INTO audit_events (tenant_id, action, resource, ip, request_id, status, subject)
+    VALUES ((SELECT id FROM tenants WHERE teryt = p_teryt), 'login_failed', 'oidc',
+            nullif(p_ip, ''), nullif(p_request, ''), p_status,
+            left(p_iss, 512) || '#' || left(p_sub, 255))
+$$;
+
+REVOKE ALL ON FUNCTION koop.oidc_refused(text, text, text, int, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION koop.oidc_refused(text, text, text, int, text, text) TO koop_app;

@@ -210,6 +210,10 @@ START_TEST(roles_from_the_claim)
         ck_problem(r, 403, "forbidden");
         resp_free(r);
         ck_assert_int_eq(db_count("SELECT count(*) FROM users WHERE oidc_subject = $1", c.id), 0);
+        ck_assert_int_eq(db_count("SELECT count(*) FROM audit_events WHERE action = 'login_failed' "
+                                  "AND status = 403 AND subject = $1",
+                                  oidc_subject(&c)),
+                         1);
         free(jwt);
     }
     /* a role the route does not allow: the route's ordinary 403 */
