@@ -6,6 +6,7 @@
 #   make asan       the suite with the daemon and tests under AddressSanitizer+UBSan
 #   make valgrind   the HTTP suite with the daemon under valgrind memcheck
 #   make bench      wrk against the daemon beside pgbench on the same SQL
+#   make bench-scaleout  one daemon against two behind HAProxy, over a primary and a standby
 #   make chaos      faults under load, measured: PostgreSQL restarted, SIGKILL, SIGTERM
 #   make fuzz       libFuzzer targets (clang, ASan+UBSan) in build/fuzz/, each run FUZZ_SECONDS
 #                   (default 60) on fuzz/corpus/<target>/; make test runs each for 3 s
@@ -34,7 +35,7 @@ MIGRATIONS := $(sort $(wildcard sql/schema/[0-9][0-9][0-9]_*.sql)) sql/functions
 UNIT_SRC := $(wildcard tests/unit/*.c)
 HTTP_SRC := $(wildcard tests/http/*.c)
 
-.PHONY: all deps run test unit http lint asan valgrind bench chaos format clean node fuzz fuzz-build
+.PHONY: all deps run test unit http lint asan valgrind bench bench-scaleout chaos format clean node fuzz fuzz-build
 
 # Entry targets first install what is missing (scripts/deps.sh), then build in a fresh make so that
 # nothing computed from the packages (pkg-config flags, dependency files) predates them.
@@ -110,6 +111,12 @@ bench:
 	@bash scripts/deps.sh bench
 	@$(MAKE) --no-print-directory $(BUILD)/kooperd
 	bash bench/run.sh $(BUILD)
+
+# one daemon against two behind HAProxy, over a primary and a streaming standby (bench/scaleout.sh)
+bench-scaleout:
+	@bash scripts/deps.sh bench
+	@$(MAKE) --no-print-directory $(BUILD)/kooperd
+	bash bench/scaleout.sh $(BUILD)
 
 $(BUILD)/chaos_load: bench/chaos_load.c
 	@mkdir -p $(BUILD)

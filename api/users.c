@@ -11,7 +11,9 @@
 
 #include "../server/config.h"
 #include "../server/db.h"
+#include "../server/log.h"
 #include "../server/problem.h"
+#include "../server/scope.h"
 #include "../server/util.h"
 
 #include <stdio.h>
@@ -57,17 +59,80 @@ const struct koop_resource user_resource = {
     .location = "/v1/users",
 };
 
+/* The names of a set of scopes as a JSON array (registry order), or null for none. */
+static json_t *scopes_json(koop_scopes set)
+{
+    if (!set)
+        return json_null();
+    json_t *a = json_array();
+    size_t n;
+    const struct koop_scope_def *reg = koop_scope_registry(&n);
+    for (size_t i = 0; i < n; i++)
+        if (set & ((koop_scopes)1 << i))
+            json_array_append_new(a, json_string(reg[i].name));
+    return a;
+}
+
 int me_get(struct kreq *req, struct kres *res)
 {
-    return koop_res_one(req, res, "koop_me", 0, NULL, 200);
+    koop_res_one(req, res, "koop_me", 0, NULL, 200);
+    if (res->status != 200 || !res->raw)
+        return 0;
+    /* the caller's scopes, from the request (an opaque token's, or a JWT's scope claim) */
+    json_t *me = json_loadb(res->raw, res->raw_len, 0, NULL);
+    free(res->raw);
+    res->raw = NULL;
+    res->raw_len = 0;
+    res->content_type = NULL;
+    if (!json_is_object(me)) {
+        json_decref(me);
+        return koop_fail(res, P_INTERNAL, "bad user record");
+    }
+    json_object_set_new(me, "scopes", scopes_json(req->auth.scopes));
+    return koop_res_json(res, 200, me);
 }
 
 /* ---- tokens ---- */
 
+static const struct fs_field scope_item = {.type = FS_STRING, .min = 1, .max = 64};
+
 static const struct fs_field token_fields[] = {
     {.name = "name", .type = FS_STRING, .min = 1, .max = 100},
     {.name = "expires_in_days", .type = FS_INT, .min = 1, .max = 730},
+    {.name = "scopes", .type = FS_ARRAY, .min = 1, .max = 64, .item = &scope_item},
     {.name = NULL}};
+
+/* The body's "scopes" (already shaped by token_fields) as a set: every name
+ * must be grantable (server/scope.h) and given once. Returns false after
+ * adding one error per bad item. */
+static bool token_scopes(const json_t *body, koop_scopes *out, json_t *errors)
+{
+    *out = 0;
+    const json_t *list = json_object_get(body, "scopes");
+    size_t i;
+    const json_t *v;
+    bool ok = true;
+    json_array_foreach(list, i, v)
+    {
+        const char *name = json_string_value(v);
+        char path[32], text[160];
+        snprintf(path, sizeof path, "scopes[%zu]", i);
+        if (!koop_scope_grantable(name)) {
+            const char *msg = "is not a scope a token can be given: %s";
+            snprintf(text, sizeof text, msg, name);
+            koop_error_add(errors, "body", path, "enum", text);
+            ok = false;
+            continue;
+        }
+        koop_scopes bit = (koop_scopes)1 << koop_scope_index(name);
+        if (*out & bit) {
+            koop_error_add(errors, "body", path, "duplicate", "is given twice");
+            ok = false;
+        }
+        *out |= bit;
+    }
+    return ok;
+}
 
 struct token_arg {
     const char *user, *id, *hash, *body, *secret, *self_max;
@@ -91,6 +156,12 @@ static int token_create_fn(struct db_tx *tx, struct kreq *req, struct kres *res,
     return 0;
 }
 
+static int scope_denied_fn(struct db_tx *tx, struct kreq *req, struct kres *res, void *p)
+{
+    (void)req;
+    return db_exec(tx, res, DB_LAST, "koop_audit_scope_denied", 4, p) ? 0 : -1;
+}
+
 int tokens_create(struct kreq *req, struct kres *res)
 {
     if (req->idempotency_key)
@@ -101,13 +172,39 @@ int tokens_create(struct kreq *req, struct kres *res)
     bool self = user && !strcasecmp(user, req->auth.user_id);
     if (!self && req->auth.role != ROLE_ADMIN && req->auth.role != ROLE_PLATFORM_ADMIN)
         return koop_fail(res, P_FORBIDDEN, "only admins mint tokens for other users");
-    json_t *body = req->json ? json_incref(req->json) : json_object();
+    json_t *body = req->json ? json_deep_copy(req->json) : json_object();
     json_t *errors = json_array();
-    if (!fs_validate(token_fields, body, FS_CREATE, "", errors)) {
+    koop_scopes want = 0;
+    if (!fs_validate(token_fields, body, FS_CREATE, "", errors) ||
+        !token_scopes(body, &want, errors)) {
         json_decref(body);
         return koop_fail_errors(res, errors);
     }
     json_decref(errors);
+    /* a scoped token mints only tokens within its own scopes, never a wider one */
+    if (req->auth.scopes && (!want || !koop_scopes_within(want, req->auth.scopes))) {
+        char have[512], asked[400];
+        koop_scopes_format(req->auth.scopes, " ", have, sizeof have);
+        koop_scopes_format(want, " ", asked, sizeof asked);
+        json_decref(body);
+        koop_fail(res, P_INSUFFICIENT_SCOPE,
+                  "a token with scopes mints only tokens with scopes within its own (%s)", have);
+        /* (the scopes asked for; none: the role's full access, beyond any scope) */
+        koop_res_header(res, "WWW-Authenticate",
+                        "Bearer realm=\"kooperacje\", error=\"insufficient_scope\", scope=\"%s\"",
+                        want ? asked : "");
+        /* audited as any refusal for want of a scope (its own transaction: nothing else ran) */
+        const char *v[] = {"create", "token", user, want ? asked : "(full access)"};
+        struct kres tmp = {0};
+        if (db_run(req, &tmp, scope_denied_fn, (void *)v) != 0)
+            koop_log_error("could not record a refused token mint");
+        json_decref(tmp.json);
+        free(tmp.raw);
+        return 0;
+    }
+    /* stored in the registry's order */
+    if (want)
+        json_object_set_new(body, "scopes", scopes_json(want));
     char secret[64], id[37], hash[65];
     if (koop_new_token(secret) != 0) {
         json_decref(body);

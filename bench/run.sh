@@ -46,7 +46,9 @@
 #   BENCH_THREADS      KOOP_THREADS of the daemon (4); a list such as "2 4 8" runs every wrk case
 #                      once per value (pgbench once per case)
 #   BENCH_CASES        which cases, in order
-#                      (get list create search family_get referrals accept longpoll)
+#                      (get list create search family_get referrals accept longpoll);
+#                      BENCH_CASES=scaleout alone runs bench/scaleout.sh instead (two daemons
+#                      behind HAProxy over a primary and a streaming standby)
 #   BENCH_BIG=1        also the reports case (seeds BENCH_BIG_FAMILIES families: about a minute)
 #   BENCH_TENANTS      tenants to create (50)
 #   BENCH_PER_TENANT   partners per tenant (200)
@@ -83,6 +85,11 @@ WRK_THREADS=${BENCH_WRK_THREADS:-2}
 read -r -a THREAD_LIST <<<"${BENCH_THREADS:-4}"
 ALL_CASES="get list create search family_get referrals accept longpoll slowloris reports"
 read -r -a CASES <<<"${BENCH_CASES:-get list create search family_get referrals accept longpoll slowloris}"
+# two daemons behind HAProxy over a primary and a standby: a script of its own
+if [[ " ${CASES[*]} " == *" scaleout "* ]]; then
+	((${#CASES[@]} == 1)) || { echo "bench: BENCH_CASES=scaleout runs alone (bench/scaleout.sh)" >&2; exit 1; }
+	exec bash bench/scaleout.sh "$BUILD"
+fi
 TENANTS=${BENCH_TENANTS:-50}
 PER_TENANT=${BENCH_PER_TENANT:-200}
 SERVICES=${BENCH_SERVICES:-400}

@@ -10,6 +10,7 @@
 #include "../server/config.h"
 #include "../server/db.h"
 #include "../server/problem.h"
+#include "../server/scope.h"
 #include "../server/spec.h"
 #include "../server/util.h"
 
@@ -169,8 +170,23 @@ static int user_fn(struct db_tx *tx, struct kreq *req, struct kres *res, void *p
 }
 
 /* Checks the options of create-token. Returns 0, or 2 after a message. */
-static int token_options(const struct cli_args *a, enum koop_role role, long *days)
+static int token_options(const struct cli_args *a, enum koop_role role, long *days,
+                         koop_scopes *scopes)
 {
+    *scopes = 0;
+    for (int i = 0; i < a->nscopes; i++) {
+        koop_scopes one;
+        char bad[80];
+        if (koop_scopes_parse(a->scopes[i], &one, bad, sizeof bad) != 0) {
+            fprintf(stderr, "kooperd: --scope: %s is not a scope a token can be given\n", bad);
+            return 2;
+        }
+        if (!one) {
+            fprintf(stderr, "kooperd: --scope needs a scope name\n");
+            return 2;
+        }
+        *scopes |= one;
+    }
     if (!a->role || role == ROLE_NONE) {
         fprintf(stderr, "kooperd: --role must be one of platform_admin, admin, coordinator, "
                         "social_worker, partner_staff, auditor, regional_analyst\n");
@@ -238,7 +254,8 @@ int cli_create_token(const struct cli_args *a)
 {
     enum koop_role role = koop_role_parse(a->role);
     long days;
-    int rc = token_options(a, role, &days);
+    koop_scopes scopes;
+    int rc = token_options(a, role, &days, &scopes);
     if (rc != 0)
         return rc;
     char *body = user_body(a, &rc);
@@ -260,16 +277,31 @@ int cli_create_token(const struct cli_args *a)
         return print_problem(&res);
 
     /* the token, made by its owner as POST /v1/users/{id}/tokens would be */
-    char secret[64], tid[37], hash[65], tbody[64];
+    char secret[64], tid[37], hash[65];
     if (koop_new_token(secret) != 0)
         return 1;
     koop_uuid7(tid);
     koop_sha256_hex(secret, strlen(secret), hash);
-    snprintf(tbody, sizeof tbody, "{\"name\":\"cli\",\"expires_in_days\":%ld}", days);
+    json_t *tb = json_pack("{s:s, s:I}", "name", "cli", "expires_in_days", (json_int_t)days);
+    if (scopes) { /* in the registry's order, as the API stores them */
+        json_t *list = json_array();
+        size_t n;
+        const struct koop_scope_def *reg = koop_scope_registry(&n);
+        for (size_t i = 0; i < n; i++)
+            if (scopes & ((koop_scopes)1 << i))
+                json_array_append_new(list, json_string(reg[i].name));
+        json_object_set_new(tb, "scopes", list);
+    }
+    char *tbody = json_dumps(tb, JSON_COMPACT);
+    json_decref(tb);
+    if (!tbody)
+        return 1;
     const char *v[] = {u.out, tid, hash, tbody};
     struct create_arg c = {"cli_token_create", 4, v, ""};
     cli_request(&req, role, a->tenant, u.out);
-    if (db_run(&req, &res, create_fn, &c) != 0)
+    rc = db_run(&req, &res, create_fn, &c);
+    free(tbody);
+    if (rc != 0)
         return print_problem(&res);
     printf("%s\n", secret);
     return 0;

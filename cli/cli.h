@@ -9,6 +9,9 @@
  * from argv; NULL when absent). */
 struct cli_args {
     const char *name, *teryt, *kind, *voivodeship, *role, *tenant, *partner, *email, *days;
+    const char
+        *scopes[16]; /* each --scope given (a name, or several separated by spaces or commas) */
+    int nscopes;
 };
 
 /* Registers the admin commands' statements (before the first connection). */

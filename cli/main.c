@@ -4,7 +4,7 @@
  *   kooperd routes
  *   kooperd create-tenant --name N --teryt T --kind K --voivodeship V
  *   kooperd create-token --role R --name N [--tenant ID] [--partner ID] [--email E]
- *                        [--expires-in-days D]
+ *                        [--expires-in-days D] [--scope S ...]
  * Ids and tokens are printed alone on stdout; everything else goes to stderr.
  * This is the composition root: the only place that joins api/ (the
  * resources and their route table) to server/ (the machinery). */
@@ -39,7 +39,9 @@ static void usage(FILE *out)
             "  kooperd create-tenant --name N --teryt T --kind K --voivodeship V\n"
             "                                                   print the new tenant's id\n"
             "  kooperd create-token --role R --name N [--tenant ID] [--partner ID] [--email E]\n"
-            "                       [--expires-in-days D]       print a new bearer token\n"
+            "                       [--expires-in-days D] [--scope S ...]\n"
+            "                                                   print a new bearer token, limited\n"
+            "                                                   to the scopes S when given\n"
             "  kooperd --help | --version\n\n"
             "serve and the admin commands connect with DATABASE_URL (the serving login,\n"
             "koop_serve); migrate, and serve's start-up migrations, with DATABASE_OWNER_URL\n"
@@ -69,6 +71,16 @@ static int parse_args(int argc, char **argv, int start, bool serve, struct cli_a
     };
     for (int i = start; i < argc; i++) {
         const char *f = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(f, "--scope")) { /* may be given more than once */
+            if (!v || a->nscopes == (int)(sizeof a->scopes / sizeof a->scopes[0])) {
+                snprintf(err, errlen, "%s",
+                         v ? "too many --scope options" : "--scope needs a value");
+                return -1;
+            }
+            a->scopes[a->nscopes++] = v;
+            i++;
+            continue;
+        }
         const char **slot = NULL;
         for (size_t k = 0; k < sizeof own / sizeof own[0] && !slot; k++)
             if (!strcmp(f, own[k].flag))

@@ -50,7 +50,7 @@ node_pkgs=(ca-certificates) # plus nodejs/npm when needed, decided below
 # "postgresql-contrib-15" is only a virtual package it provides, which dpkg-query cannot see.
 # curl: readiness checks, the README's examples; poppler-utils: pdftotext for the document tests
 run_pkgs=(postgresql-15 postgresql-client-15 curl poppler-utils)
-bench_pkgs=(wrk procps)
+bench_pkgs=(wrk procps haproxy) # haproxy: two daemons behind a balancer (bench/scaleout.sh)
 # clang-14 only recommends the compiler-rt archives that hold libFuzzer and the sanitizers
 fuzz_pkgs=(clang libclang-rt-dev)
 

@@ -9,6 +9,8 @@
 #                                         (default postgres, the owner; koop_serve to serve)
 #   scripts/pg.sh createdb DIR NAME       create database NAME if absent (cluster must be running)
 #   scripts/pg.sh psql     DIR [DBNAME] [PSQL ARGS...]   open psql on it
+#   scripts/pg.sh standby  DIR PRIMARY_DIR  a streaming standby of the running cluster in
+#                                         PRIMARY_DIR (pg_basebackup -R into DIR/data; then start)
 #
 # Layout: DIR/data (PGDATA), DIR/run (socket directory), DIR/log/postgres.log.
 # listen_addresses='' — no TCP at all, so it never conflicts with a system cluster on port 5432.
@@ -192,8 +194,10 @@ cmd_start() {
 	ensure_serve_login
 }
 
-# The serving login (see the header): made, or allowed to log in, once the cluster runs.
+# The serving login (see the header): made, or allowed to log in, once the cluster runs
+# (a standby has it from its primary, and cannot write).
 ensure_serve_login() {
+	[[ -f $DATA/standby.signal ]] && return 0
 	local psql
 	psql=$(psql_bin)
 	"$psql" "$(url_for postgres)" -Xq -v ON_ERROR_STOP=1 >/dev/null 9>&- <<'SQL' ||
@@ -290,8 +294,32 @@ cmd_psql() {
 	exec "$psql" "$(url_for "$db")" "$@"
 }
 
+cmd_standby() {
+	local primary=${1:-}
+	[[ -n $primary ]] || die "usage: scripts/pg.sh standby DIR PRIMARY_DIR"
+	primary=$(realpath -m -- "$primary")
+	check_socket_path
+	[[ -x $PG_BIN/pg_basebackup ]] || die "$PG_BIN/pg_basebackup not found"
+	mkdir -p -- "$DIR"
+	take_lock
+	is_initialised && die "$DATA already holds a cluster"
+	mkdir -p -- "$RUN" "$DIR/log"
+	chmod 0700 -- "$RUN"
+	((as_root)) && chown postgres:postgres -- "$DIR" "$RUN" "$DIR/log" "$DIR/.pg.lock"
+	prepare_dir_for_postgres
+	say "pg_basebackup of $primary into $DATA (streaming standby)"
+	as_owner "$PG_BIN/pg_basebackup" -D "$DATA" -R -X stream -c fast -h "$primary/run" -p "$PG_PORT" \
+		-U postgres >"$DIR/log/basebackup.log" 2>&1 9>&- || {
+		cat -- "$DIR/log/basebackup.log" >&2
+		die "pg_basebackup failed"
+	}
+	exec 9>&-
+	cmd_start
+}
+
 case $cmd in
 init) cmd_init ;;
+standby) cmd_standby "$@" ;;
 start) cmd_start ;;
 stop) cmd_stop ;;
 status) cmd_status ;;

@@ -8,6 +8,10 @@
 #         DATABASE_URL=postgresql://koop_serve@/DBNAME?host=/tmp/kooppg.XXXXXX/run   (serving login)
 #         DATABASE_OWNER_URL=postgresql://postgres@/DBNAME?host=/tmp/kooppg.XXXXXX/run (the owner)
 #       (values are shell-quoted only if they need it). On failure it cleans up and exits 1.
+#   eval "$(scripts/test-pg-fixture.sh standby PRIMARY_DIR [DBNAME])"
+#       a streaming standby (pg_basebackup -R) of the running cluster in PRIMARY_DIR, in a temp
+#       dir of its own, started; prints KOOP_PG_STANDBY_DIR, DATABASE_READ_URL (serving login)
+#       and KOOP_STANDBY_OWNER_URL (the superuser, to inspect and pause it).
 #   scripts/test-pg-fixture.sh stop DIR
 #       stops that cluster and removes DIR — only a directory this script created.
 #
@@ -50,6 +54,24 @@ cmd_start() {
 	emit DATABASE_OWNER_URL "$owner"
 }
 
+cmd_standby() {
+	local primary=${1:-} db=${2:-koop_test} dir url owner
+	dir=$(mktemp -d /tmp/kooppg.XXXXXX)
+	: >"$dir/$MARKER"
+	if ! {
+		KOOP_PG_FAST=1 "$PG_SH" standby "$dir" "$primary" &&
+			url=$("$PG_SH" url "$dir" "$db" koop_serve) &&
+			owner=$("$PG_SH" url "$dir" "$db")
+	} >&2; then
+		cmd_stop "$dir" || true
+		echo "test-pg-fixture.sh: could not start a standby" >&2
+		exit 1
+	fi
+	emit KOOP_PG_STANDBY_DIR "$dir"
+	emit DATABASE_READ_URL "$url"
+	emit KOOP_STANDBY_OWNER_URL "$owner"
+}
+
 cmd_stop() {
 	local dir=${1:-}
 	[[ -n $dir ]] || {
@@ -70,6 +92,10 @@ case ${1:-} in
 start)
 	shift
 	cmd_start "$@"
+	;;
+standby)
+	shift
+	cmd_standby "$@"
 	;;
 stop)
 	shift

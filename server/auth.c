@@ -2,8 +2,10 @@
 
 #include "config.h"
 #include "db.h"
+#include "log.h"
 #include "oidc.h"
 #include "problem.h"
+#include "scope.h"
 #include "util.h"
 #include "wait.h"
 
@@ -186,10 +188,54 @@ int koop_authenticate(struct kreq *req, const char *authz, struct kres *res)
     req->auth.role = koop_role_parse(PQgetvalue(r, 0, 3));
     copy(req->auth.partner_id, sizeof req->auth.partner_id, PQgetvalue(r, 0, 4));
     long long expires = atoll(PQgetvalue(r, 0, 5));
+    char bad[64];
+    /* a stored scope this version does not know (a downgrade) fails closed */
+    int scoped = koop_auth_set_scopes(&req->auth, PQgetvalue(r, 0, 6), bad, sizeof bad);
     PQclear(r);
     if (req->auth.role == ROLE_NONE)
         return unauthorized(res, "the token's user has no valid role", "invalid_token");
+    if (scoped != 0) {
+        koop_log_error("token %s carries an unknown scope", req->auth.token_id);
+        return unauthorized(res, "the token carries a scope this server does not know",
+                            "invalid_token");
+    }
     cache_put(hash, &req->auth, expires, epoch);
+    return 0;
+}
+
+int koop_auth_set_scopes(struct koop_auth *a, const char *space_separated, char *bad, size_t badlen)
+{
+    /* OpenID Connect's own scope values (OIDC Core §5.4, §11) ask for claims
+     * of the ID token, not for access to this API: an access token's scope
+     * claim may hold them beside ours */
+    static const char *const oidc[] = {"openid",  "profile", "email",
+                                       "address", "phone",   "offline_access"};
+    /* on failure only GET /v1/me stays open, should a caller go on anyway */
+    koop_scopes closed = (koop_scopes)1 << koop_scope_index(KOOP_SCOPE_AUTHENTICATED);
+    const char *p = space_separated ? space_separated : "";
+    koop_scopes set = 0;
+    while (*p) {
+        p += strspn(p, " ");
+        size_t n = strcspn(p, " ");
+        if (n == 0)
+            break;
+        bool skip = false;
+        for (size_t i = 0; i < sizeof oidc / sizeof oidc[0]; i++)
+            skip = skip || (strlen(oidc[i]) == n && !memcmp(p, oidc[i], n));
+        char one[64];
+        koop_scopes s1 = 0;
+        if (!skip && (n >= sizeof one || memchr(p, ',', n) ||
+                      (snprintf(one, sizeof one, "%.*s", (int)n, p),
+                       koop_scopes_parse(one, &s1, NULL, 0) != 0))) {
+            if (bad && badlen)
+                snprintf(bad, badlen, "%.*s", (int)(n < 64 ? n : 64), p);
+            a->scopes = closed;
+            return -1;
+        }
+        set |= s1;
+        p += n;
+    }
+    a->scopes = set;
     return 0;
 }
 

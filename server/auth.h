@@ -10,6 +10,17 @@
  * WWW-Authenticate, 429 when the IP failed too often, 503). */
 int koop_authenticate(struct kreq *req, const char *authorization, struct kres *res);
 
+/* Sets a->scopes from a space-separated list of scope names (a token's
+ * stored scopes; an OIDC access token's `scope` claim, RFC 8693 §4.2), for
+ * the dispatcher to check against each route's scope (server/scope.h). NULL
+ * or an empty list (or only OpenID Connect's own values: openid, profile,
+ * email, address, phone, offline_access, which are skipped) gives no scopes:
+ * the role's full access. Returns 0, or -1 with the first unknown (or
+ * never-granted) name in bad; a->scopes then allows only GET /v1/me, and the
+ * caller should refuse the request (401 invalid_token). */
+int koop_auth_set_scopes(struct koop_auth *a, const char *space_separated, char *bad,
+                         size_t badlen);
+
 /* Forgets every cached token lookup (a token, user or tenant changed). */
 void koop_auth_flush(void);
 

@@ -23,6 +23,12 @@ static const struct opt opts[] = {
     {"DATABASE_URL", "--database-url",
      "libpq URL of the serving login (koop_serve: owns nothing, no superuser)", K_STR,
      S(database_url), 0, 0, true},
+    {"DATABASE_READ_URL", "--database-read-url",
+     "libpq URLs (space-separated) of streaming replicas for reads that tolerate lag (none)", K_STR,
+     S(read_url), 0, 0},
+    {"KOOP_REPLICA_WAIT_MS", "--replica-wait-ms",
+     "how long a read with Koop-Consistency waits for a replica before the primary (100)", K_INT,
+     S(replica_wait_ms), 0, 5000},
     {"KOOP_LISTEN", "--listen", "HOST:PORT to serve on (127.0.0.1:8080)", K_LISTEN, 0, 0, 0, 0},
     {"KOOP_THREADS", "--threads", "HTTP worker threads, one DB connection each (4)", K_INT,
      S(threads), 1, 256},
@@ -198,6 +204,7 @@ int koop_config_env_for(struct koop_config *c, bool serve, char *err, size_t err
     snprintf(c->listen_host, sizeof c->listen_host, "127.0.0.1");
     c->listen_port = 8080;
     c->threads = 4;
+    c->replica_wait_ms = 100;
     c->max_body = 1024 * 1024;
     c->max_depth = 16;
     c->conn_timeout = 30;

@@ -8,6 +8,8 @@
 
 struct koop_config {
     char database_url[1024];
+    char read_url[4096]; /* DATABASE_READ_URL: read replicas (server/replica.h), or "" */
+    int replica_wait_ms; /* how long a read waits for a replica to reach its Koop-Consistency */
     char listen_host[64];
     int listen_port;
     int threads;               /* HTTP worker threads, each with its own DB connection */

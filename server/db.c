@@ -4,6 +4,7 @@
 #include "config.h"
 #include "log.h"
 #include "problem.h"
+#include "replica.h"
 #include "util.h"
 
 #include <pthread.h>
@@ -64,6 +65,8 @@ void db_register_server(void)
     db_register("koop_idem_claim", "SELECT * FROM koop.idem_claim($1, $2, $3, $4)");
     db_register("koop_schema_version", "SELECT max(version) FROM schema_migrations");
     db_register("koop_audit_denied", "SELECT koop.audit_denied($1, $2, $3::uuid, $4::int)");
+    db_register("koop_replay_lsn", "SELECT pg_last_wal_replay_lsn()::text"); /* server/replica.c */
+    db_register("koop_audit_scope_denied", "SELECT koop.audit_scope_denied($1, $2, $3::uuid, $4)");
 }
 
 static PGconn *open_conn(const char *url, bool serving)
@@ -131,6 +134,16 @@ static bool setup_serving(PGconn *c)
     ok = PQresultStatus(sync) == PGRES_PIPELINE_SYNC && !failed;
     PQclear(sync);
     return ok;
+}
+
+PGconn *db_serving_connect(const char *url)
+{
+    PGconn *c = open_conn(url, true);
+    if (c && !setup_serving(c)) {
+        PQfinish(c);
+        return NULL;
+    }
+    return c;
 }
 
 PGconn *db_thread_conn(void)
@@ -222,6 +235,13 @@ broken:
     return -1;
 }
 
+PGresult *db_exec_on(PGconn *c, const char *stmt)
+{
+    struct step s = {.stmt = stmt};
+    PGresult *r = NULL;
+    return pipe_run(c, &s, 1, &r) == 0 ? r : NULL;
+}
+
 static void unavailable(struct kres *res)
 {
     koop_fail(res, P_UNAVAILABLE, "the database is unavailable; retry later");
@@ -293,9 +313,29 @@ struct db_tx {
     PGconn *conn;
     const struct kreq *req;
     bool begun, done, broken, retry;
+    bool want_lsn; /* read the commit LSN after COMMIT (server/replica.c) */
+    char lsn[32];
     PGresult *keep[16];
     int nkeep;
 };
+
+/* The consistency token of a write: read in COMMIT's round trip, the insert position is past
+ * the commit record whatever synchronous_commit says (server/replica.h). */
+#define LSN_SQL "SELECT pg_current_wal_insert_lsn()::text"
+static void lsn_copy(struct db_tx *tx, const PGresult *r)
+{
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+        snprintf(tx->lsn, sizeof tx->lsn, "%s", PQgetvalue(r, 0, 0));
+}
+
+/* Closes c after it broke: this thread's primary or replica connection. */
+static void conn_drop(PGconn *c)
+{
+    if (c == t_conn)
+        db_thread_reset();
+    else
+        replica_drop(c);
+}
 
 static void tx_keep(struct db_tx *tx, PGresult *r)
 {
@@ -333,6 +373,8 @@ PGresult *db_exec(struct db_tx *tx, struct kres *res, unsigned flags, const char
     steps[ns++] = (struct step){.stmt = stmt, .n = n, .vals = vals};
     if (flags & DB_LAST)
         steps[ns++] = (struct step){.sql = "COMMIT"};
+    if ((flags & DB_LAST) && tx->want_lsn)
+        steps[ns++] = (struct step){.sql = LSN_SQL};
     PGresult *r[MAX_PIPE] = {0};
     atomic_fetch_add(&st_busy, 1);
     int rc = pipe_run(tx->conn, steps, ns, r);
@@ -344,7 +386,9 @@ PGresult *db_exec(struct db_tx *tx, struct kres *res, unsigned flags, const char
     }
     tx->begun = true;
     PGresult *out = NULL;
-    for (int i = 0; i < ns && !out; i++) {
+    /* the token's SELECT after COMMIT cannot undo it: its result is no failure of the request */
+    int scan = (flags & DB_LAST) && tx->want_lsn ? ns - 1 : ns;
+    for (int i = 0; i < scan && !out; i++) {
         ExecStatusType st = PQresultStatus(r[i]);
         if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_PIPELINE_ABORTED) {
             tx->retry = db_map_error(r[i], res); /* the first failure is the cause */
@@ -353,6 +397,8 @@ PGresult *db_exec(struct db_tx *tx, struct kres *res, unsigned flags, const char
             return NULL;
         }
     }
+    if ((flags & DB_LAST) && tx->want_lsn)
+        lsn_copy(tx, r[ns - 1]);
     for (int i = 0; i < ns; i++) {
         if (i == first)
             out = r[i];
@@ -400,14 +446,14 @@ static void tx_end(struct db_tx *tx)
         PQclear(tx->keep[i]);
     tx->nkeep = 0;
     if (tx->broken || PQstatus(tx->conn) != CONNECTION_OK) {
-        db_thread_reset();
+        conn_drop(tx->conn);
         return;
     }
     if (PQtransactionStatus(tx->conn) != PQTRANS_IDLE) {
         struct step s = {.sql = "ROLLBACK"};
         PGresult *r = NULL;
         if (pipe_run(tx->conn, &s, 1, &r) != 0)
-            db_thread_reset();
+            conn_drop(tx->conn);
         else
             PQclear(r);
     }
@@ -416,30 +462,48 @@ static void tx_end(struct db_tx *tx)
 int db_run(struct kreq *req, struct kres *res, db_fn fn, void *arg)
 {
     for (int attempt = 1;; attempt++) {
-        PGconn *c = db_thread_conn();
+        PGconn *replica = replica_conn(req); /* NULL: the primary */
+        PGconn *c = replica ? replica : db_thread_conn();
         if (!c) {
             unavailable(res);
             return -1;
         }
-        struct db_tx tx = {.conn = c, .req = req};
+        struct db_tx tx = {.conn = c, .req = req, .want_lsn = !replica && replica_want_lsn(req)};
         int rc = fn(&tx, req, res, arg);
         if (rc == 0 && !tx.done) {
-            struct step s = {.sql = "COMMIT"};
-            PGresult *r = NULL;
-            if (pipe_run(c, &s, 1, &r) != 0) {
+            struct step s[] = {{.sql = "COMMIT"}, {.sql = LSN_SQL}};
+            PGresult *r[2] = {0};
+            int ns = tx.want_lsn ? 2 : 1;
+            if (pipe_run(c, s, ns, r) != 0) {
                 tx.broken = true;
                 unavailable(res);
                 rc = -1;
-            } else if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-                tx.retry = db_map_error(r, res);
+            } else if (PQresultStatus(r[0]) != PGRES_COMMAND_OK) {
+                tx.retry = db_map_error(r[0], res);
                 rc = -1;
+            } else if (ns == 2) {
+                lsn_copy(&tx, r[1]);
             }
-            PQclear(r);
+            PQclear(r[0]);
+            PQclear(r[1]);
         }
         bool broken_early = tx.broken && !tx.begun;
+        bool conn_lost = tx.broken || PQstatus(c) != CONNECTION_OK;
         tx_end(&tx);
-        if (rc == 0)
+        if (rc == 0) {
+            if (tx.lsn[0])
+                replica_note_commit(tx.lsn);
             return 0;
+        }
+        /* a read a replica failed is answered by the primary (not counted as an attempt) */
+        if (replica && replica_failed(c, conn_lost, res)) {
+            json_decref(res->json);
+            res->json = NULL;
+            res->nheaders = 0;
+            res->status = 0;
+            attempt--;
+            continue;
+        }
         /* A connection that broke before anything was sent (PostgreSQL
          * restarted under us) is retried once on a fresh connection. */
         bool idempotent = !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD");

@@ -25,6 +25,15 @@ PGconn *db_thread_conn(void);
 /* Closes this thread's connection (after it broke). */
 void db_thread_reset(void);
 
+/* Opens a serving connection to url set up as db_thread_conn's are (role
+ * koop_app, pipeline mode, every registered statement prepared): a read
+ * replica's (server/replica.c). NULL when it cannot. */
+PGconn *db_serving_connect(const char *url);
+/* Runs one registered statement without parameters on c, outside any
+ * transaction. Returns the result (caller PQclears) or NULL when the
+ * connection failed. */
+PGresult *db_exec_on(PGconn *c, const char *stmt);
+
 /* Checks, before serving, that DATABASE_URL's user is fit to serve: no superuser, no
  * BYPASSRLS, not the owner of the schema nor a member of it (what a RESET ROLE would give
  * back), and a member of koop_app. Returns 0, or -1 with the reason in why. */

@@ -7,7 +7,9 @@
 #include "messages.h"
 #include "metrics.h"
 #include "problem.h"
+#include "replica.h"
 #include "resource.h"
+#include "scope.h"
 #include "spec.h"
 #include "trust.h"
 #include "util.h"
@@ -157,6 +159,42 @@ static void audit_denied(const struct koop_route *rt, struct kreq *req, const st
     free(tmp.raw);
 }
 
+static int scope_denied_fn(struct db_tx *tx, struct kreq *req, struct kres *res, void *p)
+{
+    (void)req;
+    const char *const *v = p;
+    return db_exec(tx, res, DB_LAST, "koop_audit_scope_denied", 4, v) ? 0 : -1;
+}
+
+/* A scoped token used outside its scopes: 403 insufficient_scope with the
+ * challenge of RFC 6750 §3.1 naming the scope the route needs, recorded in
+ * the audit log for every route (with that scope), in a transaction of its
+ * own. */
+static void insufficient_scope(const struct koop_route *rt, struct kreq *req, struct kres *res)
+{
+    koop_fail(res, P_INSUFFICIENT_SCOPE, "this route needs the scope %s, which the token lacks",
+              rt->scope ? rt->scope : "?");
+    koop_res_header(res, "WWW-Authenticate",
+                    "Bearer realm=\"kooperacje\", error=\"insufficient_scope\", scope=\"%s\"",
+                    rt->scope ? rt->scope : "");
+    const char *action, *resource;
+    char family[32];
+    koop_route_scope_audit(rt, &action, &resource, family, sizeof family);
+    /* the id: the path's last {..._id} (the router checked it is a UUID) */
+    const char *id = NULL;
+    for (int i = req->nparams - 1; i >= 0 && !id; i--) {
+        size_t nl = strlen(req->param_names[i]);
+        if (nl > 3 && !strcmp(req->param_names[i] + nl - 3, "_id"))
+            id = req->params[i];
+    }
+    const char *v[] = {action, resource, id, rt->scope};
+    struct kres tmp = {0};
+    if (db_run(req, &tmp, scope_denied_fn, (void *)v) != 0)
+        koop_log_error("could not record a refusal for want of a scope on %s", rt->pattern);
+    json_decref(tmp.json);
+    free(tmp.raw);
+}
+
 void koop_http_dispatch(const struct koop_route *routes, struct kreq *req, struct kres *res)
 {
     const struct koop_route *rt = NULL;
@@ -198,6 +236,11 @@ void koop_http_dispatch(const struct koop_route *routes, struct kreq *req, struc
             audit_denied(rt, req, res);
             return;
         }
+        /* scopes narrow what the role allows (never widen it: the role came first) */
+        if (!koop_scopes_allow(req->auth.scopes, rt->scope)) {
+            insufficient_scope(rt, req, res);
+            return;
+        }
         long retry = 1;
         /* a long-poll run again after waiting (wait_deadline_us set) is not a new request */
         if (!req->wait_deadline_us &&
@@ -210,6 +253,9 @@ void koop_http_dispatch(const struct koop_route *routes, struct kreq *req, struc
     }
     if (parse_body(rt, req, res) != 0)
         return;
+    /* a read replica, or the primary, for this request; its Koop-Consistency */
+    if (replica_begin(rt, req, res) != 0)
+        return;
     bool heavy = koop_route_heavy(rt);
     /* heavy routes share a small pool, so they never hold every worker: a few
      * may queue for a second while at least one worker stays free of them */
@@ -218,12 +264,14 @@ void koop_http_dispatch(const struct koop_route *routes, struct kreq *req, struc
         koop_fail(res, P_UNAVAILABLE, "%d reports, exports or documents are being made; retry",
                   koop_cfg.heavy_slots);
         koop_res_header(res, "Retry-After", "2");
+        replica_end(res);
         return;
     }
     if (rt->handler)
         rt->handler(req, res);
     else
         koop_res_op(rt->resource, rt->op, req, res);
+    replica_end(res); /* before audit_denied: what it writes goes to the primary */
     if (heavy)
         koop_heavy_leave();
     audit_denied(rt, req, res);

@@ -14,6 +14,17 @@
  * A new message needs a row here: the unit test "messages" names the file and line of any that
  * lacks one. */
 static const struct koop_msg msgs[] = {
+    /* scoped tokens (issue 13): server/http.c, server/auth.c, api/users.c */
+    {"this route needs the scope %s, which the token lacks",
+     "ta ścieżka wymaga zakresu %s, którego token nie ma"},
+    {"the token carries a scope this server does not know",
+     "token ma zakres, którego ten serwer nie zna"},
+    {"is not a scope a token can be given: %s",
+     "to nie jest zakres, który można nadać tokenowi: %s"},
+    {"is given twice", "podano dwukrotnie"},
+    {"a token with scopes mints only tokens with scopes within its own (%s)",
+     "token z zakresami może tworzyć tylko tokeny o zakresach mieszczących się w jego własnych "
+     "(%s)"},
     /* privacy (issue 10): a tenant's first admin, tokens, PESEL attempts */
     {"bad user record", "nieprawidłowy rekord użytkownika"},
     {"a platform admin creates a tenant's first admin; that admin creates the other users",
@@ -143,6 +154,9 @@ static const struct koop_msg msgs[] = {
     {"must be a date YYYY-MM-DD", "musi być datą w formacie RRRR-MM-DD"},
     {"must be an RFC 3339 date-time", "musi być datą i godziną w formacie RFC 3339"},
     {"must be a UUID", "musi być identyfikatorem UUID"},
+    /* read replicas (server/replica.c) */
+    {"must be a log position as a write's Koop-Consistency gave it",
+     "musi być pozycją w dzienniku WAL, taką jak w nagłówku Koop-Consistency odpowiedzi na zapis"},
     {"must be an e-mail address", "musi być adresem e-mail"},
     {"must be an http(s) URL", "musi być adresem URL http(s)"},
     {"must be one of: %s", "musi mieć jedną z wartości: %s"},

@@ -2,6 +2,7 @@
 
 #include "db.h"
 #include "oidc.h"
+#include "replica.h"
 #include "wait.h"
 #include "webhooks.h"
 
@@ -133,6 +134,10 @@ char *koop_metrics_render(void)
     if (oidc)
         APP("%s", oidc);
     free(oidc);
+    char *replicas = replica_metrics();
+    if (replicas)
+        APP("%s", replicas);
+    free(replicas);
     char *hooks = koop_webhooks_metrics();
     if (hooks)
         APP("%s", hooks);

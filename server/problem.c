@@ -32,6 +32,8 @@ static const struct koop_problem_def defs[P__COUNT] = {
     [P_TOO_MANY_REQUESTS] = {"too_many_requests", 429, "Too many requests", "Zbyt wiele żądań"},
     [P_INTERNAL] = {"internal_error", 500, "Internal server error", "Wewnętrzny błąd serwera"},
     [P_UNAVAILABLE] = {"service_unavailable", 503, "Service unavailable", "Usługa niedostępna"},
+    [P_INSUFFICIENT_SCOPE] = {"insufficient_scope", 403, "Insufficient scope",
+                              "Niewystarczający zakres tokenu"},
 };
 
 const struct koop_problem_def *koop_problem_def(enum koop_problem p)

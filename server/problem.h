@@ -24,6 +24,7 @@ enum koop_problem {
     P_HEADERS_TOO_LARGE,     /* 431 */
     P_INTERNAL,              /* 500 */
     P_UNAVAILABLE,           /* 503 */
+    P_INSUFFICIENT_SCOPE,    /* 403: a scoped token outside its scopes (RFC 6750 §3.1) */
     P__COUNT
 };
 

@@ -34,6 +34,9 @@ struct koop_auth {
     char tenant_id[37];
     char partner_id[37];
     enum koop_role role;
+    /* the token's scopes (a koop_scopes set of server/scope.h); 0: none, the
+     * role's full access. Set by koop_authenticate or koop_auth_set_scopes. */
+    uint64_t scopes;
 };
 
 #define KOOP_MAX_PARAMS 4

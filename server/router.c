@@ -146,6 +146,26 @@ bool koop_route_audit(const struct koop_route *rt, const char **action, const ch
     return *action && *resource;
 }
 
+void koop_route_scope_audit(const struct koop_route *rt, const char **action, const char **resource,
+                            char *family, size_t familylen)
+{
+    const char *scope = rt->scope ? rt->scope : "";
+    snprintf(family, familylen, "%.*s", (int)strcspn(scope, ":"), scope);
+    if (koop_route_audit(rt, action, resource))
+        return;
+    bool generic = !rt->handler && rt->resource && rt->op != OP_NONE;
+    *resource = generic ? rt->resource->name : rt->audit_resource ? rt->audit_resource : family;
+    if (generic)
+        *action = koop_op_action(rt->op);
+    else if (rt->audit_action)
+        *action = rt->audit_action;
+    else
+        *action = !strcmp(rt->method, "POST")     ? "create"
+                  : !strcmp(rt->method, "PATCH")  ? "update"
+                  : !strcmp(rt->method, "DELETE") ? "delete"
+                                                  : "read";
+}
+
 bool koop_route_heavy(const struct koop_route *rt)
 {
     /* by path, so that the route table (api/routes.c) needs no flag for it */
@@ -168,7 +188,8 @@ bool koop_route_heavy(const struct koop_route *rt)
 
 void koop_route_print(FILE *out, const struct koop_route *table)
 {
-    fprintf(out, "%-7s %-58s %-34s %-38s %s\n", "METHOD", "PATH", "FLAGS", "HANDLER", "ROLES");
+    fprintf(out, "%-7s %-58s %-34s %-38s %-16s %s\n", "METHOD", "PATH", "FLAGS", "HANDLER", "SCOPE",
+            "ROLES");
     for (const struct koop_route *r = table; r->method; r++) {
         char roles[160] = "", flags[120] = "", handler[120];
         if (r->flags & RT_NOAUTH) {
@@ -190,6 +211,9 @@ void koop_route_print(FILE *out, const struct koop_route *table)
         if (r->flags & RT_RAWBODY)
             snprintf(flags + strlen(flags), sizeof flags - strlen(flags), "%sraw-body",
                      flags[0] ? "," : "");
+        if (r->flags & RT_REPLICA)
+            snprintf(flags + strlen(flags), sizeof flags - strlen(flags), "%sreplica",
+                     flags[0] ? "," : "");
         if (r->handler)
             snprintf(handler, sizeof handler, "%s", r->handler_name ? r->handler_name : "?");
         else if (r->resource && r->op == OP_LIST && r->resource->list)
@@ -200,7 +224,7 @@ void koop_route_print(FILE *out, const struct koop_route *table)
                      op_name(r->op));
         else
             snprintf(handler, sizeof handler, "?");
-        fprintf(out, "%-7s %-58s %-34s %-38s %s\n", r->method, r->pattern, flags[0] ? flags : "-",
-                handler, roles[0] ? roles : "-");
+        fprintf(out, "%-7s %-58s %-34s %-38s %-16s %s\n", r->method, r->pattern,
+                flags[0] ? flags : "-", handler, r->scope ? r->scope : "-", roles[0] ? roles : "-");
     }
 }

@@ -14,6 +14,9 @@ enum {
     RT_PERSONAL = 1 << 3,    /* personal data: every denied access (403/404) here is recorded in
                                 the audit log, by the dispatcher (server/http.c) */
     RT_AUTH_CHANGE = 1 << 4, /* a successful write may end tokens' validity: flush the cache */
+    RT_REPLICA = 1 << 5,     /* a read that writes nothing (no audit row) and tolerates replication
+                                lag: served by a read replica when DATABASE_READ_URL names one
+                                (server/replica.h) */
 };
 
 struct koop_resource;
@@ -32,6 +35,9 @@ struct koop_route {
      * access is recorded under (generic ops: the op's action, resource->name).
      * The recorded id is the path's last parameter. */
     const char *audit_action, *audit_resource;
+    /* the scope a scoped token needs here (server/scope.h: "services:read",
+     * "authenticated" for any token); NULL only with RT_NOAUTH */
+    const char *scope;
 };
 
 /* The audit action of an operation ("read", "create", "update", "delete",
@@ -42,6 +48,14 @@ const char *koop_op_action(enum koop_op op);
  * false when rt is not personal data or names neither (a table error). */
 bool koop_route_audit(const struct koop_route *rt, const char **action, const char **resource);
 
+/* The action and resource a denial for want of a scope on rt is recorded
+ * under (every route, personal data or not): koop_route_audit's when it
+ * names them, a generic operation's action and resource, else the method's
+ * action (GET read, POST create, PATCH update, DELETE delete) unless the route
+ * names one, and the family of its scope ("services" for services:write). */
+void koop_route_scope_audit(const struct koop_route *rt, const char **action, const char **resource,
+                            char *family, size_t familylen);
+
 /* Whether rt is heavy (a report, an export or a printable document): such
  * routes run on a small pool of their own (KOOP_HEAVY_SLOTS). */
 bool koop_route_heavy(const struct koop_route *rt);
@@ -49,8 +63,9 @@ bool koop_route_heavy(const struct koop_route *rt);
 /* Prints the table under a header line, one route a line: method, path
  * template, flags ("personal-data=ACTION:RESOURCE", "auth-change",
  * "raw-body", comma-separated; "-" for none), what answers (the handler's C
- * name, or "OP:koop.RESOURCE_OP" for a generic operation) and the roles
- * allowed (comma-separated; "public" for RT_NOAUTH). Columns are separated by
+ * name, or "OP:koop.RESOURCE_OP" for a generic operation), the scope a
+ * scoped token needs ("-" for RT_NOAUTH) and the roles allowed
+ * (comma-separated; "public" for RT_NOAUTH). Columns are separated by
  * spaces and never contain one. */
 void koop_route_print(FILE *out, const struct koop_route *table);
 

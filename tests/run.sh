@@ -5,8 +5,10 @@
 #   3. the daemon on a free port, Prism's validating proxy in front of it;
 #   4. the HTTP and database tests (Check + libcurl + libpq) against both;
 #   5. Prism's log must hold no response that violates openapi.yaml;
-#   6. SIGTERM must drain and exit 0; the daemon's log must hold no secret;
-#   7. spectral + redocly lint of openapi.yaml.
+#   6. read replicas: a streaming standby (pg_basebackup -R) and a second daemon reading from
+#      it (DATABASE_READ_URL), the replica suite against that daemon;
+#   7. SIGTERM must drain and exit 0; the daemon's log must hold no secret;
+#   8. spectral + redocly lint of openapi.yaml.
 # Usage: tests/run.sh [BUILD_DIR]. KOOP_VALGRIND=1 runs the daemon under memcheck;
 # CK_RUN_SUITE=<suite> runs one HTTP suite and CK_RUN_CASE=<feature> one TCase of it
 # (Check's own variables, e.g. CK_RUN_SUITE=families CK_RUN_CASE=consents);
@@ -19,6 +21,7 @@ cd "$root"
 out=$(mktemp -d /tmp/kooptest.XXXXXX)
 daemon_pid=""
 oidc_pid=""
+replica_pid=""
 prism_port=""
 summary=()
 
@@ -32,6 +35,11 @@ cleanup() {
         kill -TERM "$oidc_pid" 2>/dev/null || true
         wait "$oidc_pid" 2>/dev/null || true
     fi
+    if [[ -n $replica_pid ]] && kill -0 "$replica_pid" 2>/dev/null; then
+        kill -TERM "$replica_pid" 2>/dev/null || true
+        wait "$replica_pid" 2>/dev/null || true
+    fi
+    [[ -n ${KOOP_PG_STANDBY_DIR:-} ]] && scripts/test-pg-fixture.sh stop "$KOOP_PG_STANDBY_DIR" >/dev/null 2>&1 || true
     [[ -n $prism_port ]] && PRISM_PORT=$prism_port PRISM_DIR=$out scripts/prism-check.sh stop >/dev/null 2>&1 || true
     [[ -n ${KOOP_PG_DIR:-} ]] && scripts/test-pg-fixture.sh stop "$KOOP_PG_DIR" >/dev/null 2>&1 || true
     if ((rc != 0)); then
@@ -177,6 +185,42 @@ echo "== contract (Prism)"
 PRISM_PORT=$prism_port PRISM_DIR=$out scripts/prism-check.sh check
 summary+=("prism: no response violated openapi.yaml")
 
+# (skipped when CK_RUN_SUITE names another suite)
+if [[ -z ${CK_RUN_SUITE:-} || ${CK_RUN_SUITE:-} == replica ]]; then
+    echo "== read replicas (a streaming standby, a daemon reading from it)"
+    t0=$SECONDS
+    eval "$(scripts/test-pg-fixture.sh standby "$KOOP_PG_DIR" koop_test)"
+    export KOOP_PG_STANDBY_DIR KOOP_STANDBY_OWNER_URL
+    DATABASE_READ_URL=$DATABASE_READ_URL KOOP_LISTEN=127.0.0.1:0 KOOP_THREADS=4 KOOP_METRICS_PUBLIC=1 \
+        KOOP_RATE_LIMIT=1000000 KOOP_PER_IP_LIMIT=1000 KOOP_JOB_INTERVAL=3600 \
+        "${wrap[@]}" "$BUILD/kooperd" serve 2>"$out/replica-daemon.log" &
+    replica_pid=$!
+    rport=""
+    deadline=$((SECONDS + 60))
+    while [[ -z $rport ]] && ((SECONDS < deadline)) && kill -0 "$replica_pid" 2>/dev/null; do
+        rport=$(grep -m 1 -oE '"msg":"listening",.*"port":[0-9]+' "$out/replica-daemon.log" | grep -oE '[0-9]+$' || true)
+        [[ -n $rport ]] || sleep 0.1
+    done
+    [[ -n $rport ]] && wait_http "http://127.0.0.1:$rport/healthz" 60 || { echo "the replica daemon did not start" >&2; exit 1; }
+    set +e
+    KOOP_TEST_REPLICA_URL=http://127.0.0.1:$rport KOOP_TEST_DIRECT_URL=http://127.0.0.1:$rport \
+        ASAN_OPTIONS=${KOOP_TEST_CLIENT_ASAN_OPTIONS:-detect_leaks=0} CK_DEFAULT_TIMEOUT=120 CK_RUN_SUITE=replica \
+        "$BUILD/http_tests" 2>&1 | tee "$out/replica.txt"
+    replica_rc=${PIPESTATUS[0]}
+    set -e
+    ((replica_rc == 0)) || { echo "replica tests failed" >&2; tail -n 20 "$out/replica-daemon.log" >&2; exit 1; }
+    kill -TERM "$replica_pid"
+    set +e
+    wait "$replica_pid"
+    drc=$?
+    set -e
+    replica_pid=""
+    ((drc == 0)) || { echo "the replica daemon exited $drc after SIGTERM" >&2; exit 1; }
+    scripts/test-pg-fixture.sh stop "$KOOP_PG_STANDBY_DIR"
+    KOOP_PG_STANDBY_DIR=""
+    summary+=("replica: $(grep -oE '[0-9]+%: Checks: .*' "$out/replica.txt" | tail -n 1) against a streaming standby ($((SECONDS - t0)) s)")
+fi
+
 echo "== SIGTERM drains and exits 0"
 kill -TERM "$daemon_pid"
 set +e
@@ -192,7 +236,7 @@ if grep -q "koop_" "$out/daemon.log" && grep -oE 'koop_[A-Za-z0-9_-]{43}' "$out/
     echo "a bearer token appears in the daemon's log" >&2
     exit 1
 fi
-if grep -F -- "$KOOP_TEST_PLATFORM_TOKEN" "$out/daemon.log" >/dev/null; then
+if grep -F -- "$KOOP_TEST_PLATFORM_TOKEN" "$out/daemon.log" "$out/replica-daemon.log" >/dev/null 2>&1; then
     echo "the platform token appears in the daemon's log" >&2
     exit 1
 fi

@@ -326,7 +326,8 @@ END $$;
 CREATE OR REPLACE FUNCTION koop.token_json(t tokens) RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object('id', t.id, 'user_id', t.user_id, 'name', t.name,
         'created_at', koop.ts(t.created_at), 'expires_at', koop.ts(t.expires_at),
-        'last_used_at', koop.ts(t.last_used_at), 'revoked_at', koop.ts(t.revoked_at))
+        'last_used_at', koop.ts(t.last_used_at), 'revoked_at', koop.ts(t.revoked_at),
+        'scopes', to_jsonb(t.scopes))
 $$;
 
 CREATE OR REPLACE FUNCTION koop.token_owner(p_user uuid) RETURNS users LANGUAGE plpgsql STABLE AS $$
@@ -374,9 +375,12 @@ BEGIN
         END IF;
         days := coalesce(days, least(90, p_self_max));
     END IF;
-    INSERT INTO tokens (id, tenant_id, user_id, name, hash, expires_at)
+    -- scopes: validated by the daemon against its registry (api/users.c), in its order
+    INSERT INTO tokens (id, tenant_id, user_id, name, hash, expires_at, scopes)
     VALUES (p_id, u.tenant_id, u.id, p_body ->> 'name', p_hash,
-            now() + make_interval(days => coalesce(days, 90)))
+            now() + make_interval(days => coalesce(days, 90)),
+            CASE WHEN jsonb_typeof(p_body -> 'scopes') = 'array'
+                 THEN ARRAY(SELECT jsonb_array_elements_text(p_body -> 'scopes')) END)
     RETURNING * INTO t;
     PERFORM koop.audit('create', 'token', t.id, 201);
     RETURN koop.token_json(t);
@@ -397,7 +401,7 @@ BEGIN
     SELECT jsonb_build_object(
         'items', coalesce((SELECT jsonb_agg(koop.token_json(ROW(p.id, p.tenant_id, p.user_id,
                                p.name, p.hash, p.created_at, p.expires_at, p.last_used_at,
-                               p.revoked_at)::tokens) ORDER BY p.rn)
+                               p.revoked_at, p.scopes)::tokens) ORDER BY p.rn)
                            FROM page p WHERE p.rn <= p_limit), '[]'::jsonb),
         'next', (SELECT jsonb_build_object('k', created_at::text, 'i', id) FROM page
                  WHERE rn = p_limit AND EXISTS (SELECT 1 FROM page WHERE rn = p_limit + 1))));

@@ -219,9 +219,11 @@ END $$;
 -- ---------------------------------------------------------------------------
 -- Authentication: token hash → caller. SECURITY DEFINER: it reads across
 -- tenants (the caller's tenant is what it finds out). Records failed logins.
-CREATE OR REPLACE FUNCTION koop.auth(p_hash text, p_ip text, p_request text)
+-- scopes: the token's, space-separated (007), NULL for none.
+DROP FUNCTION IF EXISTS koop.auth(text, text, text);
+CREATE FUNCTION koop.auth(p_hash text, p_ip text, p_request text)
 RETURNS TABLE (token_id uuid, user_id uuid, tenant_id uuid, role text, partner_id uuid,
-               expires_epoch bigint)
+               expires_epoch bigint, scopes text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     t tokens;
@@ -242,7 +244,7 @@ BEGIN
         UPDATE tokens SET last_used_at = now() WHERE id = t.id;
     END IF;
     RETURN QUERY SELECT t.id, u.id, u.tenant_id, u.role, u.partner_id,
-        extract(epoch FROM t.expires_at)::bigint;
+        extract(epoch FROM t.expires_at)::bigint, array_to_string(t.scopes, ' ');
 END $$;
 
 -- Daemons cache successful token lookups; any change that could end a
@@ -283,4 +285,16 @@ END $$;
 CREATE OR REPLACE FUNCTION koop.audit_denied(p_action text, p_resource text, p_id uuid, p_status int)
 RETURNS void LANGUAGE sql AS $$
     SELECT koop.audit(p_action, p_resource, p_id, p_status)
+$$;
+
+-- A scoped token refused for want of p_scope (403 insufficient_scope), on any route, recorded
+-- by the daemon in a transaction of its own (server/http.c).
+CREATE OR REPLACE FUNCTION koop.audit_scope_denied(p_action text, p_resource text, p_id uuid,
+                                                   p_scope text)
+RETURNS void LANGUAGE sql AS $$
+    INSERT INTO audit_events (tenant_id, actor_id, token_id, action, resource, resource_id, ip,
+                              request_id, status, scope)
+    VALUES (koop.tenant(), koop.user_id(), nullif(current_setting('koop.token_id', true), '')::uuid,
+            p_action, p_resource, p_id, nullif(current_setting('koop.ip', true), ''),
+            nullif(current_setting('koop.request_id', true), ''), 403, p_scope)
 $$;

@@ -89,7 +89,7 @@ LANGUAGE sql STABLE AS $$
         'items', coalesce((SELECT jsonb_agg(jsonb_build_object('id', id,
             'occurred_at', koop.ts(occurred_at), 'actor_id', actor_id, 'token_id', token_id,
             'action', action, 'resource', resource, 'resource_id', resource_id, 'ip', ip,
-            'request_id', request_id, 'status', status) ORDER BY id DESC)
+            'request_id', request_id, 'status', status, 'scope', scope) ORDER BY id DESC)
             FROM (SELECT * FROM page ORDER BY id DESC LIMIT p_limit) x), '[]'::jsonb),
         'next', CASE WHEN (SELECT count(*) FROM page) > p_limit
                      THEN (SELECT min(id) FROM (SELECT id FROM page ORDER BY id DESC LIMIT p_limit) y)

@@ -22,5 +22,6 @@ Suite *suite_auth(void)
     suite_add_tcase(s, tcase_auth_users());
     suite_add_tcase(s, tcase_auth_tenants());
     suite_add_tcase(s, tcase_auth_platform());
+    suite_add_tcase(s, tcase_auth_scopes());
     return s;
 }

@@ -32,5 +32,6 @@ TCase *tcase_auth_roles(void);
 TCase *tcase_auth_users(void);
 TCase *tcase_auth_tenants(void);
 TCase *tcase_auth_platform(void);
+TCase *tcase_auth_scopes(void); /* auth_scopes.c */
 
 #endif

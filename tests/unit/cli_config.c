@@ -192,6 +192,8 @@ START_TEST(routes_print_one_line_per_route)
     snprintf(one, sizeof one, "%.*s", (int)strcspn(line, "\n"), line);
     ck_assert_ptr_nonnull(strstr(one, " personal-data=read:project "));
     ck_assert_ptr_nonnull(strstr(one, " projects_families_list "));
+    ck_assert_ptr_nonnull(strstr(one, " projects:read "));
+    ck_assert_ptr_nonnull(strstr(buf, " SCOPE "));
     ck_assert_ptr_nonnull(strstr(one, " admin,coordinator"));
     ck_assert_ptr_nonnull(strstr(buf, " get:koop.family_get "));
     ck_assert_ptr_nonnull(strstr(buf, " personal-data=export:family "));

@@ -17,6 +17,8 @@ int main(void)
     srunner_add_suite(sr, suite_messages());
     srunner_add_suite(sr, suite_oidc());
     srunner_add_suite(sr, suite_webhooks());
+    srunner_add_suite(sr, suite_replica());
+    srunner_add_suite(sr, suite_scope());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

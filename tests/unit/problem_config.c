@@ -36,6 +36,7 @@ static const struct prow prows[] = {
     {P_HEADERS_TOO_LARGE, "headers_too_large", 431},
     {P_INTERNAL, "internal_error", 500},
     {P_UNAVAILABLE, "service_unavailable", 503},
+    {P_INSUFFICIENT_SCOPE, "insufficient_scope", 403},
 };
 
 START_TEST(problem_every_code)

@@ -174,6 +174,90 @@ START_TEST(routes_match_openapi)
 }
 END_TEST
 
+/* Each operation's scope as openapi.yaml states it: "METHOD /path SCOPE" for
+ * every operation, SCOPE its `x-scope:` (6-space indent under the method),
+ * "-" when it has none (the public operations). */
+static void parse_scopes(const char *file, struct opset *s)
+{
+    FILE *f = fopen(file, "r");
+    ck_assert_msg(f != NULL, "cannot open %s", file);
+    char line[4096], path[1024] = "", method[8] = "", scope[64] = "";
+    bool in_paths = false;
+    /* (an operation is recorded when the next one, or the end, is reached) */
+#define FLUSH()                                                                                    \
+    do {                                                                                           \
+        if (method[0]) {                                                                           \
+            char e[1200];                                                                          \
+            snprintf(e, sizeof e, "%s %s", path, scope[0] ? scope : "-");                          \
+            opset_add(s, method, e);                                                               \
+        }                                                                                          \
+        method[0] = scope[0] = 0;                                                                  \
+    } while (0)
+    while (fgets(line, sizeof line, f)) {
+        int ind = indent_of(line);
+        if (ind < 0)
+            continue;
+        char key[1024];
+        if (ind == 0) {
+            FLUSH();
+            in_paths = key_of(line, 0, key, sizeof key) && strcmp(key, "paths") == 0;
+            continue;
+        }
+        if (!in_paths)
+            continue;
+        if (ind <= 4)
+            FLUSH();
+        if (ind == 2 && key_of(line, 2, key, sizeof key) && key[0] == '/')
+            snprintf(path, sizeof path, "%s", key);
+        if (ind == 4 && key_of(line, 4, key, sizeof key)) {
+            static const char *const methods[] = {"get", "post", "put", "patch", "delete"};
+            for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+                if (strcmp(key, methods[i]) == 0)
+                    for (size_t j = 0; j <= strlen(key); j++)
+                        method[j] = (char)toupper((unsigned char)key[j]);
+        }
+        const char *key6 = "x-scope:";
+        if (ind == 6 && method[0] && strncmp(line + 6, key6, strlen(key6)) == 0) {
+            const char *v = line + 6 + strlen(key6);
+            v += strspn(v, " ");
+            snprintf(scope, sizeof scope, "%.*s", (int)strcspn(v, " \r\n#"), v);
+        }
+    }
+    FLUSH();
+#undef FLUSH
+    fclose(f);
+}
+
+/* Every operation's x-scope is the scope the route table gives it
+ * (api/routes.c), and public operations have none. */
+START_TEST(route_scopes_match_openapi)
+{
+    const char *file = openapi_path();
+    struct opset spec = {0}, table = {0};
+    parse_scopes(file, &spec);
+    for (const struct koop_route *r = koop_api_routes; r->method; r++) {
+        char e[1200];
+        /* /metrics: public, with an optional token (no scope either way) */
+        snprintf(e, sizeof e, "%s %s", r->pattern, r->scope ? r->scope : "-");
+        opset_add(&table, r->method, e);
+    }
+    char report[8192] = "";
+    int differ = 0;
+    for (int i = 0; i < table.n; i++)
+        if (!opset_has(&spec, table.op[i])) {
+            char l[300];
+            snprintf(l, sizeof l, "\n  the table says %s", table.op[i]);
+            strncat(report, l, sizeof report - strlen(report) - 1);
+            differ++;
+        }
+    ck_assert_int_eq(spec.n, table.n);
+    opset_free(&spec);
+    opset_free(&table);
+    ck_assert_msg(differ == 0, "%d operation(s) of %s name another scope (or none):%s", differ,
+                  file, report);
+}
+END_TEST
+
 /* The parser itself, on a small file with the shapes it must handle. */
 START_TEST(parser_fixture)
 {
@@ -228,6 +312,7 @@ Suite *suite_routes_spec(void)
     TCase *tc = tcase_create("openapi");
     tcase_add_test(tc, parser_fixture);
     tcase_add_test(tc, routes_match_openapi);
+    tcase_add_test(tc, route_scopes_match_openapi);
     suite_add_tcase(s, tc);
     return s;
 }
