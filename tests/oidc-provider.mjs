@@ -9,7 +9,8 @@
 // metadata that become claims of their JWT access tokens (POST /token, RFC 9068 via resource
 // indicators): koop_role → realm_access.koop_role (nested, as Keycloak puts realm roles),
 // koop_teryt, koop_partner, koop_email / koop_email_verified → email / email_verified, koop_name →
-// name; koop_alg picks RS256 or ES256, koop_ttl the lifetime in seconds. The token's sub is the
+// name; koop_alg picks RS256 or ES256, koop_ttl the lifetime in seconds. A token request may ask
+// for the scopes read, partners:read, partners:write and no-such:scope (the `scope` claim). The token's sub is the
 // client_id, so each registration is one identity; PUT /reg/CLIENT_ID (RFC 7592, with the
 // registration_access_token) changes its claims, for the same subject.
 //
@@ -53,7 +54,7 @@ function make() {
         defaultResource: () => defaultAudience,
         useGrantedResource: () => true,
         getResourceServerInfo: (ctx, resourceIndicator, client) => ({
-          scope: 'read',
+          scope: 'read partners:read partners:write no-such:scope',
           audience: resourceIndicator,
           accessTokenTTL: Number(client.koop_ttl) || 300,
           accessTokenFormat: 'jwt',

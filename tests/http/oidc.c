@@ -55,10 +55,17 @@ void oidc_update(const struct oidc_client *c, json_t *meta)
 
 char *oidc_token(const struct oidc_client *c, const char *resource)
 {
+    return oidc_token_scoped(c, resource, NULL);
+}
+
+char *oidc_token_scoped(const struct oidc_client *c, const char *resource, const char *scope)
+{
     char *res = url_encode(resource ? resource : oidc_aud());
-    LOCALF(body, "grant_type=client_credentials&client_id=%s&client_secret=%s&resource=%s", c->id,
-           c->secret, res);
+    char *sc = url_encode(scope ? scope : "");
+    LOCALF(body, "grant_type=client_credentials&client_id=%s&client_secret=%s&resource=%s%s%s",
+           c->id, c->secret, res, scope ? "&scope=" : "", scope ? sc : "");
     free(res);
+    free(sc);
     const char *h[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
     struct resp *r = http_req(oidc_url(), "POST", "/token", NULL, body, h);
     ck_assert_msg(r->status == 200, "token: %ld %s", r->status, r->body);

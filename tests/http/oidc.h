@@ -24,6 +24,8 @@ void oidc_register(json_t *meta, struct oidc_client *c);
 void oidc_update(const struct oidc_client *c, json_t *meta);
 /* A JWT access token for resource (NULL: the test audience); malloc'd. */
 char *oidc_token(const struct oidc_client *c, const char *resource);
+/* The same asking for scope (space-separated; NULL: none). */
+char *oidc_token_scoped(const struct oidc_client *c, const char *resource, const char *scope);
 /* register + token: role and teryt as claims (NULL: left out), RS256 or ES256. */
 char *oidc_quick(const char *role, const char *teryt, const char *alg, struct oidc_client *c);
 /* The tenant's TERYT (GET /v1/tenants/{id} as platform admin) into out (8 bytes). */

@@ -365,6 +365,48 @@ START_TEST(audience_expiry_and_forgeries)
 }
 END_TEST
 
+START_TEST(scope_claim_limits_the_token)
+{
+    struct fx_tenant t;
+    FX_TENANT(&t, 0);
+    char teryt[8];
+    tenant_teryt(t.id, teryt);
+    struct oidc_client c;
+    oidc_register(json_pack("{s:s, s:s}", "koop_role", "admin", "koop_teryt", teryt), &c);
+    /* scope read: GETs of every family, no writes */
+    char *jwt = oidc_token_scoped(&c, NULL, "read");
+    me_is(jwt, "admin", t.id, NULL);
+    struct resp *r = api("GET", "/v1/partners", jwt, NULL);
+    ck_assert_int_eq(r->status, 200);
+    resp_free(r);
+    r = api("POST", "/v1/partners", jwt, partner_body(uniq("Partner"), NULL));
+    ck_problem(r, 403, "insufficient_scope");
+    ck_assert_ptr_nonnull(strstr(resp_header(r, "WWW-Authenticate"), "insufficient_scope"));
+    resp_free(r);
+    free(jwt);
+    /* partners:write: that family's writes; the same admin without a scope claim: everything */
+    jwt = oidc_token_scoped(&c, NULL, "partners:write");
+    r = api("POST", "/v1/partners", jwt, partner_body(uniq("Partner"), NULL));
+    ck_assert_msg(r->status == 201, "%ld %s", r->status, r->body);
+    resp_free(r);
+    r = api("GET", "/v1/users", jwt, NULL);
+    ck_problem(r, 403, "insufficient_scope");
+    resp_free(r);
+    free(jwt);
+    jwt = oidc_token(&c, NULL);
+    r = api("GET", "/v1/users", jwt, NULL);
+    ck_assert_int_eq(r->status, 200);
+    resp_free(r);
+    free(jwt);
+    /* a scope value this service does not know: the token is refused */
+    jwt = oidc_token_scoped(&c, NULL, "read no-such:scope");
+    r = me(jwt);
+    check_401(r, "invalid_token");
+    resp_free(r);
+    free(jwt);
+}
+END_TEST
+
 TCase *tcase_oidc_login(void)
 {
     TCase *tc = tcase_create("login");
@@ -375,5 +417,6 @@ TCase *tcase_oidc_login(void)
     tcase_add_test(tc, roles_from_the_claim);
     tcase_add_test(tc, deactivated_user_is_refused);
     tcase_add_test(tc, audience_expiry_and_forgeries);
+    tcase_add_test(tc, scope_claim_limits_the_token);
     return tc;
 }
