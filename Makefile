@@ -19,7 +19,7 @@ OPT     ?= -O2 -g
 SAN     ?=
 # Deferred (=): pkg-config runs when a compile needs the flags, which is after the entry targets
 # below have had scripts/deps.sh install the -dev packages (a fresh machine has none at first).
-PKGS    = libmicrohttpd jansson libpq pangocairo
+PKGS    = libmicrohttpd jansson libpq pangocairo cjose
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS  = $(OPT) $(SAN) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers \
            -MMD -MP $(PKG_CFLAGS)

@@ -16,6 +16,7 @@
 #include "../server/http.h"
 #include "../server/jobs.h"
 #include "../server/migrate.h"
+#include "../server/oidc.h"
 #include "../server/webhooks.h"
 
 #include <stdio.h>
@@ -204,7 +205,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "kooperd: cannot start webhook delivery\n");
         return 1;
     }
+    if (koop_oidc_start(err, sizeof err) != 0) {
+        fprintf(stderr, "kooperd: %s\n", err);
+        koop_webhooks_stop();
+        return 2;
+    }
     int rc = koop_http_serve(koop_api_routes);
     koop_webhooks_stop();
+    koop_oidc_stop();
     return rc;
 }

@@ -40,9 +40,11 @@ shift
 
 [[ ${KOOP_DEPS_SKIP:-0} == 1 ]] && exit 0
 
-# libpango1.0-dev brings cairo's and pango's headers (PDF documents), fonts-dejavu-core their font
+# libpango1.0-dev brings cairo's and pango's headers (PDF documents), fonts-dejavu-core their font;
+# libcjose-dev verifies OIDC access tokens (JOSE: JWS, JWK; server/oidc.c)
 build_pkgs=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libpq-dev uuid-dev
-	libssl-dev check libcurl4-openssl-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core)
+	libssl-dev check libcurl4-openssl-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core
+	libcjose-dev)
 node_pkgs=(ca-certificates) # plus nodejs/npm when needed, decided below
 # postgresql-15 ships the contrib extensions (pg_trgm, unaccent) in Debian 12;
 # "postgresql-contrib-15" is only a virtual package it provides, which dpkg-query cannot see.

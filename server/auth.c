@@ -3,6 +3,7 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "oidc.h"
 #include "problem.h"
 #include "scope.h"
 #include "util.h"
@@ -154,6 +155,24 @@ int koop_authenticate(struct kreq *req, const char *authz, struct kres *res)
     pthread_mutex_lock(&cache_mu);
     uint64_t epoch = cache_epoch;
     pthread_mutex_unlock(&cache_mu);
+    if (koop_oidc_enabled() && koop_oidc_looks_like_jwt(tok, n)) {
+        const char *msg = NULL;
+        long long exp = 0;
+        int rc = koop_oidc_authenticate(req, tok, n, res, &exp, &msg);
+        if (rc == 0) {
+            cache_put(hash, &req->auth, exp, epoch);
+            return 0;
+        }
+        req->auth = (struct koop_auth){0};
+        if (rc < 0)
+            return -1;
+        koop_auth_note_failure(req->ip, now, koop_cfg.auth_fail_limit);
+        if (rc == 403) {
+            koop_fail(res, P_FORBIDDEN, "%s", msg);
+            return -1;
+        }
+        return unauthorized(res, msg, "invalid_token");
+    }
     const char *vals[] = {hash, req->ip, req->request_id};
     PGresult *r = db_exec_once(res, "koop_auth", 3, vals);
     if (!r)

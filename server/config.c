@@ -113,6 +113,32 @@ static const struct opt opts[] = {
     {"KOOP_SELF_TOKEN_MAX_DAYS", "--self-token-max-days",
      "longest lifetime of a token users mint for themselves (90)", K_INT, S(self_token_max_days), 1,
      730},
+    /* ---- OIDC access tokens (server/oidc.c) ---- */
+    {"KOOP_OIDC_ISSUER", "--oidc-issuer",
+     "accept JWT access tokens whose iss is this; with AUDIENCE and a JWKS (off)", K_STR,
+     S(oidc_issuer), 0, 0},
+    {"KOOP_OIDC_AUDIENCE", "--oidc-audience", "the aud a JWT must name (none)", K_STR,
+     S(oidc_audience), 0, 0},
+    {"KOOP_OIDC_JWKS_URL", "--oidc-jwks-url", "the provider's JWKS, http(s) (none)", K_STR,
+     S(oidc_jwks_url), 0, 0},
+    {"KOOP_OIDC_JWKS_FILE", "--oidc-jwks-file", "a JWKS file instead of the URL (none)", K_STR,
+     S(oidc_jwks_file), 0, 0},
+    {"KOOP_OIDC_ROLE_CLAIM", "--oidc-role-claim",
+     "dotted path of the claim holding our role name (koop_role)", K_STR, S(oidc_role_claim), 0, 0},
+    {"KOOP_OIDC_TENANT_CLAIM", "--oidc-tenant-claim",
+     "dotted path of the claim holding the tenant's TERYT (koop_teryt)", K_STR,
+     S(oidc_tenant_claim), 0, 0},
+    {"KOOP_OIDC_PARTNER_CLAIM", "--oidc-partner-claim",
+     "dotted path of the claim holding a partner_staff user's partner id (koop_partner)", K_STR,
+     S(oidc_partner_claim), 0, 0},
+    {"KOOP_OIDC_SKEW", "--oidc-skew", "seconds of clock skew allowed on exp and nbf (30)", K_INT,
+     S(oidc_skew_s), 0, 300},
+    {"KOOP_OIDC_JWKS_REFRESH", "--oidc-jwks-refresh",
+     "least seconds between JWKS refetches on an unknown kid (60)", K_INT, S(oidc_jwks_refresh_s),
+     0, 86400},
+    {"KOOP_OIDC_JWKS_TIMEOUT_MS", "--oidc-jwks-timeout-ms",
+     "one JWKS fetch; request threads wait at most this (2000)", K_INT, S(oidc_jwks_timeout_ms),
+     100, 30000},
 };
 #undef S
 
@@ -204,6 +230,12 @@ int koop_config_env_for(struct koop_config *c, bool serve, char *err, size_t err
     snprintf(c->redoc_js, sizeof c->redoc_js, "node_modules/redoc/bundles/redoc.standalone.js");
     /* database credentials and token lifetimes */
     c->self_token_max_days = 90;
+    snprintf(c->oidc_role_claim, sizeof c->oidc_role_claim, "koop_role");
+    snprintf(c->oidc_tenant_claim, sizeof c->oidc_tenant_claim, "koop_teryt");
+    snprintf(c->oidc_partner_claim, sizeof c->oidc_partner_claim, "koop_partner");
+    c->oidc_skew_s = 30;
+    c->oidc_jwks_refresh_s = 60;
+    c->oidc_jwks_timeout_ms = 2000;
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
         if (!serve && !opts[i].common)
             continue; /* not this command's: neither read nor judged */

@@ -47,6 +47,18 @@ struct koop_config {
     char owner_url[1024];     /* DATABASE_OWNER_URL: migrations; empty: DATABASE_URL */
     char serve_password[256]; /* KOOP_SERVE_PASSWORD: migrate lets koop_serve log in with it */
     int self_token_max_days;  /* KOOP_SELF_TOKEN_MAX_DAYS: tokens users mint for themselves */
+    /* OIDC access tokens (server/oidc.c); off while oidc_issuer is empty */
+    char oidc_issuer[512];       /* the iss a JWT must carry */
+    char oidc_audience[512];     /* one of its aud values */
+    char oidc_jwks_url[1024];    /* the provider's JWKS (http/https), or */
+    char oidc_jwks_file[512];    /* a JWKS file */
+    char oidc_role_claim[128];   /* dotted path to our role name (koop_role) */
+    char oidc_tenant_claim[128]; /* dotted path to the tenant's TERYT (koop_teryt) */
+    char
+        oidc_partner_claim[128]; /* dotted path to the partner's id, partner_staff (koop_partner) */
+    int oidc_skew_s;             /* clock skew allowed on exp and nbf */
+    int oidc_jwks_refresh_s;     /* unknown kid: refetch at most once per this many seconds */
+    int oidc_jwks_timeout_ms;    /* one JWKS fetch, connect to last byte */
 };
 
 /* One option of the table: the env var, the flag, and how it is stored. */

@@ -131,6 +131,9 @@ void db_register_server(void)
     db_register("koop_ctx", "SELECT koop.ctx($1, $2, $3, $4, $5, $6, $7)");
     db_register("koop_timeout", "SELECT set_config('statement_timeout', $1, true)");
     db_register("koop_auth", "SELECT * FROM koop.auth($1, $2, $3)");
+    db_register("koop_oidc_login",
+                "SELECT * FROM koop.oidc_login($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)");
+    db_register("koop_oidc_refused", "SELECT koop.oidc_refused($1, $2, $3, $4, $5, $6)");
     db_register("koop_idem_claim", "SELECT * FROM koop.idem_claim($1, $2, $3, $4)");
     db_register("koop_schema_version", "SELECT max(version) FROM schema_migrations");
     db_register("koop_audit_denied", "SELECT koop.audit_denied($1, $2, $3::uuid, $4::int)");

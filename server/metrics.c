@@ -1,6 +1,7 @@
 #include "metrics.h"
 
 #include "db.h"
+#include "oidc.h"
 #include "replica.h"
 #include "wait.h"
 #include "webhooks.h"
@@ -129,6 +130,10 @@ char *koop_metrics_render(void)
         "# HELP koop_longpoll_waiting Requests waiting for events (no thread, no connection).\n"
         "# TYPE koop_longpoll_waiting gauge\nkoop_longpoll_waiting %ld\n",
         open, busy, errors, connects, koop_wait_count());
+    char *oidc = koop_oidc_metrics();
+    if (oidc)
+        APP("%s", oidc);
+    free(oidc);
     char *replicas = replica_metrics();
     if (replicas)
         APP("%s", replicas);

@@ -20,6 +20,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 out=$(mktemp -d /tmp/kooptest.XXXXXX)
 daemon_pid=""
+oidc_pid=""
 replica_pid=""
 prism_port=""
 summary=()
@@ -29,6 +30,10 @@ cleanup() {
     if [[ -n $daemon_pid ]] && kill -0 "$daemon_pid" 2>/dev/null; then
         kill -TERM "$daemon_pid" 2>/dev/null || true
         wait "$daemon_pid" 2>/dev/null || true
+    fi
+    if [[ -n $oidc_pid ]] && kill -0 "$oidc_pid" 2>/dev/null; then
+        kill -TERM "$oidc_pid" 2>/dev/null || true
+        wait "$oidc_pid" 2>/dev/null || true
     fi
     if [[ -n $replica_pid ]] && kill -0 "$replica_pid" 2>/dev/null; then
         kill -TERM "$replica_pid" 2>/dev/null || true
@@ -100,6 +105,25 @@ summary+=("serve: refuses to connect as the owner; serves as koop_serve")
 KOOP_TEST_PLATFORM_TOKEN=$("$BUILD/kooperd" create-token --role platform_admin --name "Test platform admin")
 export KOOP_TEST_PLATFORM_TOKEN
 
+echo "== OpenID provider (oidc-provider, tests/oidc-provider.mjs)"
+# a real provider on a free port: JWT access tokens (client_credentials, resource indicators),
+# RS256 and ES256 keys it generates; the daemon fetches its JWKS (tests/http/oidc*.c)
+oidc_aud=https://kooperacje.test/api
+for attempt in 1 2 3 4 5; do
+    oidc_port=$(free_port)
+    node tests/oidc-provider.mjs "$oidc_port" "$oidc_aud" >"$out/oidc.log" 2>&1 &
+    oidc_pid=$!
+    if wait_http "http://127.0.0.1:$oidc_port/.well-known/openid-configuration" 30; then
+        break
+    fi
+    kill -TERM "$oidc_pid" 2>/dev/null || true
+    wait "$oidc_pid" 2>/dev/null || true
+    oidc_pid=""
+    ((attempt < 5)) || { echo "the OpenID provider did not start" >&2; exit 1; }
+done
+export KOOP_TEST_OIDC_URL=http://127.0.0.1:$oidc_port KOOP_TEST_OIDC_AUDIENCE=$oidc_aud
+summary+=("oidc: provider on port $oidc_port")
+
 echo "== daemon"
 wrap=()
 if [[ ${KOOP_VALGRIND:-0} == 1 ]]; then
@@ -110,6 +134,8 @@ fi
 KOOP_LISTEN=127.0.0.1:0 KOOP_CORS_ORIGINS=https://portal.example KOOP_THREADS=4 \
     KOOP_AUTH_FAIL_LIMIT=1000 KOOP_PUBLIC_RATE_LIMIT=120 KOOP_DRAIN_TIMEOUT=10 KOOP_PER_IP_LIMIT=1000 KOOP_JOB_INTERVAL=1 KOOP_TRUSTED_PROXIES=127.0.0.1 KOOP_LONGPOLL_PER_TOKEN=100 \
     KOOP_WEBHOOK_ALLOW=127.0.0.1 KOOP_WEBHOOK_RETRY_BASE_MS=100 KOOP_WEBHOOK_RETRY_CAP_MS=800 KOOP_WEBHOOK_MAX_AGE=3 \
+    KOOP_OIDC_ISSUER=$KOOP_TEST_OIDC_URL KOOP_OIDC_AUDIENCE=$oidc_aud KOOP_OIDC_JWKS_URL=$KOOP_TEST_OIDC_URL/jwks \
+    KOOP_OIDC_ROLE_CLAIM=realm_access.koop_role KOOP_OIDC_SKEW=1 KOOP_OIDC_JWKS_REFRESH=1 KOOP_OIDC_JWKS_TIMEOUT_MS=1000 \
     "${wrap[@]}" "$BUILD/kooperd" serve 2>"$out/daemon.log" &
 daemon_pid=$!
 port=""

@@ -42,7 +42,7 @@ struct resp *http_raw(const char *base, const char *method, const char *path, co
     snprintf(url, sizeof url, "%s%s", base, path);
     struct buf b = {0}, h = {0};
     struct curl_slist *hl = NULL;
-    char auth[256];
+    char auth[20000]; /* JWT access tokens are long */
     if (token) {
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
         hl = curl_slist_append(hl, auth);

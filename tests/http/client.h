@@ -78,6 +78,7 @@ Suite *suite_feed(void);
 Suite *suite_audit_denied(void);
 Suite *suite_documents(void);
 Suite *suite_public(void);
+Suite *suite_oidc(void);
 Suite *suite_language(void);
 Suite *suite_webhooks(void);
 

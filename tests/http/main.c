@@ -46,6 +46,7 @@ int main(void)
     srunner_add_suite(sr, suite_public());
     srunner_add_suite(sr, suite_language());
     srunner_add_suite(sr, suite_webhooks());
+    srunner_add_suite(sr, suite_oidc());
     srunner_add_suite(sr, suite_robustness());
     srunner_add_suite(sr, suite_vocab());
     srunner_add_suite(sr, suite_database()); /* last: it restarts PostgreSQL */

@@ -15,6 +15,7 @@ int main(void)
     srunner_add_suite(sr, suite_trust());
     srunner_add_suite(sr, suite_vocab_spec());
     srunner_add_suite(sr, suite_messages());
+    srunner_add_suite(sr, suite_oidc());
     srunner_add_suite(sr, suite_webhooks());
     srunner_add_suite(sr, suite_replica());
     srunner_add_suite(sr, suite_scope());

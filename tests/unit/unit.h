@@ -12,6 +12,7 @@ Suite *suite_trust(void);
 Suite *suite_vocab_spec(void);
 Suite *suite_messages(void);
 Suite *suite_webhooks(void);
+Suite *suite_oidc(void);
 Suite *suite_replica(void);
 Suite *suite_scope(void);
 #endif
