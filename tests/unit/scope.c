@@ -271,6 +271,7 @@ Suite *suite_scope(void)
     tcase_add_test(t, allow_narrows_and_implies);
     tcase_add_test(t, auth_set_scopes_for_tokens_and_jwts);
     tcase_add_test(t, grantable_scopes_match_openapi);
+    tcase_set_timeout(t, 60); /* node parses openapi.yaml: seconds on a busy machine */
     suite_add_tcase(s, t);
     TCase *r = tcase_create("routes");
     tcase_add_test(r, every_route_declares_a_scope);
