@@ -188,16 +188,7 @@ BEGIN
     IF p_check IS NOT NULL THEN
         EXECUTE 'SELECT ' || p_check USING p_filters, p_after, p_limit, p_parent;
     END IF;
-    IF p_after IS NOT NULL THEN
-        -- a cursor's key must be of the sort's type (a forged one is the client's error)
-        BEGIN
-            EXECUTE format('SELECT ($1->>''k'')::%s', p_keytype) USING p_after;
-        EXCEPTION WHEN data_exception THEN
-            PERFORM koop.fail(422, 'validation_failed', 'the cursor is not valid',
-                jsonb_build_object('errors', jsonb_build_array(jsonb_build_object('field', 'cursor',
-                    'code', 'invalid', 'message', 'is not a cursor of this list', 'in', 'query'))));
-        END;
-    END IF;
+    PERFORM koop.cursor_check(p_after, p_keytype); -- a forged cursor is the client's error
     sql := format(
         'WITH page AS (SELECT %2$s AS j, (%4$s)::text AS k, t.id AS i, '
         '  row_number() OVER (ORDER BY %4$s %6$s, t.id %6$s) AS rn '
