@@ -98,6 +98,7 @@ lint: node
 	bash scripts/lint-openapi.sh
 
 asan:
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -Wno-format-truncation" test
 # (-O1 changes GCC's value-range guesses behind -Wformat-truncation: false alarms only)

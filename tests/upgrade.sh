@@ -105,7 +105,10 @@ while read -r version commit; do
 		rm -rf "$rel" && mkdir -p "$rel"
 		git archive "$commit" | tar -x -C "$rel"
 		# its own Makefile, targets only: packages were installed by this tree's make test
-		make -C "$rel" --no-print-directory -j2 build/kooperd build/http_tests >"$out/build-$version.log" 2>&1 ||
+		# (a plain build of its own: not the variables of the make running us, such as make asan's
+		# BUILD, OPT and SAN, which reach a sub-make through MAKEFLAGS)
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$rel" --no-print-directory -j2 BUILD=build \
+			build/kooperd build/http_tests >"$out/build-$version.log" 2>&1 ||
 			die "building $version failed (see $out/build-$version.log)"
 	fi
 	old=$rel/build/kooperd
