@@ -101,6 +101,29 @@ static void conn_key_init(void)
     pthread_key_create(&conn_key, conn_destroy);
 }
 
+/* sql (a SELECT of n parameters) with the request context as parameters n+1..n+7, set by a
+ * one-time filter before any row or function of sql runs (malloc'd; NULL without memory). */
+static char *gated_sql(const char *sql, int n)
+{
+    char *text = NULL;
+    if (asprintf(&text,
+                 "SELECT * FROM (%s) koop_q WHERE (SELECT koop.ctx_ok($%d, $%d, $%d, $%d, $%d, "
+                 "$%d, $%d))",
+                 sql, n + 1, n + 2, n + 3, n + 4, n + 5, n + 6, n + 7) < 0)
+        return NULL;
+    return text;
+}
+
+/* The request context, in koop.ctx's / koop.ctx_ok's order, into out[0..NCTX-1]. */
+static void ctx_args(const struct kreq *req, const char **out)
+{
+    const struct koop_auth *a = &req->auth;
+    const char *ctx[NCTX] = {a->tenant_id,  a->user_id,  koop_role_name(a->role),
+                             a->partner_id, a->token_id, req->request_id,
+                             req->ip};
+    memcpy(out, ctx, sizeof ctx);
+}
+
 void db_register(const char *name, const char *sql)
 {
     if (nstmts >= MAX_STMTS) {
@@ -112,11 +135,8 @@ void db_register(const char *name, const char *sql)
     stmts[nstmts].nparams = count_params(sql);
     stmts[nstmts].ctx_sql = NULL;
     if (strncmp(sql, "SELECT ", 7) == 0) {
-        int k = stmts[nstmts].nparams;
-        if (asprintf(&stmts[nstmts].ctx_sql,
-                     "SELECT * FROM (%s) koop_q WHERE (SELECT koop.ctx_ok($%d, $%d, $%d, $%d, $%d, "
-                     "$%d, $%d))",
-                     sql, k + 1, k + 2, k + 3, k + 4, k + 5, k + 6, k + 7) < 0)
+        stmts[nstmts].ctx_sql = gated_sql(sql, stmts[nstmts].nparams);
+        if (!stmts[nstmts].ctx_sql)
             abort();
     }
     unsigned h = name_hash(name) % HASH_SLOTS;
@@ -473,7 +493,6 @@ PGresult *db_exec(struct db_tx *tx, struct kres *res, unsigned flags, const char
 {
     struct step steps[MAX_PIPE];
     int ns = 0, first = 0;
-    const struct koop_auth *a = &tx->req->auth;
     if (tx->done) {
         koop_log_error("db_exec after commit");
         koop_fail(res, P_INTERNAL, "an internal error occurred; it has been logged");
@@ -496,19 +515,16 @@ PGresult *db_exec(struct db_tx *tx, struct kres *res, unsigned flags, const char
             steps[ns++] = (struct step){.stmt = "koop_timeout", .n = 1, .vals = tv};
         }
         int i = stmt_index(stmt);
-        const char *ctx[] = {a->tenant_id,  a->user_id,  koop_role_name(a->role),
-                             a->partner_id, a->token_id, tx->req->request_id,
-                             tx->req->ip};
         if (i >= 0 && stmts[i].ctx_sql && n == stmts[i].nparams && n <= 32) {
             for (int k = 0; k < n; k++)
                 cv[k] = vals[k];
-            memcpy(cv + n, ctx, sizeof ctx);
+            ctx_args(tx->req, cv + n);
             snprintf(cname, sizeof cname, CTX_PREFIX "%s", stmt);
             stmt = cname;
             vals = cv;
             n += NCTX;
         } else {
-            memcpy(cv, ctx, sizeof ctx);
+            ctx_args(tx->req, cv);
             steps[ns++] = (struct step){.stmt = "koop_ctx", .n = NCTX, .vals = cv};
         }
         first = ns;
@@ -564,11 +580,8 @@ PGresult *db_exec_sql(struct db_tx *tx, struct kres *res, unsigned flags, const 
         return NULL;
     }
     /* the statement with the request context as its last parameters (as db_register does) */
-    char *text = NULL;
-    if (asprintf(&text,
-                 "SELECT * FROM (%s) koop_q WHERE (SELECT koop.ctx_ok($%d, $%d, $%d, $%d, $%d, "
-                 "$%d, $%d))",
-                 sql, n + 1, n + 2, n + 3, n + 4, n + 5, n + 6, n + 7) < 0) {
+    char *text = gated_sql(sql, n);
+    if (!text) {
         koop_fail(res, P_INTERNAL, "out of memory");
         return NULL;
     }
@@ -601,18 +614,13 @@ PGresult *db_exec_sql(struct db_tx *tx, struct kres *res, unsigned flags, const 
     snprintf(name, sizeof name, "d%d", slot);
     Oid ty[32 + NCTX];
     const char *cv[32 + NCTX];
-    const struct koop_auth *a = &tx->req->auth;
-    const char *ctx[] = {a->tenant_id,  a->user_id,  koop_role_name(a->role),
-                         a->partner_id, a->token_id, tx->req->request_id,
-                         tx->req->ip};
     for (int k = 0; k < n; k++) {
         ty[k] = types ? types[k] : 0;
         cv[k] = vals[k];
     }
-    for (int k = 0; k < NCTX; k++) {
+    ctx_args(tx->req, cv + n);
+    for (int k = 0; k < NCTX; k++)
         ty[n + k] = 25; /* text */
-        cv[n + k] = ctx[k];
-    }
     int prep = ns;
     if (fresh)
         steps[ns++] =

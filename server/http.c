@@ -138,11 +138,29 @@ static int parse_body(const struct koop_route *rt, struct kreq *req, struct kres
     return 0;
 }
 
-static int denied_fn(struct db_tx *tx, struct kreq *req, struct kres *res, void *p)
+struct audit_row {
+    const char *stmt; /* a registered statement of four parameters */
+    const char *const *vals;
+};
+
+static int audit_row_fn(struct db_tx *tx, struct kreq *req, struct kres *res, void *p)
 {
     (void)req;
-    const char *const *v = p;
-    return db_exec(tx, res, DB_LAST, "koop_audit_denied", 4, v) ? 0 : -1;
+    const struct audit_row *a = p;
+    return db_exec(tx, res, DB_LAST, a->stmt, 4, a->vals) ? 0 : -1;
+}
+
+/* Writes one audit row of a refusal in a transaction of its own (the request's,
+ * if any, was rolled back); a failure is logged, never the client's answer. */
+static void audit_refusal(struct kreq *req, const char *stmt, const char *const *vals,
+                          const char *what)
+{
+    struct audit_row a = {stmt, vals};
+    struct kres tmp = {0};
+    if (db_run(req, &tmp, audit_row_fn, &a) != 0)
+        koop_log_error("could not record %s", what);
+    json_decref(tmp.json);
+    free(tmp.raw);
 }
 
 /* A denied access (res holds a 403 or 404) to a route flagged RT_PERSONAL is
@@ -158,18 +176,7 @@ static void audit_denied(const struct koop_route *rt, struct kreq *req, const st
     snprintf(status, sizeof status, "%d", res->status);
     const char *v[] = {action, resource, req->nparams ? req->params[req->nparams - 1] : NULL,
                        status};
-    struct kres tmp = {0};
-    if (db_run(req, &tmp, denied_fn, (void *)v) != 0)
-        koop_log_error("could not record a denied access to %s", resource);
-    json_decref(tmp.json);
-    free(tmp.raw);
-}
-
-static int scope_denied_fn(struct db_tx *tx, struct kreq *req, struct kres *res, void *p)
-{
-    (void)req;
-    const char *const *v = p;
-    return db_exec(tx, res, DB_LAST, "koop_audit_scope_denied", 4, v) ? 0 : -1;
+    audit_refusal(req, "koop_audit_denied", v, "a denied access to personal data");
 }
 
 /* A scoped token used outside its scopes: 403 insufficient_scope with the
@@ -194,11 +201,7 @@ static void insufficient_scope(const struct koop_route *rt, struct kreq *req, st
             id = req->params[i];
     }
     const char *v[] = {action, resource, id, rt->scope};
-    struct kres tmp = {0};
-    if (db_run(req, &tmp, scope_denied_fn, (void *)v) != 0)
-        koop_log_error("could not record a refusal for want of a scope on %s", rt->pattern);
-    json_decref(tmp.json);
-    free(tmp.raw);
+    audit_refusal(req, "koop_audit_scope_denied", v, "a refusal for want of a scope");
 }
 
 void koop_http_dispatch(const struct koop_route *routes, struct kreq *req, struct kres *res)
